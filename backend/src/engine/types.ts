@@ -1,0 +1,49 @@
+/**
+ * The recognizer seam, in the shape of sherpa-onnx's offline API: a recognizer makes streams,
+ * a stream accepts 16 kHz mono waveform, and the recognizer decodes many streams in one batch.
+ * Times are seconds from the start of the audio given to the stream.
+ */
+
+export interface RecognizedToken {
+  id: number;
+  text: string;
+  start: number;
+  /** Probability of the token at its frame, 0..1. */
+  confidence: number;
+}
+
+export interface RecognizedWord {
+  word: string;
+  start: number;
+  end: number;
+  confidence: number;
+}
+
+export interface RecognitionResult {
+  text: string;
+  tokens: RecognizedToken[];
+  words: RecognizedWord[];
+}
+
+export interface RecognizerStream {
+  acceptWaveform(samples: Float32Array): void;
+  /** Seconds of audio accepted so far. */
+  readonly duration: number;
+  /** Set by `Recognizer.decode`; null until the stream has been decoded. */
+  readonly result: RecognitionResult | null;
+}
+
+export interface Recognizer {
+  readonly modelId: string;
+  readonly sampleRate: number;
+  /** The device asked for and got: `cpu`, `cuda:0`, … */
+  readonly device: string;
+  /** Execution providers actually active in the sessions, in priority order. */
+  readonly providers: readonly string[];
+  createStream(): RecognizerStream;
+  /** Decodes every stream in one encoder batch and stores each stream's result. */
+  decode(streams: readonly RecognizerStream[]): Promise<void>;
+  release(): Promise<void>;
+}
+
+export type DeviceRequest = 'cpu' | 'auto' | `cuda` | `cuda:${number}`;

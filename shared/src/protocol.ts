@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+/** A word with its time span, counted in seconds from the start of its recording (or file). */
+export const WordSchema = z.object({
+  word: z.string(),
+  start_seconds: z.number().nonnegative(),
+  end_seconds: z.number().nonnegative(),
+  confidence: z.number().min(0).max(1),
+});
+export type Word = z.infer<typeof WordSchema>;
+
+/**
+ * A caption segment. `final` segments never change again; a non-final (interim) segment
+ * is replaced by whatever the next response says about the same stretch of audio.
+ */
+export const SegmentSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  start_seconds: z.number().nonnegative(),
+  end_seconds: z.number().nonnegative(),
+  confidence: z.number().min(0).max(1),
+  final: z.boolean(),
+  words: z.array(WordSchema),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
+
+/** Upper bound on one chunk's base64 payload (a few seconds of opus is a few KiB). */
+export const MAX_AUDIO_B64_LENGTH = 4 * 1024 * 1024;
+
+export const AsrStreamRequestSchema = z.object({
+  user_id: z.string().min(1).max(128),
+  tab_id: z.number().int().nonnegative(),
+  seq: z.number().int().nonnegative(),
+  mime_type: z.string().min(1).max(128),
+  audio_b64: z
+    .string()
+    .max(MAX_AUDIO_B64_LENGTH)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'audio_b64 must be base64'),
+  /** New for each MediaRecorder start; absent means the tab's single legacy recording. */
+  recording_id: z.string().min(1).max(128).optional(),
+  /** Client wall clock (ms since epoch) at the chunk's start. */
+  captured_at_ms: z.number().nonnegative().optional(),
+  /** Last chunk of a recording: flush everything and close the session. */
+  final: z.boolean().optional(),
+});
+export type AsrStreamRequest = z.infer<typeof AsrStreamRequestSchema>;
+
+export const AsrStreamResponseSchema = z.object({
+  segments: z.array(SegmentSchema),
+});
+export type AsrStreamResponse = z.infer<typeof AsrStreamResponseSchema>;
+
+export const ERROR_CODES = [
+  'bad_request',
+  'unsupported_media_type',
+  'payload_too_large',
+  'forbidden_origin',
+  'forbidden_host',
+  'not_found',
+  'recording_restart_required',
+  'undecodable_audio',
+  'session_conflict',
+  'not_ready',
+  'internal_error',
+] as const;
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ErrorResponseSchema = z.object({
+  error: z.object({ code: ErrorCodeSchema, message: z.string() }),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+export const HealthResponseSchema = z.object({
+  status: z.literal('ok'),
+  model: z.string(),
+  device: z.string(),
+  providers: z.array(z.string()),
+  sessions: z.number().int().nonnegative(),
+  version: z.string(),
+});
+export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+
+export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8001';
