@@ -1,2 +1,3 @@
-export * from './protocol';
 export * from './messages';
+export * from './protocol';
+export * from './subtitles';
