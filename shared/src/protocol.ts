@@ -60,6 +60,7 @@ export const ERROR_CODES = [
   'recording_restart_required',
   'undecodable_audio',
   'session_conflict',
+  'too_many_sessions',
   'not_ready',
   'internal_error',
 ] as const;
