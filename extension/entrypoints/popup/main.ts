@@ -1,0 +1,69 @@
+import {
+  type CaptureCommand,
+  CaptureCommandReplySchema,
+  type CaptureStatus,
+  HealthResponseSchema,
+  type TabCaptureState,
+} from '@earshot/shared';
+import { browser } from '#imports';
+import { backendUrlItem, captureStatesItem } from '../../lib/storage-items';
+
+const STATUS_LABELS: Record<CaptureStatus, string> = {
+  off: 'off',
+  starting: 'starting…',
+  live: 'live',
+  backend_offline: 'backend offline',
+  error: 'error',
+};
+
+const statusText = document.getElementById('capture-status') as HTMLElement;
+const reasonText = document.getElementById('capture-reason') as HTMLElement;
+const toggle = document.getElementById('capture-toggle') as HTMLButtonElement;
+const backendText = document.getElementById('backend-status') as HTMLElement;
+
+function render(state: TabCaptureState | undefined): void {
+  const status = state?.status ?? 'off';
+  statusText.textContent = STATUS_LABELS[status];
+  reasonText.hidden = !state?.reason;
+  reasonText.textContent = state?.reason ?? '';
+  const capturing = status === 'starting' || status === 'live' || status === 'backend_offline';
+  toggle.textContent = capturing ? 'Stop captions' : 'Start captions';
+  toggle.dataset.action = capturing ? 'stop' : 'start';
+}
+
+async function showBackendHealth(): Promise<void> {
+  const backendUrl = await backendUrlItem.getValue();
+  try {
+    const response = await fetch(new URL('/health', backendUrl), { signal: AbortSignal.timeout(3000) });
+    const health = HealthResponseSchema.parse(await response.json());
+    backendText.textContent = `Running at ${backendUrl}: model ${health.model} on ${health.device}.`;
+  } catch {
+    backendText.textContent = `Not reachable at ${backendUrl}. Start it with \`pnpm earshot serve\`.`;
+  }
+}
+
+async function main(): Promise<void> {
+  void showBackendHealth();
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  const tabId = tab?.id;
+  if (tabId === undefined || tabId < 0) {
+    statusText.textContent = 'not available on this page';
+    return;
+  }
+  render((await captureStatesItem.getValue())[tabId]);
+  captureStatesItem.watch((states) => render(states[tabId]));
+  toggle.disabled = false;
+  toggle.addEventListener('click', async () => {
+    toggle.disabled = true;
+    const command: CaptureCommand = {
+      type: 'earshot/capture',
+      action: toggle.dataset.action === 'stop' ? 'stop' : 'start',
+      tabId,
+    };
+    const reply = CaptureCommandReplySchema.safeParse(await browser.runtime.sendMessage(command));
+    if (reply.success && !reply.data.ok) render({ tabId, status: 'error', reason: reply.data.error });
+    toggle.disabled = false;
+  });
+}
+
+void main();

@@ -1,0 +1,89 @@
+import type {
+  CaptionsUpdate,
+  CaptureStatusReport,
+  OffscreenStart,
+  OffscreenStop,
+  TabCaptureState,
+} from '@earshot/shared';
+import { browser } from '#imports';
+import { backendUrlItem, capturedPagesItem, userIdItem } from '../storage-items';
+import { activeTabIds, getCaptureState, isActive, updateCaptureState } from './capture-states';
+import { closeOffscreenDocument, ensureOffscreenDocument } from './offscreen-document';
+
+/** Length of audio in each uploaded chunk: captions cannot come faster than this. */
+const TIMESLICE_MS = 1000;
+
+/** Starts captioning a tab; resolves with its state once the capture runs (or why it could not). */
+export async function startCapture(tabId: number): Promise<TabCaptureState> {
+  const current = await getCaptureState(tabId);
+  if (isActive(current) && current) return current;
+  await updateCaptureState(tabId, () => ({ tabId, status: 'starting' }));
+  try {
+    const tab = await browser.tabs.get(tabId);
+    await rememberPage(tabId, tab.url);
+    const streamId = await browser.tabCapture.getMediaStreamId({ targetTabId: tabId });
+    await ensureOffscreenDocument();
+    const command: OffscreenStart = {
+      type: 'earshot/offscreen-start',
+      tabId,
+      streamId,
+      backendUrl: await backendUrlItem.getValue(),
+      userId: await userIdItem.getValue(),
+      timesliceMs: TIMESLICE_MS,
+    };
+    const reply = (await browser.runtime.sendMessage(command)) as { ok: boolean; error?: string } | undefined;
+    if (!reply?.ok) throw new Error(reply?.error ?? 'The capture page did not answer.');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return (await updateCaptureState(tabId, () => ({ tabId, status: 'error', reason }))) as TabCaptureState;
+  }
+  return (await getCaptureState(tabId)) ?? { tabId, status: 'off' };
+}
+
+/** Stops captioning a tab (also when it closed); the tab's audio plays normally again. */
+export async function stopCapture(tabId: number, forget = false): Promise<TabCaptureState> {
+  const wasActive = isActive(await getCaptureState(tabId));
+  const off: TabCaptureState = { tabId, status: 'off' };
+  await updateCaptureState(tabId, () => (forget ? undefined : off));
+  await forgetPage(tabId);
+  if (wasActive) {
+    const command: OffscreenStop = { type: 'earshot/offscreen-stop', tabId };
+    await browser.runtime.sendMessage(command).catch(() => undefined);
+    if ((await activeTabIds()).length === 0) await closeOffscreenDocument();
+  }
+  return off;
+}
+
+/** A status report from the offscreen document; ignored once the tab was stopped. */
+export async function applyStatusReport(report: CaptureStatusReport): Promise<void> {
+  const { type: _type, ...state } = report;
+  await updateCaptureState(report.tabId, (previous) => (isActive(previous) ? state : previous));
+  if (state.status === 'error' && (await activeTabIds()).length === 0) await closeOffscreenDocument();
+}
+
+/** Hands caption segments to the tab's content script. */
+export async function relayCaptions(update: CaptionsUpdate): Promise<void> {
+  if (!isActive(await getCaptureState(update.tabId))) return;
+  await browser.tabs.sendMessage(update.tabId, update).catch(() => undefined);
+}
+
+/** A captured tab that leaves its page (not just its #fragment) stops being captured. */
+export async function handleTabUrlChange(tabId: number, url: string): Promise<void> {
+  const pages = await capturedPagesItem.getValue();
+  const captured = pages[tabId];
+  if (captured !== undefined && withoutFragment(captured) !== withoutFragment(url)) await stopCapture(tabId);
+}
+
+function withoutFragment(url: string): string {
+  return url.split('#')[0] ?? url;
+}
+
+async function rememberPage(tabId: number, url: string | undefined): Promise<void> {
+  const pages = await capturedPagesItem.getValue();
+  await capturedPagesItem.setValue({ ...pages, [tabId]: url ?? '' });
+}
+
+async function forgetPage(tabId: number): Promise<void> {
+  const { [tabId]: _removed, ...rest } = await capturedPagesItem.getValue();
+  await capturedPagesItem.setValue(rest);
+}
