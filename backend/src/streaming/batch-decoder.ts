@@ -1,0 +1,54 @@
+import type { RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
+
+interface PendingDecode {
+  samples: Float32Array;
+  resolve(result: RecognitionResult): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Serializes recognizer calls and batches the windows of all sessions that are waiting into one
+ * `recognizer.decode` call, so concurrent tabs share encoder passes instead of queueing behind each other.
+ */
+export class BatchDecoder {
+  private queue: PendingDecode[] = [];
+  private running = false;
+
+  constructor(
+    private readonly recognizer: Recognizer,
+    private readonly maxBatch = 8,
+  ) {}
+
+  decode(samples: Float32Array): Promise<RecognitionResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ samples, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        // Let requests that arrive in the same tick join the first batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        const streams: RecognizerStream[] = batch.map(({ samples }) => {
+          const stream = this.recognizer.createStream();
+          stream.acceptWaveform(samples);
+          return stream;
+        });
+        await this.recognizer.decode(streams);
+        batch.forEach((pending, i) => {
+          const result = streams[i]?.result;
+          if (result) pending.resolve(result);
+          else pending.reject(new Error('recognizer returned no result for a stream'));
+        });
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+    this.running = false;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Segment } from '@earshot/shared';
+import type { RecognizedWord } from '../engine/types';
+import { CaptionTrack } from './caption-track';
+import { type AgreementStep, LocalAgreement, type LocalAgreementOptions } from './local-agreement';
+import { PcmBuffer } from './pcm-buffer';
+
+/** Recognizes one window of 16 kHz mono audio; word times in seconds from the window's start. */
+export type WindowRecognizer = (samples: Float32Array) => Promise<readonly RecognizedWord[]>;
+
+export interface StreamingTranscriberOptions {
+  sampleRate: number;
+  /** Most audio held for one recording; older audio is dropped (and its words lost) past this. */
+  bufferSeconds: number;
+  /** Windows shorter than this are not worth an encoder pass unless the recording is ending. */
+  minWindowSeconds: number;
+  agreement?: LocalAgreementOptions;
+}
+
+export interface TranscriptUpdate {
+  /** Segments that became final with this step. */
+  finals: Segment[];
+  /** The current interim segment, if any words are still open. */
+  interim: Segment | null;
+}
+
+/**
+ * The streaming policy of one recording, kept apart from the model: it buffers decoded audio, runs the
+ * recognizer on the uncommitted window, places the words on the recording's timeline and lets
+ * LocalAgreement decide which of them are final.
+ */
+export class StreamingTranscriber {
+  private readonly pcm: PcmBuffer;
+  private readonly policy: LocalAgreement;
+  private readonly track: CaptionTrack;
+  private interim: Segment | null = null;
+
+  constructor(
+    recordingId: string,
+    private readonly recognize: WindowRecognizer,
+    private readonly options: StreamingTranscriberOptions,
+  ) {
+    this.pcm = new PcmBuffer(Math.round(options.bufferSeconds * options.sampleRate));
+    this.policy = new LocalAgreement(options.agreement);
+    this.track = new CaptionTrack(recordingId);
+  }
+
+  /** Seconds of audio received so far, counted from the recording's start. */
+  get audioSeconds(): number {
+    return this.pcm.endSample / this.options.sampleRate;
+  }
+
+  get currentInterim(): Segment | null {
+    return this.interim;
+  }
+
+  append(samples: Float32Array): void {
+    this.pcm.append(samples);
+  }
+
+  /** Recognizes the open window; with `final`, everything left becomes final. */
+  async step({ final }: { final: boolean }): Promise<TranscriptUpdate> {
+    const { sampleRate, minWindowSeconds } = this.options;
+    this.policy.advanceTo(this.pcm.startSample / sampleRate);
+    const startSample = Math.round(this.policy.windowStart * sampleRate);
+    const window = this.pcm.read(startSample);
+    const windowSeconds = window.length / sampleRate;
+    if (windowSeconds < minWindowSeconds && !(final && window.length > 0)) {
+      return this.settle(final ? this.policy.finish([]) : null);
+    }
+
+    const offset = startSample / sampleRate;
+    const words = (await this.recognize(window)).map((w) => ({
+      word: w.word,
+      start: w.start + offset,
+      end: w.end + offset,
+      confidence: w.confidence,
+    }));
+    const step = final ? this.policy.finish(words) : this.policy.update(words, offset + windowSeconds);
+    this.pcm.discardBefore(Math.round(this.policy.windowStart * sampleRate));
+    return this.settle(step);
+  }
+
+  private settle(step: AgreementStep | null): TranscriptUpdate {
+    if (!step) return { finals: [], interim: this.interim };
+    const final = this.track.finalSegment(step.committed);
+    this.interim = this.track.interimSegment(step.interim);
+    return { finals: final ? [final] : [], interim: this.interim };
+  }
+}
