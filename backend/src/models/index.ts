@@ -1,0 +1,22 @@
+export {
+  ChecksumMismatchError,
+  DownloadError,
+  IncompleteModelDirError,
+  ModelUnavailableError,
+  UnknownModelError,
+} from './errors';
+export type { DownloadProgress } from './progress';
+export { silentProgress, streamProgress } from './progress';
+export type { AsrModelEntry, ModelEntry, VadModelEntry } from './registry';
+export {
+  DEFAULT_MODEL_ID,
+  defaultModelId,
+  findModel,
+  MODELS,
+  OFFLINE_MODEL_ID,
+  VAD_MODEL_ID,
+} from './registry';
+export type { StoreSettings } from './settings';
+export { storeSettings } from './settings';
+export type { FileVerification, ModelState, ModelStatus, ResolvedModel, ResolveOptions } from './store';
+export { downloadModel, listModels, modelDir, resolveModel, resolveVadModel, verifyModel } from './store';

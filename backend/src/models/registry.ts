@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { BUNDLED_MODELS_DIR } from './settings';
+
+export type ModelSource =
+  | { kind: 'bundled'; dir: string }
+  | { kind: 'huggingface'; repo: string; revision: string }
+  | { kind: 'url'; url: string; sha256: string };
+
+interface ModelEntryBase {
+  id: string;
+  description: string;
+  source: ModelSource;
+  /** Every file the model needs, relative to its directory. */
+  files: readonly string[];
+}
+
+/** A speech recognizer in the Parakeet TDT ONNX layout. */
+export interface AsrModelEntry extends ModelEntryBase {
+  kind: 'asr';
+  encoderFile: string;
+  decoderFile: string;
+}
+
+export interface VadModelEntry extends ModelEntryBase {
+  kind: 'vad';
+  file: string;
+}
+
+export type ModelEntry = AsrModelEntry | VadModelEntry;
+
+export const DEFAULT_MODEL_ID = 'parakeet-tdt-0.6b-v2';
+export const OFFLINE_MODEL_ID = 'tiny-en';
+export const VAD_MODEL_ID = 'silero-vad';
+
+// onnx-asr exports of NVIDIA's Parakeet TDT; the mel preprocessor is not in these repos
+// (the engine falls back to the bundled tiny-en one, which has the same 128-bin layout).
+function parakeet(version: 'v2' | 'v3', int8: boolean, description: string): AsrModelEntry {
+  const suffix = int8 ? '.int8' : '';
+  const encoderFile = `encoder-model${suffix}.onnx`;
+  const decoderFile = `decoder_joint-model${suffix}.onnx`;
+  return {
+    kind: 'asr',
+    id: `parakeet-tdt-0.6b-${version}${int8 ? '-int8' : ''}`,
+    description,
+    source: { kind: 'huggingface', repo: `istupakov/parakeet-tdt-0.6b-${version}-onnx`, revision: 'main' },
+    // fp32 encoder weights are too large for one protobuf and live in an external .data file.
+    files: [encoderFile, ...(int8 ? [] : [`${encoderFile}.data`]), decoderFile, 'vocab.txt', 'config.json'],
+    encoderFile,
+    decoderFile,
+  };
+}
+
+export const MODELS: readonly ModelEntry[] = [
+  parakeet('v2', false, 'English, the default (fp32, best on GPU)'),
+  parakeet('v2', true, 'English, int8 (the default on CPU)'),
+  parakeet('v3', false, '25 European languages (fp32)'),
+  parakeet('v3', true, '25 European languages, int8 (recommended on CPU)'),
+  {
+    kind: 'asr',
+    id: OFFLINE_MODEL_ID,
+    description: 'tiny English test model, bundled, works offline',
+    source: { kind: 'bundled', dir: join(BUNDLED_MODELS_DIR, OFFLINE_MODEL_ID) },
+    files: ['nemo128.onnx', 'encoder-model.onnx', 'decoder_joint-model.onnx', 'vocab.txt', 'config.json'],
+    encoderFile: 'encoder-model.onnx',
+    decoderFile: 'decoder_joint-model.onnx',
+  },
+  {
+    kind: 'vad',
+    id: VAD_MODEL_ID,
+    description: 'Silero VAD v5 voice activity detector',
+    source: {
+      kind: 'url',
+      url: 'https://github.com/snakers4/silero-vad/raw/master/src/silero_vad/data/silero_vad.onnx',
+      sha256: '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3',
+    },
+    files: ['silero_vad.onnx'],
+    file: 'silero_vad.onnx',
+  },
+];
+
+export function findModel(id: string): ModelEntry | undefined {
+  return MODELS.find((m) => m.id === id);
+}
+
+/** The model `transcribe`/`serve` use without `--model`: int8 unless a GPU was asked for. */
+export function defaultModelId(device: string): string {
+  return device.startsWith('cuda') ? DEFAULT_MODEL_ID : `${DEFAULT_MODEL_ID}-int8`;
+}
