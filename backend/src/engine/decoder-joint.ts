@@ -1,0 +1,95 @@
+import * as ort from 'onnxruntime-node';
+import { ModelLoadError } from './errors.js';
+
+const INPUTS = ['encoder_outputs', 'targets', 'target_length', 'input_states_1', 'input_states_2'];
+const OUTPUTS = ['outputs', 'output_states_1', 'output_states_2'];
+
+export interface JointStep {
+  /** [batch, width] rows: vocabulary logits, then duration logits when the joint has a duration head. */
+  logits: Float32Array;
+  width: number;
+  /** Prediction-network states after consuming `targets`, [layers, batch, size] each. */
+  states1: Float32Array;
+  states2: Float32Array;
+}
+
+/** The prediction network + joint of a Parakeet transducer, one encoder frame per call. */
+export class DecoderJoint {
+  /** Recurrent state layout [layers, batch, size]; read from the model's input metadata. */
+  readonly stateLayers: number;
+  readonly stateSize: number;
+
+  constructor(
+    private readonly session: ort.InferenceSession,
+    file: string,
+  ) {
+    requireNames(file, 'inputs', session.inputNames, INPUTS);
+    requireNames(file, 'outputs', session.outputNames, OUTPUTS);
+    const state = session.inputMetadata.find((m) => m.name === 'input_states_1');
+    const shape = state?.isTensor ? state.shape : [];
+    const [layers, , size] = shape;
+    if (typeof layers !== 'number' || typeof size !== 'number') {
+      throw new ModelLoadError(
+        `${file}: input_states_1 must have a fixed [layers, batch, size] shape, got [${shape.join(', ')}]`,
+      );
+    }
+    this.stateLayers = layers;
+    this.stateSize = size;
+  }
+
+  release(): Promise<void> {
+    return this.session.release();
+  }
+
+  /** Zeroed state for `batch` streams, as used before the first token. */
+  initialState(batch: number): Float32Array {
+    return new Float32Array(this.stateLayers * batch * this.stateSize);
+  }
+
+  /** frames: [batch, encoderDim] encoder vectors; targets: last emitted token per stream. */
+  async run(frames: Float32Array, targets: Int32Array, states1: Float32Array, states2: Float32Array) {
+    const batch = targets.length;
+    const encoderDim = frames.length / batch;
+    const stateDims = [this.stateLayers, batch, this.stateSize];
+    const out = await this.session.run({
+      encoder_outputs: new ort.Tensor('float32', frames, [batch, encoderDim, 1]),
+      targets: new ort.Tensor('int32', targets, [batch, 1]),
+      target_length: new ort.Tensor('int32', new Int32Array(batch).fill(1), [batch]),
+      input_states_1: new ort.Tensor('float32', states1, stateDims),
+      input_states_2: new ort.Tensor('float32', states2, stateDims),
+    });
+    const logits = tensorData(out.outputs, Float32Array);
+    return {
+      logits,
+      width: logits.length / batch,
+      states1: tensorData(out.output_states_1, Float32Array),
+      states2: tensorData(out.output_states_2, Float32Array),
+    } satisfies JointStep;
+  }
+}
+
+export function requireNames(
+  file: string,
+  kind: string,
+  actual: readonly string[],
+  expected: string[],
+): void {
+  const missing = expected.filter((name) => !actual.includes(name));
+  if (missing.length > 0) {
+    throw new ModelLoadError(
+      `${file} is not in the Parakeet ONNX layout: missing ${kind} ${missing.join(', ')} (has ${actual.join(', ')})`,
+    );
+  }
+}
+
+export function tensorData<T extends Float32Array | BigInt64Array | Int32Array>(
+  tensor: ort.Tensor | undefined,
+  type: { new (...args: never[]): T; name: string },
+): T {
+  if (!tensor || !(tensor.data instanceof type)) {
+    throw new ModelLoadError(
+      `model returned ${tensor ? tensor.type : 'nothing'} where ${type.name} was expected`,
+    );
+  }
+  return tensor.data;
+}

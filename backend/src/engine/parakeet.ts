@@ -1,0 +1,215 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { DecoderJoint, requireNames, tensorData } from './decoder-joint.js';
+import { type OpenSessionsOptions, openSessions } from './device.js';
+import { EngineError, InvalidAudioError, ModelLoadError } from './errors.js';
+import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
+import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
+import { assembleResult } from './result-assembly.js';
+import { greedyDecode } from './tdt-decoder.js';
+import type { RecognitionResult, Recognizer, RecognizerStream } from './types.js';
+import { readVocabulary, type Vocabulary } from './vocab.js';
+
+export interface ParakeetOptions extends OpenSessionsOptions {
+  modelDir: string;
+  modelId: string;
+  /** cpu | auto | cuda | cuda:N */
+  device: string;
+  /** Encoder file inside modelDir, e.g. `encoder-model.int8.onnx`. */
+  encoderFile?: string;
+  decoderFile?: string;
+}
+
+class ParakeetStream implements RecognizerStream {
+  private chunks: Float32Array[] = [];
+  private length = 0;
+  private decoded: RecognitionResult | null = null;
+
+  constructor(
+    readonly owner: ParakeetRecognizer,
+    private readonly sampleRate: number,
+  ) {}
+
+  acceptWaveform(samples: Float32Array): void {
+    if (!(samples instanceof Float32Array)) {
+      throw new InvalidAudioError('acceptWaveform expects a Float32Array of 16 kHz mono samples');
+    }
+    for (let i = 0; i < samples.length; i++) {
+      if (!Number.isFinite(samples[i]))
+        throw new InvalidAudioError(`sample ${this.length + i} is not a finite number`);
+    }
+    this.chunks.push(samples.slice());
+    this.length += samples.length;
+  }
+
+  get duration(): number {
+    return this.length / this.sampleRate;
+  }
+
+  get result(): RecognitionResult | null {
+    return this.decoded;
+  }
+
+  samples(): Float32Array {
+    if (this.chunks.length > 1) {
+      const joined = new Float32Array(this.length);
+      let offset = 0;
+      for (const chunk of this.chunks) {
+        joined.set(chunk, offset);
+        offset += chunk.length;
+      }
+      this.chunks = [joined];
+    }
+    return this.chunks[0] ?? new Float32Array(0);
+  }
+
+  setResult(result: RecognitionResult): void {
+    this.decoded = result;
+  }
+}
+
+/** NVIDIA Parakeet TDT (or RNN-T) in the public ONNX layout: preprocessor, encoder, decoder+joint. */
+export class ParakeetRecognizer implements Recognizer {
+  readonly sampleRate: number;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly modelId: string,
+    readonly device: string,
+    readonly providers: readonly string[],
+    private readonly config: ParakeetConfig,
+    private readonly vocab: Vocabulary,
+    private readonly preprocessor: ort.InferenceSession,
+    private readonly encoder: ort.InferenceSession,
+    private readonly joint: DecoderJoint,
+  ) {
+    this.sampleRate = config.sampleRate;
+  }
+
+  static async load(options: ParakeetOptions): Promise<ParakeetRecognizer> {
+    const dir = path.resolve(options.modelDir);
+    if (!existsSync(dir)) throw new ModelLoadError(`Model directory ${dir} does not exist`);
+    const config = readParakeetConfig(dir);
+    const vocab = readVocabulary(path.join(dir, 'vocab.txt'));
+    const files = {
+      preprocessor: preprocessorFile(dir, config.featuresSize),
+      encoder: modelFile(dir, options.encoderFile ?? 'encoder-model.onnx'),
+      decoder: modelFile(dir, options.decoderFile ?? 'decoder_joint-model.onnx'),
+    };
+    const { device, providers, sessions } = await openSessions(options.device, files, options);
+    try {
+      requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
+        'waveforms',
+        'waveforms_lens',
+      ]);
+      requireNames(files.preprocessor, 'outputs', sessions.preprocessor.outputNames, [
+        'features',
+        'features_lens',
+      ]);
+      requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
+      requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['outputs', 'encoded_lengths']);
+      const joint = new DecoderJoint(sessions.decoder, files.decoder);
+      return new ParakeetRecognizer(
+        options.modelId,
+        device,
+        providers,
+        config,
+        vocab,
+        sessions.preprocessor,
+        sessions.encoder,
+        joint,
+      );
+    } catch (error) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      throw error;
+    }
+  }
+
+  createStream(): RecognizerStream {
+    return new ParakeetStream(this, this.sampleRate);
+  }
+
+  /** Decodes in call order: concurrent callers wait instead of competing for the same cores. */
+  decode(streams: readonly RecognizerStream[]): Promise<void> {
+    const own = streams.map((stream) => {
+      if (!(stream instanceof ParakeetStream) || stream.owner !== this) {
+        throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
+      }
+      return stream;
+    });
+    const run = this.queue.then(() => this.decodeNow(own));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async decodeNow(streams: ParakeetStream[]): Promise<void> {
+    const audible = streams.filter((s) => s.duration > 0);
+    for (const stream of streams)
+      if (stream.duration === 0) stream.setResult({ text: '', tokens: [], words: [] });
+    if (audible.length === 0) return;
+
+    const waves = audible.map((s) => s.samples());
+    const width = Math.max(...waves.map((w) => w.length));
+    const batch = new Float32Array(audible.length * width);
+    waves.forEach((w, b) => {
+      batch.set(w, b * width);
+    });
+    const lengths = BigInt64Array.from(waves, (w) => BigInt(w.length));
+
+    const features = await this.preprocessor.run({
+      waveforms: new ort.Tensor('float32', batch, [audible.length, width]),
+      waveforms_lens: new ort.Tensor('int64', lengths, [audible.length]),
+    });
+    const encoded = await this.encoder.run({
+      audio_signal: features.features as ort.Tensor,
+      length: features.features_lens as ort.Tensor,
+    });
+    const outputs = encoded.outputs as ort.Tensor;
+    const [, dim = 0, frames = 0] = outputs.dims;
+    const tokens = await greedyDecode(
+      this.joint,
+      {
+        data: tensorData(outputs, Float32Array),
+        batch: audible.length,
+        dim,
+        frames,
+        lengths: Array.from(tensorData(encoded.encoded_lengths, BigInt64Array), (n) =>
+          Math.min(Number(n), frames),
+        ),
+      },
+      {
+        vocabSize: this.vocab.pieces.length,
+        blankId: this.vocab.blankId,
+        durations: this.config.durations,
+        maxTokensPerStep: this.config.maxTokensPerStep,
+      },
+    );
+    audible.forEach((stream, b) => {
+      stream.setResult(
+        assembleResult(tokens[b] ?? [], this.vocab, {
+          frameShift: this.config.frameShift,
+          duration: stream.duration,
+        }),
+      );
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.queue;
+    await Promise.all([this.preprocessor.release(), this.encoder.release(), this.joint.release()]);
+  }
+}
+
+function modelFile(dir: string, name: string): string {
+  const file = path.join(dir, name);
+  if (!existsSync(file)) throw new ModelLoadError(`Model directory ${dir} has no ${name}`);
+  return file;
+}
+
+function preprocessorFile(dir: string, featuresSize: number): string {
+  const own = path.join(dir, `nemo${featuresSize}.onnx`);
+  if (existsSync(own)) return own;
+  if (featuresSize === 128 && existsSync(BUNDLED_NEMO128_PREPROCESSOR)) return BUNDLED_NEMO128_PREPROCESSOR;
+  throw new ModelLoadError(`Model directory ${dir} has no nemo${featuresSize}.onnx preprocessor`);
+}

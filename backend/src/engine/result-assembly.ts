@@ -1,0 +1,69 @@
+import type { DecodedToken } from './tdt-decoder.js';
+import type { RecognitionResult, RecognizedToken, RecognizedWord } from './types.js';
+import { isControlPiece, type Vocabulary, WORD_START } from './vocab.js';
+
+export interface Timing {
+  /** Seconds per encoder frame. */
+  frameShift: number;
+  /** Seconds of audio in the stream; no word ends after it. */
+  duration: number;
+}
+
+/**
+ * Turns decoded tokens into timed tokens and words. A piece starting with `▁` opens a word. A word
+ * runs from its first token's frame to its last token's frame plus that token's duration (at least
+ * one frame), cut at the next word's start and at the end of the audio. Word confidence is the
+ * minimum of its tokens' confidences: one unsure piece makes the whole word unsure, which is what a
+ * word filter deciding whether to act on a word needs.
+ */
+export function assembleResult(
+  decoded: DecodedToken[],
+  vocab: Vocabulary,
+  timing: Timing,
+): RecognitionResult {
+  const { frameShift, duration } = timing;
+  const tokens: RecognizedToken[] = [];
+  const words: (RecognizedWord & { lastEnd: number })[] = [];
+  for (const token of decoded) {
+    const piece = vocab.pieces[token.id] ?? '';
+    if (isControlPiece(piece)) continue;
+    const start = round(token.frame * frameShift);
+    tokens.push({
+      id: token.id,
+      text: piece.replaceAll(WORD_START, ' '),
+      start,
+      confidence: token.confidence,
+    });
+    const lastEnd = start + frameShift * Math.max(1, token.step);
+    const current = words.at(-1);
+    if (piece.startsWith(WORD_START) || !current) {
+      words.push({
+        word: piece.replaceAll(WORD_START, ''),
+        start,
+        end: lastEnd,
+        confidence: token.confidence,
+        lastEnd,
+      });
+    } else {
+      current.word += piece.replaceAll(WORD_START, '');
+      current.lastEnd = Math.max(current.lastEnd, lastEnd);
+      current.confidence = Math.min(current.confidence, token.confidence);
+    }
+  }
+  const kept = words.filter((w) => w.word !== '');
+  const result: RecognizedWord[] = kept.map((w, i) => {
+    const limit = Math.min(kept[i + 1]?.start ?? Infinity, duration);
+    return {
+      word: w.word,
+      start: w.start,
+      end: round(Math.max(w.start, Math.min(w.lastEnd, limit))),
+      confidence: w.confidence,
+    };
+  });
+  return { text: result.map((w) => w.word).join(' '), tokens, words: result };
+}
+
+/** Frame arithmetic in floats leaves 0.30000000000000004-style noise; microseconds are plenty. */
+function round(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
+}
