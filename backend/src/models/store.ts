@@ -15,7 +15,7 @@ import {
 } from './registry';
 import { modelCacheDir, type StoreSettings, storeSettings } from './settings';
 
-/** A recognizer model ready to load; file fields are absolute paths. */
+/** A recognizer model ready to load; `encoderFile`/`decoderFile` are file names inside `dir`. */
 export interface ResolvedModel {
   id: string;
   dir: string;
@@ -52,8 +52,8 @@ function asResolved(entry: AsrModelEntry, dir: string): ResolvedModel {
   return {
     id: entry.id,
     dir,
-    encoderFile: join(dir, entry.encoderFile),
-    decoderFile: join(dir, entry.decoderFile),
+    encoderFile: entry.encoderFile,
+    decoderFile: entry.decoderFile,
   };
 }
 
@@ -76,7 +76,7 @@ async function resolveDirectory(dir: string): Promise<ResolvedModel> {
     ...(await missingFiles(dir, ['vocab.txt'])),
   ];
   if (!encoder || !decoder || missing.length > 0) throw new IncompleteModelDirError(dir, missing);
-  return { id: basename(dir), dir, encoderFile: join(dir, encoder), decoderFile: join(dir, decoder) };
+  return { id: basename(dir), dir, encoderFile: encoder, decoderFile: decoder };
 }
 
 /**

@@ -58,8 +58,8 @@ describe('resolveModel', () => {
     await expect(resolveModel(dir, { allowDownload: false, settings })).resolves.toEqual({
       id: 'my-model',
       dir,
-      encoderFile: join(dir, 'encoder-model.int8.onnx'),
-      decoderFile: join(dir, 'decoder_joint-model.int8.onnx'),
+      encoderFile: 'encoder-model.int8.onnx',
+      decoderFile: 'decoder_joint-model.int8.onnx',
     });
   });
 
