@@ -1,0 +1,117 @@
+import type { AsrStreamRequest, Segment } from '@earshot/shared';
+import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
+import type { WindowRecognizer } from '../streaming/streaming-transcriber';
+import { SessionError } from './session-error';
+import { StreamSession } from './stream-session';
+
+export interface SessionManagerOptions {
+  recognize: WindowRecognizer;
+  everyNChunks: number;
+  /** Sessions without a chunk for this long are closed and their decoder stopped. */
+  idleTimeoutMs: number;
+  maxSessions: number;
+  maxWaitingChunks: number;
+  bufferSeconds: number;
+  settle: SettleOptions;
+}
+
+export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'recognize'> = {
+  everyNChunks: 1,
+  idleTimeoutMs: 60_000,
+  maxSessions: 16,
+  maxWaitingChunks: 8,
+  bufferSeconds: 60,
+  settle: { quietMs: 30, maxWaitMs: 400 },
+};
+
+export interface StreamChunk {
+  request: Omit<AsrStreamRequest, 'audio_b64'>;
+  bytes: Uint8Array;
+}
+
+/** All live recordings, keyed by (user_id, tab_id, recording_id). */
+export class SessionManager {
+  private readonly sessions = new Map<string, StreamSession>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    const every = Math.max(50, Math.min(5_000, Math.floor(options.idleTimeoutMs / 4)));
+    this.sweeper = setInterval(() => this.closeIdle(), every);
+    this.sweeper.unref();
+  }
+
+  get count(): number {
+    return this.sessions.size;
+  }
+
+  async receive({ request, bytes }: StreamChunk): Promise<Segment[]> {
+    const recordingId = request.recording_id ?? 'default';
+    const key = JSON.stringify([request.user_id, request.tab_id, recordingId]);
+    const session = this.sessions.get(key) ?? this.open(key, recordingId, request);
+    try {
+      const outcome = await session.receive({ seq: request.seq, bytes, final: request.final === true });
+      if (outcome.ended) this.forget(key, session);
+      return outcome.segments;
+    } catch (error) {
+      if (session.isClosed) this.forget(key, session);
+      throw error;
+    }
+  }
+
+  /** Closes sessions that have been idle longer than the timeout. */
+  closeIdle(now = Date.now()): void {
+    for (const [key, session] of this.sessions) {
+      if (session.idleMs(now) >= this.options.idleTimeoutMs) {
+        session.close();
+        this.sessions.delete(key);
+      }
+    }
+  }
+
+  closeAll(): void {
+    clearInterval(this.sweeper);
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+
+  private open(key: string, recordingId: string, request: StreamChunk['request']): StreamSession {
+    if (request.seq > 0) {
+      throw new SessionError(
+        'recording_restart_required',
+        `no recording "${recordingId}" is open for this tab (the server may have restarted); restart the recording from seq 0`,
+      );
+    }
+    if (this.sessions.size >= this.options.maxSessions) {
+      throw new SessionError(
+        'too_many_sessions',
+        `${this.options.maxSessions} recordings are already open; stop one before starting another`,
+      );
+    }
+    const session = new StreamSession({
+      recordingId,
+      format: containerFormat(request.mime_type),
+      recognize: this.options.recognize,
+      everyNChunks: this.options.everyNChunks,
+      maxWaitingChunks: this.options.maxWaitingChunks,
+      bufferSeconds: this.options.bufferSeconds,
+      settle: this.options.settle,
+      capturedAtMs: request.captured_at_ms,
+    });
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  private forget(key: string, session: StreamSession): void {
+    if (this.sessions.get(key) === session) this.sessions.delete(key);
+  }
+}
+
+function containerFormat(mimeType: string): ContainerFormat {
+  const type = mimeType.split(';')[0]?.trim().toLowerCase();
+  if (type === 'audio/webm' || type === 'video/webm') return 'matroska';
+  if (type === 'audio/ogg') return 'ogg';
+  throw new SessionError(
+    'unsupported_media_type',
+    `mime_type "${mimeType}" is not supported; send audio/webm (opus) from MediaRecorder`,
+  );
+}

@@ -1,0 +1,194 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SessionError } from '../../src/sessions/session-error';
+import {
+  DEFAULT_SESSION_OPTIONS,
+  SessionManager,
+  type SessionManagerOptions,
+} from '../../src/sessions/session-manager';
+import { cutAtArbitraryOffsets, decodeWhole, ONE_SECOND_OF_WEBM, speechWebm } from './webm-fixture';
+
+let webm: Buffer;
+let reference: Float32Array;
+let pieces: Buffer[];
+
+beforeAll(async () => {
+  ({ webm } = await speechWebm('every good boy can read a book near the river at night'));
+  reference = await decodeWhole(webm);
+  pieces = cutAtArbitraryOffsets(webm, ONE_SECOND_OF_WEBM, 11);
+});
+
+let manager: SessionManager | undefined;
+afterEach(() => manager?.closeAll());
+
+/**
+ * Sessions whose recognizer only records the windows it is asked about: with recognition deferred to the
+ * final chunk, the one window it sees is the whole recording as the session decoded it.
+ */
+function sessionsRecordingWindows(overrides: Partial<SessionManagerOptions> = {}) {
+  const windows: Float32Array[] = [];
+  manager = new SessionManager({
+    ...DEFAULT_SESSION_OPTIONS,
+    everyNChunks: 10_000,
+    recognize: async (samples) => {
+      windows.push(samples);
+      return [];
+    },
+    ...overrides,
+  });
+  return { manager, windows };
+}
+
+const chunk = (
+  seq: number,
+  bytes: Buffer,
+  extra: { tab?: number; recording?: string; final?: boolean } = {},
+) => ({
+  request: {
+    user_id: 'u1',
+    tab_id: extra.tab ?? 1,
+    recording_id: extra.recording ?? 'r1',
+    seq,
+    mime_type: 'audio/webm;codecs=opus',
+    final: extra.final,
+  },
+  bytes,
+});
+
+function expectSameAudio(actual: Float32Array | undefined, expected: Float32Array) {
+  expect(actual?.length).toBe(expected.length);
+  let maxDiff = 0;
+  for (let i = 0; i < expected.length; i++)
+    maxDiff = Math.max(maxDiff, Math.abs((actual?.[i] ?? 0) - (expected[i] ?? 0)));
+  expect(maxDiff).toBeLessThan(1e-6);
+}
+
+async function refusal(promise: Promise<unknown>): Promise<SessionError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SessionError);
+  return error as SessionError;
+}
+
+function ffmpegChildren(): number {
+  const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm=', '-o', 'stat='], {
+    encoding: 'utf8',
+  });
+  // Zombies (stat Z) have exited and only wait to be reaped.
+  return out.split('\n').filter((line) => line.startsWith('ffmpeg') && !/\sZ/.test(line)).length;
+}
+
+describe('SessionManager', () => {
+  it('decodes a recording sent in order into exactly the audio of the whole file', async () => {
+    const { manager, windows } = sessionsRecordingWindows();
+    for (const [seq, piece] of pieces.entries()) {
+      await manager.receive(chunk(seq, piece, { final: seq === pieces.length - 1 }));
+    }
+    expect(windows).toHaveLength(1);
+    expectSameAudio(windows[0], reference);
+    expect(manager.count).toBe(0);
+  });
+
+  it('puts chunks that arrive out of order back in sequence', async () => {
+    const { manager, windows } = sessionsRecordingWindows();
+    const order = pieces.map((_p, i) => i);
+    // Swap neighbours pairwise after the header chunk: 0, 2, 1, 4, 3, ...
+    for (let i = 1; i + 1 < order.length - 1; i += 2)
+      [order[i], order[i + 1]] = [order[i + 1] as number, order[i] as number];
+    for (const seq of order) {
+      await manager.receive(chunk(seq, pieces[seq] as Buffer, { final: seq === pieces.length - 1 }));
+    }
+    expect(windows).toHaveLength(1);
+    expectSameAudio(windows[0], reference);
+  });
+
+  it('acknowledges a duplicate chunk and ignores it', async () => {
+    const { manager, windows } = sessionsRecordingWindows();
+    for (const [seq, piece] of pieces.entries()) {
+      const final = seq === pieces.length - 1;
+      await manager.receive(chunk(seq, piece, { final }));
+      if (!final) expect(await manager.receive(chunk(seq, piece))).toEqual([]);
+    }
+    expectSameAudio(windows[0], reference);
+  });
+
+  it('asks for a restart when a chunk after the first arrives for a recording it never saw', async () => {
+    const { manager } = sessionsRecordingWindows();
+    const error = await refusal(manager.receive(chunk(3, pieces[3] as Buffer)));
+    expect(error.code).toBe('recording_restart_required');
+    expect(manager.count).toBe(0);
+  });
+
+  it('asks for a restart when a missing chunk never arrives', async () => {
+    const { manager } = sessionsRecordingWindows({ maxWaitingChunks: 2 });
+    await manager.receive(chunk(0, pieces[0] as Buffer));
+    await manager.receive(chunk(2, pieces[2] as Buffer));
+    await manager.receive(chunk(3, pieces[3] as Buffer));
+    const error = await refusal(manager.receive(chunk(4, pieces[4] as Buffer)));
+    expect(error.code).toBe('recording_restart_required');
+    expect(error.message).toMatch(/seq 1/);
+    expect(manager.count).toBe(0);
+  });
+
+  it('refuses garbage audio for its own session only', async () => {
+    const { manager, windows } = sessionsRecordingWindows();
+    const good = (async () => {
+      for (const [seq, piece] of pieces.entries()) {
+        await manager.receive(chunk(seq, piece, { tab: 1, final: seq === pieces.length - 1 }));
+      }
+    })();
+    const bad = refusal(
+      (async () => {
+        await manager.receive(chunk(0, randomBytes(6_000), { tab: 2 }));
+        await manager.receive(chunk(1, randomBytes(6_000), { tab: 2, final: true }));
+      })(),
+    );
+    const [error] = await Promise.all([bad, good]);
+    expect(error.code).toBe('undecodable_audio');
+    expect(windows).toHaveLength(1);
+    expectSameAudio(windows[0], reference);
+    expect(manager.count).toBe(0);
+  });
+
+  it('keeps tabs and recordings apart', async () => {
+    const { manager } = sessionsRecordingWindows();
+    await manager.receive(chunk(0, pieces[0] as Buffer, { tab: 1 }));
+    await manager.receive(chunk(0, pieces[0] as Buffer, { tab: 2 }));
+    await manager.receive(chunk(0, pieces[0] as Buffer, { tab: 2, recording: 'r2' }));
+    expect(manager.count).toBe(3);
+  });
+
+  it('refuses a container it cannot decode by its mime type', async () => {
+    const { manager } = sessionsRecordingWindows();
+    const request = chunk(0, pieces[0] as Buffer);
+    const error = await refusal(
+      manager.receive({ ...request, request: { ...request.request, mime_type: 'audio/mp4' } }),
+    );
+    expect(error.code).toBe('unsupported_media_type');
+    expect(manager.count).toBe(0);
+  });
+
+  it('refuses new recordings past its cap', async () => {
+    const { manager } = sessionsRecordingWindows({ maxSessions: 2 });
+    await manager.receive(chunk(0, pieces[0] as Buffer, { tab: 1 }));
+    await manager.receive(chunk(0, pieces[0] as Buffer, { tab: 2 }));
+    const error = await refusal(manager.receive(chunk(0, pieces[0] as Buffer, { tab: 3 })));
+    expect(error.code).toBe('too_many_sessions');
+    expect(manager.count).toBe(2);
+  });
+
+  it('closes idle sessions, after which the recording must restart', async () => {
+    const { manager } = sessionsRecordingWindows({ idleTimeoutMs: 300 });
+    await manager.receive(chunk(0, pieces[0] as Buffer));
+    expect(manager.count).toBe(1);
+    expect(ffmpegChildren()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(manager.count).toBe(0);
+    expect(ffmpegChildren()).toBe(0);
+    const error = await refusal(manager.receive(chunk(1, pieces[1] as Buffer)));
+    expect(error.code).toBe('recording_restart_required');
+  });
+});
