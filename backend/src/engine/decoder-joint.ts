@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from './errors.js';
+import { requireNames, tensorData } from './onnx-io.js';
 
 const INPUTS = ['encoder_outputs', 'targets', 'target_length', 'input_states_1', 'input_states_2'];
 const OUTPUTS = ['outputs', 'output_states_1', 'output_states_2'];
@@ -66,30 +67,4 @@ export class DecoderJoint {
       states2: tensorData(out.output_states_2, Float32Array),
     } satisfies JointStep;
   }
-}
-
-export function requireNames(
-  file: string,
-  kind: string,
-  actual: readonly string[],
-  expected: string[],
-): void {
-  const missing = expected.filter((name) => !actual.includes(name));
-  if (missing.length > 0) {
-    throw new ModelLoadError(
-      `${file} is not in the Parakeet ONNX layout: missing ${kind} ${missing.join(', ')} (has ${actual.join(', ')})`,
-    );
-  }
-}
-
-export function tensorData<T extends Float32Array | BigInt64Array | Int32Array>(
-  tensor: ort.Tensor | undefined,
-  type: { new (...args: never[]): T; name: string },
-): T {
-  if (!tensor || !(tensor.data instanceof type)) {
-    throw new ModelLoadError(
-      `model returned ${tensor ? tensor.type : 'nothing'} where ${type.name} was expected`,
-    );
-  }
-  return tensor.data;
 }

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { DecoderJoint, requireNames, tensorData } from './decoder-joint.js';
+import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
 import { EngineError, InvalidAudioError, ModelLoadError } from './errors.js';
 import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
+import { requireNames, tensorData } from './onnx-io.js';
 import { assembleResult } from './result-assembly.js';
 import { greedyDecode } from './tdt-decoder.js';
 import type { RecognitionResult, Recognizer, RecognizerStream } from './types.js';

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+
+export const SAMPLE_RATE = 16000;
+
+/** Speaks `text` with espeak-ng and returns it as 16 kHz mono float samples (via real ffmpeg). */
+export function speak(text: string, { voice = 'en-us', wordsPerMinute = 150 } = {}): Float32Array {
+  const wav = execFileSync('espeak-ng', ['-v', voice, '-s', String(wordsPerMinute), '--stdout', text], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const raw = execFileSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      'pipe:0',
+      '-ac',
+      '1',
+      '-ar',
+      String(SAMPLE_RATE),
+      '-f',
+      'f32le',
+      'pipe:1',
+    ],
+    { input: wav, maxBuffer: 256 * 1024 * 1024 },
+  );
+  return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice();
+}
+
+export function silence(seconds: number): Float32Array {
+  return new Float32Array(Math.round(seconds * SAMPLE_RATE));
+}
+
+/** Deterministic white noise at the given peak amplitude. */
+export function whiteNoise(seconds: number, amplitude: number, seed = 1): Float32Array {
+  const out = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+  let x = seed;
+  for (let i = 0; i < out.length; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    out[i] = (x / 1073741824 - 1) * amplitude;
+  }
+  return out;
+}
+
+export function concat(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** First and last sample whose magnitude exceeds `floor`, in seconds: where the voice really is. */
+export function audibleSpan(samples: Float32Array, floor = 0.01): { start: number; end: number } {
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < samples.length; i++) {
+    if (Math.abs(samples[i] ?? 0) > floor) {
+      if (first === -1) first = i;
+      last = i;
+    }
+  }
+  return { start: first / SAMPLE_RATE, end: (last + 1) / SAMPLE_RATE };
+}
