@@ -3,9 +3,24 @@ import { MODELS, OFFLINE_MODEL_ID } from './registry';
 /** The id is neither a known model nor a directory. */
 export class UnknownModelError extends Error {
   override name = 'UnknownModelError';
-  constructor(readonly idOrDir: string) {
+  constructor(
+    readonly idOrDir: string,
+    knownIds: readonly string[] = MODELS.map((m) => m.id),
+  ) {
+    super(`unknown model "${idOrDir}": not a model id (${knownIds.join(', ')}) nor a model directory`);
+  }
+}
+
+/** A known model used where a speech recognizer is needed, e.g. `--model silero-vad`. */
+export class NotARecognizerError extends Error {
+  override name = 'NotARecognizerError';
+  constructor(readonly modelId: string) {
     super(
-      `unknown model "${idOrDir}": not a model id (${MODELS.map((m) => m.id).join(', ')}) nor a model directory`,
+      `${modelId} is a voice activity detector, not a speech recognition model; use one of ${MODELS.filter(
+        (m) => m.kind === 'asr',
+      )
+        .map((m) => m.id)
+        .join(', ')}`,
     );
   }
 }

@@ -3,6 +3,7 @@ export {
   DownloadError,
   IncompleteModelDirError,
   ModelUnavailableError,
+  NotARecognizerError,
   UnknownModelError,
 } from './errors';
 export type { DownloadProgress } from './progress';

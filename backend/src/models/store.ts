@@ -2,7 +2,13 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Checksum, describeChecksum, fileChecksum } from './checksum';
 import { downloadFile } from './download';
-import { DownloadError, IncompleteModelDirError, ModelUnavailableError, UnknownModelError } from './errors';
+import {
+  DownloadError,
+  IncompleteModelDirError,
+  ModelUnavailableError,
+  NotARecognizerError,
+  UnknownModelError,
+} from './errors';
 import { listRepoFiles, type RemoteFile, resolveUrl } from './hf-hub';
 import type { DownloadProgress } from './progress';
 import {
@@ -90,9 +96,12 @@ export async function resolveModel(idOrDir: string, options: ResolveOptions): Pr
   if (!entry) {
     const dir = resolve(idOrDir);
     if ((await stat(dir).catch(() => null))?.isDirectory()) return resolveDirectory(dir);
-    throw new UnknownModelError(idOrDir);
+    throw new UnknownModelError(
+      idOrDir,
+      MODELS.filter((m) => m.kind === 'asr').map((m) => m.id),
+    );
   }
-  if (entry.kind !== 'asr') throw new UnknownModelError(idOrDir);
+  if (entry.kind !== 'asr') throw new NotARecognizerError(entry.id);
   const dir = modelDir(entry, settings);
   const missing = await missingFiles(dir, entry.files);
   if (missing.length === 0) return asResolved(entry, dir);
@@ -257,7 +266,8 @@ export async function resolveVadModel(options: ResolveOptions): Promise<string> 
   return file;
 }
 
-export type ModelState = 'available' | 'partial' | 'not downloaded';
+/** `missing`: a bundled model whose files are not in the checkout. */
+export type ModelState = 'available' | 'partial' | 'not downloaded' | 'missing';
 
 export interface ModelStatus {
   id: string;
@@ -278,9 +288,11 @@ export async function listModels(settings: StoreSettings = storeSettings()): Pro
       const state: ModelState =
         missing.length === 0
           ? 'available'
-          : missing.length < entry.files.length || partial.some(Boolean)
-            ? 'partial'
-            : 'not downloaded';
+          : entry.source.kind === 'bundled'
+            ? 'missing'
+            : missing.length < entry.files.length || partial.some(Boolean)
+              ? 'partial'
+              : 'not downloaded';
       const s = entry.source;
       const source = s.kind === 'bundled' ? 'bundled' : s.kind === 'url' ? s.url : `hf:${s.repo}`;
       return { id: entry.id, description: entry.description, kind: entry.kind, source, state, dir, missing };

@@ -1,0 +1,46 @@
+import { defaultModelId } from '../../models';
+
+export interface ServeOptions {
+  model?: string;
+  device: string;
+  host: string;
+  port: string;
+  everyNChunks?: string;
+}
+
+function integerIn(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Runs the backend service until SIGINT/SIGTERM, then closes it (ending open sessions cleanly). */
+export async function serveCommand(options: ServeOptions): Promise<void> {
+  // Port 0 asks the system for a free port; the URL printed at start says which one.
+  const port = integerIn('--port', options.port, 0, 65_535);
+  const everyNChunks =
+    options.everyNChunks === undefined
+      ? undefined
+      : integerIn('--every-n-chunks', options.everyNChunks, 1, 1000);
+  const { startServer } = await import('../../server/start');
+  // startServer prints the URL, model and device it serves once it is ready.
+  const server = await startServer({
+    model: options.model ?? defaultModelId(options.device),
+    device: options.device,
+    host: options.host,
+    port,
+    ...(everyNChunks !== undefined ? { everyNChunks } : {}),
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}

@@ -1,0 +1,43 @@
+import { stat, writeFile } from 'node:fs/promises';
+import { decodeAudioFile } from '../../audio/file-decoder';
+import { defaultModelId, resolveModel } from '../../models';
+import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../transcript-format';
+
+export interface TranscribeOptions {
+  model?: string;
+  device: string;
+  format: string;
+  /** Write the transcript here instead of stdout. */
+  output?: string;
+}
+
+/** Transcribes one audio or video file and writes the transcript to stdout or `--output`. */
+export async function transcribeCommand(file: string, options: TranscribeOptions): Promise<void> {
+  if (!(TRANSCRIPT_FORMATS as readonly string[]).includes(options.format)) {
+    throw new Error(`unknown format "${options.format}": use ${TRANSCRIPT_FORMATS.join(', ')}`);
+  }
+  // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.
+  const { parseDevice } = await import('../../engine/device');
+  parseDevice(options.device);
+  if (!(await stat(file).catch(() => null))) throw new Error(`file not found: ${file}`);
+
+  const model = await resolveModel(options.model ?? defaultModelId(options.device), { allowDownload: false });
+  const samples = await decodeAudioFile(file);
+
+  const { loadRecognizer, transcribeLong } = await import('../../engine');
+  const recognizer = await loadRecognizer({
+    modelDir: model.dir,
+    modelId: model.id,
+    device: options.device,
+    encoderFile: model.encoderFile,
+    decoderFile: model.decoderFile,
+  });
+  try {
+    const result = await transcribeLong(recognizer, samples);
+    const transcript = formatTranscript(result, options.format as TranscriptFormat);
+    if (options.output) await writeFile(options.output, transcript);
+    else process.stdout.write(transcript);
+  } finally {
+    await recognizer.release();
+  }
+}

@@ -1,0 +1,76 @@
+import { Command } from 'commander';
+import { gpuSetupCommand } from './commands/gpu';
+import { downloadModelCommand, listModelsCommand, verifyModelCommand } from './commands/models';
+import { serveCommand } from './commands/serve';
+import { transcribeCommand } from './commands/transcribe';
+import { reportError } from './report-error';
+
+const program = new Command('earshot')
+  .description('Earshot: local speech recognition for live captions and transcripts')
+  .configureOutput({
+    // Commander puts "did you mean …?" on a second line; keep every failure to one line.
+    outputError: (text, write) =>
+      write(
+        `earshot: ${text
+          .replace(/^error: /, '')
+          .trim()
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      ),
+  })
+  .showSuggestionAfterError();
+
+program
+  .command('transcribe')
+  .description('transcribe an audio or video file (anything ffmpeg reads)')
+  .argument('<file>', 'audio or video file')
+  .option(
+    '--model <id|dir>',
+    'model id or model directory (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
+  )
+  .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
+  .option('--format <format>', 'json, txt, srt or vtt', 'txt')
+  .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
+  .action(transcribeCommand);
+
+const models = program.command('models').description('list, download and verify models');
+models
+  .command('list')
+  .description('show every known model and whether it is on disk')
+  .action(listModelsCommand);
+models
+  .command('download')
+  .description('download a model into the cache (resumable, checksum-verified)')
+  .argument('<id>', 'model id')
+  .action(downloadModelCommand);
+models
+  .command('verify')
+  .description("check a model's files against their checksums")
+  .argument('<id>', 'model id')
+  .action(verifyModelCommand);
+
+program
+  .command('gpu')
+  .description('GPU support')
+  .command('setup')
+  .description("install ONNX Runtime's CUDA 12 provider libraries (needs an NVIDIA driver and internet)")
+  .action(gpuSetupCommand);
+
+program
+  .command('serve')
+  .description('run the local backend the browser extension talks to')
+  .option(
+    '--model <id|dir>',
+    'model id or model directory (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
+  )
+  .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'auto')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on', '8001')
+  .option('--every-n-chunks <n>', 'run recognition after every N audio chunks of a recording')
+  .action(serveCommand);
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  reportError(error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,44 @@
+import { toSrt, toWebVtt } from '@earshot/shared';
+import type { RecognitionResult, RecognizedWord } from '../engine/types';
+import { segmentWords, type TranscriptSegment } from '../transcript/segments';
+
+export const TRANSCRIPT_FORMATS = ['json', 'txt', 'srt', 'vtt'] as const;
+export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
+
+const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+function jsonWord(w: RecognizedWord): RecognizedWord {
+  return { word: w.word, start: ms(w.start), end: ms(w.end), confidence: ms(w.confidence) };
+}
+
+function captions(segments: TranscriptSegment[]) {
+  return segments.map((s) => ({ start_seconds: s.start, end_seconds: s.end, text: s.text }));
+}
+
+/** A file transcript in the asked format; times are seconds from the start of the file. */
+export function formatTranscript(result: RecognitionResult, format: TranscriptFormat): string {
+  const segments = segmentWords(result.words);
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(
+        {
+          text: result.text,
+          segments: segments.map((s) => ({
+            start: ms(s.start),
+            end: ms(s.end),
+            text: s.text,
+            words: s.words.map(jsonWord),
+          })),
+          words: result.words.map(jsonWord),
+        },
+        null,
+        2,
+      )}\n`;
+    case 'txt':
+      return segments.map((s) => `${s.text}\n`).join('');
+    case 'srt':
+      return toSrt(captions(segments));
+    case 'vtt':
+      return toWebVtt(captions(segments));
+  }
+}
