@@ -1,0 +1,26 @@
+/**
+ * The few extension APIs tests call inside the extension's own pages (page.evaluate runs there,
+ * where `chrome` exists); typed here because e2e code is not an extension build.
+ */
+declare namespace chrome {
+  namespace runtime {
+    function sendMessage(message: unknown): Promise<unknown>;
+  }
+  namespace storage {
+    interface Area {
+      get(key: string | null): Promise<Record<string, unknown>>;
+      set(items: Record<string, unknown>): Promise<void>;
+    }
+    const local: Area;
+    const session: Area;
+  }
+  namespace tabs {
+    interface Tab {
+      id?: number;
+      audible?: boolean;
+      url?: string;
+    }
+    function query(filter: { url?: string }): Promise<Tab[]>;
+    function get(tabId: number): Promise<Tab>;
+  }
+}

@@ -1,0 +1,124 @@
+import type { CaptureStatus, TabCaptureState } from '@earshot/shared';
+import { test as base, expect, type Page } from '@playwright/test';
+import { BackendProcess, freePort } from './backend-process';
+import { recordCaptions, restartMedia, waitForMediaPlaying } from './caption-log';
+import { type ExtensionBrowser, launchExtensionBrowser, openExtensionPage } from './extension-browser';
+import { MEDIA_DIR, PAGES_DIR } from './paths';
+import { type StaticServer, startStaticServer } from './static-server';
+
+/** Talks to the extension's background from one of its own pages, as the popup does. */
+export class ExtensionControl {
+  constructor(readonly page: Page) {}
+
+  async setBackendUrl(url: string): Promise<void> {
+    await this.page.evaluate((backendUrl) => chrome.storage.local.set({ backendUrl }), url);
+  }
+
+  async tabIdOf(page: Page): Promise<number> {
+    const id = await this.page.evaluate(async (url) => (await chrome.tabs.query({ url }))[0]?.id, page.url());
+    if (id === undefined) throw new Error(`no tab shows ${page.url()}`);
+    return id;
+  }
+
+  async command(action: 'start' | 'stop', tabId: number): Promise<unknown> {
+    return this.page.evaluate((message) => chrome.runtime.sendMessage(message), {
+      type: 'earshot/capture',
+      action,
+      tabId,
+    } as const);
+  }
+
+  async state(tabId: number): Promise<TabCaptureState | undefined> {
+    return this.page.evaluate(async (id) => {
+      const { captureStates } = await chrome.storage.session.get('captureStates');
+      return (captureStates as Record<string, TabCaptureState> | undefined)?.[id];
+    }, tabId);
+  }
+
+  async waitForStatus(tabId: number, status: CaptureStatus, timeoutMs = 30_000): Promise<TabCaptureState> {
+    await expect.poll(async () => (await this.state(tabId))?.status, { timeout: timeoutMs }).toBe(status);
+    return (await this.state(tabId)) as TabCaptureState;
+  }
+
+  async tabAudible(tabId: number): Promise<boolean | undefined> {
+    return this.page.evaluate(async (id) => (await chrome.tabs.get(id)).audible, tabId);
+  }
+}
+
+export interface CapturedPage {
+  page: Page;
+  tabId: number;
+}
+
+interface TestFixtures {
+  /** Opens one of the test pages, waits for its media to play and starts captioning its tab. */
+  openCaptured(path: string): Promise<CapturedPage>;
+}
+
+interface WorkerFixtures {
+  site: StaticServer;
+  backend: BackendProcess;
+  extensionBrowser: ExtensionBrowser;
+  control: ExtensionControl;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  openCaptured: async ({ extensionBrowser, control, site }, use) => {
+    const opened: CapturedPage[] = [];
+    await use(async (path) => {
+      const page = await extensionBrowser.context.newPage();
+      await recordCaptions(page);
+      await page.goto(`${site.origin}/${path}`);
+      await waitForMediaPlaying(page);
+      const tabId = await control.tabIdOf(page);
+      opened.push({ page, tabId });
+      const reply = await control.command('start', tabId);
+      expect(reply).toMatchObject({ ok: true });
+      await control.waitForStatus(tabId, 'live');
+      await restartMedia(page);
+      return { page, tabId };
+    });
+    for (const { page, tabId } of opened) {
+      await control.command('stop', tabId);
+      await page.close();
+    }
+  },
+  site: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+    async ({}, use) => {
+      const server = await startStaticServer({ '/media/': MEDIA_DIR, '/': PAGES_DIR });
+      await use(server);
+      await server.close();
+    },
+    { scope: 'worker' },
+  ],
+  backend: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+    async ({}, use) => {
+      const backend = new BackendProcess(await freePort());
+      await backend.start();
+      await use(backend);
+      await backend.stop();
+    },
+    { scope: 'worker', timeout: 150_000 },
+  ],
+  extensionBrowser: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+    async ({}, use) => {
+      const browser = await launchExtensionBrowser();
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker' },
+  ],
+  control: [
+    async ({ extensionBrowser, backend }, use) => {
+      const control = new ExtensionControl(await openExtensionPage(extensionBrowser.context));
+      await control.setBackendUrl(backend.url);
+      await use(control);
+    },
+    { scope: 'worker' },
+  ],
+});
+
+export { expect };

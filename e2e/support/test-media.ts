@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MEDIA_DIR, WORDS_FILE } from './paths';
+
+/**
+ * What the test media says: everyday words the test model was trained on (espeak-ng voice),
+ * one sentence at a time with pauses, so captions have speech to show and silence to clear in.
+ */
+export const SPOKEN_SENTENCES = [
+  'the cat sat on the mat',
+  'a big dog ran to the park',
+  'she drinks hot tea every morning',
+  'we walk home after school',
+  'the green apple fell from the tree',
+  'my friend plays music at night',
+] as const;
+
+const LEADING_SILENCE_SECONDS = 1.0;
+const PAUSE_SECONDS = 1.6;
+
+export interface SpokenSentence {
+  text: string;
+  /** When the sentence is heard, in seconds from the start of the media. */
+  startSeconds: number;
+  endSeconds: number;
+}
+
+export interface TestMedia {
+  video: string;
+  audio: string;
+  durationSeconds: number;
+  sentences: SpokenSentence[];
+}
+
+export const MEDIA_FILES = { video: 'speech.mp4', audio: 'speech.ogg', timings: 'timings.json' } as const;
+
+export function spokenWords(): string[] {
+  return [...new Set(SPOKEN_SENTENCES.flatMap((s) => s.split(' ')))];
+}
+
+/** Words of the script the model does not know (empty when its word list is not available). */
+export function wordsOutsideModelVocabulary(): string[] {
+  if (!existsSync(WORDS_FILE)) return [];
+  const known = new Set(
+    readFileSync(WORDS_FILE, 'utf8')
+      .split(/\s+/)
+      .map((w) => w.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return spokenWords().filter((w) => !known.has(w));
+}
+
+function run(command: string, args: string[]): string {
+  return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function durationSeconds(file: string): number {
+  return Number(run('soxi', ['-D', file]).trim());
+}
+
+/** Builds the speech video (mp4: still colour frame + AAC) and an audio-only file; cached by script. */
+export function ensureTestMedia(): TestMedia {
+  const timingsFile = join(MEDIA_DIR, MEDIA_FILES.timings);
+  const key = createHash('sha256')
+    .update(JSON.stringify([SPOKEN_SENTENCES, LEADING_SILENCE_SECONDS, PAUSE_SECONDS, MEDIA_FILES]))
+    .digest('hex');
+  if (existsSync(timingsFile)) {
+    const cached = JSON.parse(readFileSync(timingsFile, 'utf8')) as TestMedia & { key: string };
+    if (cached.key === key) return cached;
+  }
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'earshot-media-'));
+  try {
+    const parts: string[] = [];
+    const sentences: SpokenSentence[] = [];
+    let clock = LEADING_SILENCE_SECONDS;
+    SPOKEN_SENTENCES.forEach((text, i) => {
+      const raw = join(work, `raw-${i}.wav`);
+      const part = join(work, `part-${i}.wav`);
+      run('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', raw, text]);
+      const lead = i === 0 ? LEADING_SILENCE_SECONDS : 0;
+      run('sox', [raw, '-r', '48000', '-c', '1', part, 'pad', String(lead), String(PAUSE_SECONDS)]);
+      const spoken = durationSeconds(raw);
+      sentences.push({ text, startSeconds: clock, endSeconds: clock + spoken });
+      clock += spoken + PAUSE_SECONDS;
+      parts.push(part);
+    });
+    const speech = join(work, 'speech.wav');
+    run('sox', [...parts, speech]);
+    const video = join(MEDIA_DIR, MEDIA_FILES.video);
+    run('ffmpeg', [
+      ...['-y', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=0x1d3557:s=640x360:r=10', '-i', speech],
+      ...[
+        '-shortest',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-tune',
+        'stillimage',
+        '-pix_fmt',
+        'yuv420p',
+      ],
+      ...['-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', video],
+    ]);
+    const audio = join(MEDIA_DIR, MEDIA_FILES.audio);
+    run('ffmpeg', ['-y', '-v', 'error', '-i', speech, '-c:a', 'libopus', '-b:a', '48k', audio]);
+    const media: TestMedia = { video, audio, durationSeconds: durationSeconds(speech), sentences };
+    writeFileSync(timingsFile, JSON.stringify({ ...media, key }, null, 2));
+    return media;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
