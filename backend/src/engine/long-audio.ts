@@ -1,0 +1,124 @@
+import { EngineError } from './errors.js';
+import type { RecognitionResult, RecognizedToken, RecognizedWord, Recognizer } from './types.js';
+
+export interface LongAudioOptions {
+  /** Window length in seconds. */
+  chunkSeconds?: number;
+  /** Seconds each window shares with the next. */
+  overlapSeconds?: number;
+  /** Windows decoded together in one recognizer.decode call. */
+  batchSize?: number;
+  /** Called after every batch with seconds of audio covered so far. */
+  onProgress?: (doneSeconds: number, totalSeconds: number) => void;
+}
+
+interface Window {
+  start: number;
+  end: number;
+  /** Words whose midpoint lies at or after `keepUntil` belong to the next window. */
+  keepUntil: number;
+  /** Where this window takes over from the previous one (the middle of their overlap). */
+  takeOverAt: number;
+}
+
+/**
+ * Transcribes audio of any length by decoding overlapping windows in batches and stitching the
+ * results. The middle of each overlap is the cut: the left window keeps words whose midpoint is
+ * before it, the right window the words after it. The same word can land a frame either side of
+ * the cut in the two windows, so the right window also keeps a word slightly before the cut when
+ * it starts after everything already kept, and drops one that overlaps the last kept word.
+ */
+export async function transcribeLong(
+  recognizer: Recognizer,
+  samples: Float32Array,
+  { chunkSeconds = 20, overlapSeconds = 2, batchSize = 4, onProgress }: LongAudioOptions = {},
+): Promise<RecognitionResult> {
+  if (!(chunkSeconds > 0) || !(overlapSeconds >= 0) || overlapSeconds >= chunkSeconds / 2) {
+    throw new EngineError(
+      'invalid_options',
+      `transcribeLong needs chunkSeconds > 0 and 0 ≤ overlapSeconds < chunkSeconds/2 (got ${chunkSeconds}, ${overlapSeconds})`,
+    );
+  }
+  const rate = recognizer.sampleRate;
+  const total = samples.length / rate;
+  const windows = planWindows(total, chunkSeconds, overlapSeconds);
+  const tolerance = overlapSeconds / 4;
+  const words: RecognizedWord[] = [];
+  const tokens: RecognizedToken[] = [];
+
+  for (let first = 0; first < windows.length; first += Math.max(1, batchSize)) {
+    const batch = windows.slice(first, first + Math.max(1, batchSize));
+    const streams = batch.map((w) => {
+      const stream = recognizer.createStream();
+      stream.acceptWaveform(samples.subarray(Math.round(w.start * rate), Math.round(w.end * rate)));
+      return stream;
+    });
+    await recognizer.decode(streams);
+    batch.forEach((window, i) => {
+      const result = streams[i]?.result;
+      if (!result) throw new EngineError('decode_failed', 'recognizer left a stream without a result');
+      const shifted = shiftResult(result, window.start);
+      const keptWords = new Set<number>();
+      shifted.words.forEach((word, index) => {
+        const middle = (word.start + word.end) / 2;
+        const last = words.at(-1);
+        const afterKept = last === undefined || middle > last.end;
+        const inside =
+          middle < window.keepUntil &&
+          (middle >= window.takeOverAt || (afterKept && middle >= window.takeOverAt - tolerance));
+        if (inside && afterKept) {
+          words.push(word);
+          keptWords.add(index);
+        }
+      });
+      tokens.push(...shifted.tokens.filter((_, t) => keptWords.has(wordOfToken(shifted, t))));
+    });
+    onProgress?.(Math.min(total, batch.at(-1)?.end ?? total), total);
+  }
+
+  for (let i = 0; i + 1 < words.length; i++) {
+    const word = words[i];
+    const next = words[i + 1];
+    if (word && next && word.end > next.start) word.end = Math.max(word.start, next.start);
+  }
+  return { text: words.map((w) => w.word).join(' '), tokens, words };
+}
+
+/** Windows of chunkSeconds stepping by chunk − overlap; the last one ends with the audio. */
+export function planWindows(total: number, chunkSeconds: number, overlapSeconds: number): Window[] {
+  const step = chunkSeconds - overlapSeconds;
+  const spans: { start: number; end: number }[] = [];
+  for (let start = 0; ; start += step) {
+    const end = Math.min(start + chunkSeconds, total);
+    spans.push({ start, end });
+    if (end >= total) break;
+  }
+  return spans.map((span, i) => {
+    const previous = spans[i - 1];
+    const next = spans[i + 1];
+    return {
+      ...span,
+      takeOverAt: previous ? (span.start + previous.end) / 2 : 0,
+      keepUntil: next ? (next.start + span.end) / 2 : Infinity,
+    };
+  });
+}
+
+function shiftResult(result: RecognitionResult, offset: number): RecognitionResult {
+  const at = (seconds: number) => Math.round((seconds + offset) * 1e6) / 1e6;
+  return {
+    text: result.text,
+    tokens: result.tokens.map((t) => ({ ...t, start: at(t.start) })),
+    words: result.words.map((w) => ({ ...w, start: at(w.start), end: at(w.end) })),
+  };
+}
+
+/** Index of the word a token belongs to: the last word starting at or before it. */
+function wordOfToken(result: RecognitionResult, tokenIndex: number): number {
+  const start = result.tokens[tokenIndex]?.start ?? 0;
+  let owner = -1;
+  result.words.forEach((word, index) => {
+    if (word.start <= start) owner = index;
+  });
+  return owner;
+}

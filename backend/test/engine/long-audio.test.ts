@@ -1,0 +1,115 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planWindows, transcribeLong } from '../../src/engine/long-audio.js';
+import { ParakeetRecognizer } from '../../src/engine/parakeet.js';
+
+// "level-words" reads words from the audio itself: each 80 ms frame at level 0.1 / 0.2 / 0.3 spells
+// "ca" / "dog" / "a" (once per run of equal frames), level 0 is silence. So a long recording with
+// a known word list can be built sample-exactly and the stitched transcript compared word for word.
+const MODEL_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../fixtures/scripted/level-words',
+);
+const FRAME = 1280;
+const SHIFT = 0.08;
+const WORDS = ['', 'ca', 'dog', 'a'];
+
+interface Spoken {
+  word: string;
+  start: number;
+}
+
+/** A seeded random script of words (1–3 frames) separated by 1–6 silent frames. */
+function script(seconds: number, seed: number): { audio: Float32Array; spoken: Spoken[] } {
+  const frames = Math.round(seconds / SHIFT);
+  const levels = new Float32Array(frames);
+  const spoken: Spoken[] = [];
+  let state = seed;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return Math.floor((state / 2147483648) * n);
+  };
+  let previous = 0;
+  for (let f = 1 + random(6); f < frames - 4; ) {
+    let level = 1 + random(3);
+    if (level === previous) level = (level % 3) + 1;
+    const length = Math.min(1 + random(3), frames - f);
+    levels.fill(level / 10, f, f + length);
+    spoken.push({ word: WORDS[level] ?? '?', start: f * SHIFT });
+    previous = level;
+    f += length + 1 + random(6);
+  }
+  const audio = new Float32Array(frames * FRAME);
+  levels.forEach((level, f) => {
+    audio.fill(level, f * FRAME, (f + 1) * FRAME);
+  });
+  return { audio, spoken };
+}
+
+let recognizer: ParakeetRecognizer;
+beforeAll(async () => {
+  recognizer = await ParakeetRecognizer.load({ modelDir: MODEL_DIR, modelId: 'level-words', device: 'cpu' });
+});
+afterAll(() => recognizer?.release());
+
+describe('transcribeLong', () => {
+  it('stitches overlapping windows without losing or doubling a word (default 20 s / 2 s windows)', async () => {
+    const { audio, spoken } = script(150, 7);
+    const result = await transcribeLong(recognizer, audio);
+    expect(spoken.length).toBeGreaterThan(300);
+    expect(result.words.map((w) => w.word)).toEqual(spoken.map((s) => s.word));
+    expect(result.words.map((w) => w.start)).toEqual(spoken.map((s) => expect.closeTo(s.start, 6)));
+    expect(result.words.map((w) => w.end)).toEqual(spoken.map((s) => expect.closeTo(s.start + SHIFT, 6)));
+    expect(result.tokens).toHaveLength(spoken.length);
+    expect(result.text).toBe(spoken.map((s) => s.word).join(' '));
+  });
+
+  it('stays exact with short windows, many cuts and several batches', async () => {
+    const { audio, spoken } = script(100, 99);
+    const batches: number[] = [];
+    const result = await transcribeLong(recognizer, audio, {
+      chunkSeconds: 4.8,
+      overlapSeconds: 0.96,
+      batchSize: 3,
+      onProgress: (done) => batches.push(done),
+    });
+    expect(result.words.map((w) => [w.word, w.start])).toEqual(
+      spoken.map((s) => [s.word, expect.closeTo(s.start, 6)]),
+    );
+    // 100 s in 3.84 s steps = 26 windows, decoded 3 per call.
+    expect(batches).toHaveLength(9);
+    expect(batches.at(-1)).toBeCloseTo(100, 6);
+  });
+
+  it('decodes a short input in one piece, exactly as the recognizer does', async () => {
+    const { audio } = script(6, 3);
+    const stream = recognizer.createStream();
+    stream.acceptWaveform(audio);
+    await recognizer.decode([stream]);
+    expect(await transcribeLong(recognizer, audio)).toEqual(stream.result);
+  });
+
+  it('rejects an overlap that leaves windows without a middle', async () => {
+    await expect(
+      transcribeLong(recognizer, new Float32Array(16000), { chunkSeconds: 4, overlapSeconds: 2 }),
+    ).rejects.toThrow(/overlapSeconds < chunkSeconds\/2/);
+  });
+});
+
+describe('planWindows', () => {
+  it('covers the audio with windows overlapping by the overlap, the last one ending with the audio', () => {
+    const windows = planWindows(50, 20, 2);
+    expect(windows.map((w) => [w.start, w.end])).toEqual([
+      [0, 20],
+      [18, 38],
+      [36, 50],
+    ]);
+    expect(windows.map((w) => [w.takeOverAt, w.keepUntil])).toEqual([
+      [0, 19],
+      [19, 37],
+      [37, Infinity],
+    ]);
+    expect(planWindows(12, 20, 2)).toEqual([{ start: 0, end: 12, takeOverAt: 0, keepUntil: Infinity }]);
+  });
+});
