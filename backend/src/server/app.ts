@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Recognizer } from '../engine/types';
+import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
+import corsPlugin from './plugins/cors';
+import errorReplies from './plugins/error-replies';
+import requestGuard from './plugins/request-guard';
+import sessionsPlugin from './plugins/sessions';
+import asrStreamRoute from './routes/asr-stream';
+import healthRoute from './routes/health';
+
+export interface BuildAppOptions {
+  recognizer: Recognizer;
+  config?: Partial<ServerConfig>;
+  logger?: FastifyServerOptions['logger'];
+}
+
+const BACKEND_VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
+
+/** The HTTP service without a listener: `inject` it in tests, `listen` it in `startServer`. */
+export async function buildApp({
+  recognizer,
+  config,
+  logger = false,
+}: BuildAppOptions): Promise<FastifyInstance> {
+  const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
+  const app = Fastify({ logger, bodyLimit: settings.bodyLimit });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(errorReplies);
+  await app.register(requestGuard, {
+    host: settings.host,
+    port: settings.port,
+    allowedHosts: settings.allowedHosts,
+    allowedOrigins: settings.allowedOrigins,
+  });
+  await app.register(corsPlugin, { allowedOrigins: settings.allowedOrigins });
+  await app.register(sessionsPlugin, {
+    recognizer,
+    everyNChunks: settings.everyNChunks,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    maxSessions: settings.maxSessions,
+  });
+  await app.register(healthRoute, { recognizer, version: BACKEND_VERSION });
+  await app.register(asrStreamRoute);
+  return app;
+}

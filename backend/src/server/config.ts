@@ -1,0 +1,31 @@
+import { DEFAULT_SESSION_OPTIONS } from '../sessions/session-manager';
+
+export interface ServerConfig {
+  /** Address the server listens on; a specific non-loopback address is accepted as a Host name too. */
+  host?: string;
+  /** Port the server listens on; names the default allowed Host values before the listener is up. */
+  port?: number;
+  /** Run the recognizer after this many new chunks of a recording. */
+  everyNChunks: number;
+  /**
+   * Extension ids or `chrome-extension://<id>` origins allowed to call the server; undefined allows any
+   * chrome-extension origin. Web page origins are never allowed.
+   */
+  allowedOrigins?: string[];
+  /**
+   * Exact Host header values accepted; undefined means 127.0.0.1, localhost and [::1] (and the listen
+   * address when it is a specific one) on the port.
+   */
+  allowedHosts?: string[];
+  idleTimeoutMs: number;
+  maxSessions: number;
+  /** Largest request body in bytes (a chunk is base64 of at most a few MiB). */
+  bodyLimit: number;
+}
+
+export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+  everyNChunks: DEFAULT_SESSION_OPTIONS.everyNChunks,
+  idleTimeoutMs: DEFAULT_SESSION_OPTIONS.idleTimeoutMs,
+  maxSessions: DEFAULT_SESSION_OPTIONS.maxSessions,
+  bodyLimit: 6 * 1024 * 1024,
+};

@@ -1,0 +1,37 @@
+import { AsrStreamRequestSchema, AsrStreamResponseSchema, ErrorResponseSchema } from '@earshot/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
+/** POST /asr/stream: one MediaRecorder chunk in, the recording's new final segments and interim out. */
+const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
+  // JSON only: without the text/plain parser, a cross-site "simple" POST cannot reach the handler.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
+
+  app.post(
+    '/asr/stream',
+    {
+      schema: {
+        body: AsrStreamRequestSchema,
+        response: {
+          200: AsrStreamResponseSchema,
+          '4xx': ErrorResponseSchema,
+          '5xx': ErrorResponseSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { audio_b64, ...chunk } = request.body;
+      const segments = await app.sessions.receive({
+        request: chunk,
+        bytes: Buffer.from(audio_b64, 'base64'),
+      });
+      return { segments };
+    },
+  );
+};
+
+export default asrStreamRoute;

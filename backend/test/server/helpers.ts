@@ -1,0 +1,97 @@
+import type { AsrStreamRequest, AsrStreamResponse, Segment } from '@earshot/shared';
+import { loadRecognizer } from '../../src/engine';
+import type { Recognizer } from '../../src/engine/types';
+import { resolveModel } from '../../src/models';
+
+/** The bundled offline model, loaded for real on the CPU. */
+export async function loadTinyEn(): Promise<Recognizer> {
+  const model = await resolveModel('tiny-en', { allowDownload: false });
+  return loadRecognizer({
+    modelDir: model.dir,
+    modelId: model.id,
+    device: 'cpu',
+    encoderFile: model.encoderFile,
+    decoderFile: model.decoderFile,
+  });
+}
+
+/** The port inject tests pretend to listen on, so the default Host allowlist has something to match. */
+export const INJECT_PORT = 8001;
+export const OWN_HOST = `127.0.0.1:${INJECT_PORT}`;
+
+export function chunkRequest(
+  seq: number,
+  bytes: Uint8Array,
+  extra: Partial<Omit<AsrStreamRequest, 'seq' | 'audio_b64'>> = {},
+): AsrStreamRequest {
+  return {
+    user_id: 'user-1',
+    tab_id: 7,
+    recording_id: 'rec-1',
+    mime_type: 'audio/webm;codecs=opus',
+    seq,
+    audio_b64: Buffer.from(bytes).toString('base64'),
+    ...extra,
+  };
+}
+
+/** Word error rate of `hypothesis` against `reference`: word-level edit distance over reference length. */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+  const ref = words(reference);
+  const hyp = words(hypothesis);
+  let previous = Array.from({ length: hyp.length + 1 }, (_x, j) => j);
+  for (let i = 1; i <= ref.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= hyp.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
+      current.push(Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
+    }
+    previous = current;
+  }
+  return (previous[hyp.length] ?? 0) / Math.max(1, ref.length);
+}
+
+function words(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}' ]/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+export interface StreamedTranscript {
+  /** Final segments in the order they arrived. */
+  finals: Segment[];
+  /** Every interim segment seen, in order. */
+  interims: Segment[];
+  text: string;
+}
+
+/**
+ * Posts a recording's chunks in order through `post` (which returns the parsed 200 body) and gathers
+ * what a client would show: the final segments, checked never to change once sent.
+ */
+export async function streamChunks(
+  post: (request: AsrStreamRequest) => Promise<AsrStreamResponse>,
+  pieces: readonly Uint8Array[],
+  extra: Partial<Omit<AsrStreamRequest, 'seq' | 'audio_b64'>> = {},
+): Promise<StreamedTranscript> {
+  const finals = new Map<string, Segment>();
+  const interims: Segment[] = [];
+  for (const [seq, piece] of pieces.entries()) {
+    const response = await post(chunkRequest(seq, piece, { ...extra, final: seq === pieces.length - 1 }));
+    for (const segment of response.segments) {
+      if (!segment.final) {
+        interims.push(segment);
+        continue;
+      }
+      const earlier = finals.get(segment.id);
+      if (earlier && JSON.stringify(earlier) !== JSON.stringify(segment)) {
+        throw new Error(`final segment ${segment.id} changed after it was sent`);
+      }
+      finals.set(segment.id, segment);
+    }
+  }
+  const ordered = [...finals.values()];
+  return { finals: ordered, interims, text: ordered.map((s) => s.text).join(' ') };
+}
