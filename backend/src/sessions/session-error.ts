@@ -5,7 +5,11 @@ export class SessionError extends Error {
   constructor(
     readonly code: Extract<
       ErrorCode,
-      'recording_restart_required' | 'undecodable_audio' | 'too_many_sessions' | 'unsupported_media_type'
+      | 'recording_restart_required'
+      | 'undecodable_audio'
+      | 'too_many_sessions'
+      | 'unsupported_media_type'
+      | 'session_conflict'
     >,
     message: string,
   ) {

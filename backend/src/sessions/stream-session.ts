@@ -30,6 +30,8 @@ export interface ChunkOutcome {
 }
 
 const SAMPLE_RATE = 16_000;
+/** Requests of one recording queued at once; more means a misbehaving client, not a slow server. */
+const MAX_CHUNKS_IN_FLIGHT = 16;
 
 /**
  * One recording of one tab: its chunks are put back in order, fed to a persistent ffmpeg decoder, and
@@ -76,6 +78,14 @@ export class StreamSession {
   }
 
   receive(chunk: Chunk): Promise<ChunkOutcome> {
+    if (this.busy >= MAX_CHUNKS_IN_FLIGHT) {
+      return Promise.reject(
+        new SessionError(
+          'session_conflict',
+          `${MAX_CHUNKS_IN_FLIGHT} chunks of this recording are already being processed; wait for their responses`,
+        ),
+      );
+    }
     this.busy++;
     const run = this.tail.then(() => this.process(chunk));
     this.tail = run.catch(() => {});

@@ -180,6 +180,16 @@ describe('SessionManager', () => {
     expect(manager.count).toBe(2);
   });
 
+  it('refuses a flood of simultaneous chunks for one recording beyond what it queues', async () => {
+    const { manager } = sessionsRecordingWindows();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => manager.receive(chunk(0, pieces[0] as Buffer))),
+    );
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r.reason as SessionError).code);
+    expect(refused).toEqual(['session_conflict', 'session_conflict', 'session_conflict', 'session_conflict']);
+    expect(await manager.receive(chunk(1, pieces[1] as Buffer))).toEqual([]);
+  });
+
   it('closes idle sessions, after which the recording must restart', async () => {
     const { manager } = sessionsRecordingWindows({ idleTimeoutMs: 300 });
     await manager.receive(chunk(0, pieces[0] as Buffer));

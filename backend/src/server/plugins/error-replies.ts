@@ -10,6 +10,7 @@ const SESSION_ERROR_STATUS: Record<SessionError['code'], number> = {
   undecodable_audio: 422,
   unsupported_media_type: 415,
   too_many_sessions: 503,
+  session_conflict: 409,
 };
 
 /** Fastify's own refusals, by its error code, with messages that say what to send instead. */
