@@ -185,7 +185,9 @@ describe('SessionManager', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 20 }, () => manager.receive(chunk(0, pieces[0] as Buffer))),
     );
-    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r.reason as SessionError).code);
+    const refused = results
+      .filter((r) => r.status === 'rejected')
+      .map((r) => (r.reason as SessionError).code);
     expect(refused).toEqual(['session_conflict', 'session_conflict', 'session_conflict', 'session_conflict']);
     expect(await manager.receive(chunk(1, pieces[1] as Buffer))).toEqual([]);
   });
