@@ -132,7 +132,7 @@ export class ParakeetRecognizer implements Recognizer {
   }
 
   /** Decodes in call order: concurrent callers wait instead of competing for the same cores. */
-  decode(streams: readonly RecognizerStream[]): Promise<void> {
+  async decode(streams: readonly RecognizerStream[]): Promise<void> {
     const own = streams.map((stream) => {
       if (!(stream instanceof ParakeetStream) || stream.owner !== this) {
         throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
@@ -146,8 +146,9 @@ export class ParakeetRecognizer implements Recognizer {
 
   private async decodeNow(streams: ParakeetStream[]): Promise<void> {
     const audible = streams.filter((s) => s.duration > 0);
-    for (const stream of streams)
+    for (const stream of streams) {
       if (stream.duration === 0) stream.setResult({ text: '', tokens: [], words: [] });
+    }
     if (audible.length === 0) return;
 
     const waves = audible.map((s) => s.samples());

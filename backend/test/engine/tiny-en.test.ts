@@ -1,0 +1,157 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRecognizer, transcribeLong } from '../../src/engine/index.js';
+import type { RecognitionResult, Recognizer } from '../../src/engine/types.js';
+import { audibleSpan, concat, SAMPLE_RATE, silence, speak } from './speech-audio.js';
+import { wordEdits, words } from './word-errors.js';
+
+const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/tiny-en');
+const present = existsSync(path.join(MODEL_DIR, 'encoder-model.onnx'));
+const why = present ? '' : ` [skipped: tiny-en is not in ${MODEL_DIR}]`;
+
+// Everyday sentences made only of words tiny-en was trained on (checked against its words.txt).
+const SENTENCES = [
+  'the old man took his dog for a walk',
+  'my mother and father live near the river',
+  'she will read the book before the night',
+  'we saw a white horse by the big tree',
+  'the children play music in the school room',
+  'open the door and close the book',
+  'the bird is on the big tree',
+  'he can write a letter to his friend',
+  'the sun is high over the mountain',
+  'they eat fish and food every morning',
+  'put the red car near the house',
+  'the king heard the song of the bird',
+  'you must learn to draw a map',
+  'her family found a small ship',
+  'the girl went home after school',
+  'ten men stand at the end of the road',
+  'the ship will cross the sea at night',
+  'look at the black dog under the table',
+  'i think the water is too cold',
+  'my friend has a book and a paper',
+  'the farm is near the north land',
+  'we need to change the light in the room',
+  'he told a good story to the children',
+  'a young boy can run very fast',
+  'the wind and rain came from the south',
+  'keep the food in the cold room',
+  'the plant will grow in the sun',
+];
+
+async function decodeEach(recognizer: Recognizer, inputs: Float32Array[]): Promise<RecognitionResult[]> {
+  const results: RecognitionResult[] = [];
+  for (const samples of inputs) {
+    const stream = recognizer.createStream();
+    stream.acceptWaveform(samples);
+    await recognizer.decode([stream]);
+    if (!stream.result) throw new Error('stream not decoded');
+    results.push(stream.result);
+  }
+  return results;
+}
+
+describe.skipIf(!present)(`tiny-en on espeak-ng speech${why}`, () => {
+  let recognizer: Recognizer;
+  let audio: Float32Array[];
+  beforeAll(async () => {
+    recognizer = await loadRecognizer({ modelDir: MODEL_DIR, modelId: 'tiny-en', device: 'cpu' });
+    audio = SENTENCES.map((s) => speak(s));
+  });
+  afterAll(() => recognizer?.release());
+
+  it('uses only words from the model word list', () => {
+    const known = new Set(words(readFileSync(path.join(MODEL_DIR, 'words.txt'), 'utf8')));
+    expect(SENTENCES.flatMap(words).filter((w) => !known.has(w))).toEqual([]);
+  });
+
+  it('transcribes spoken sentences with a low word error rate', async () => {
+    const results = await decodeEach(recognizer, audio.slice(0, 6));
+    const edits = results.reduce((n, r, i) => n + wordEdits(words(SENTENCES[i] ?? ''), words(r.text)), 0);
+    const total = SENTENCES.slice(0, 6).flatMap(words).length;
+    expect(edits / total, results.map((r) => r.text).join(' | ')).toBeLessThanOrEqual(0.25);
+  });
+
+  it('times words in order, inside the audio and around the voice', async () => {
+    const [result] = await decodeEach(recognizer, [concat(silence(1), audio[0] ?? silence(0), silence(1))]);
+    const timed = result?.words ?? [];
+    expect(timed.length).toBeGreaterThanOrEqual(6);
+    const duration = ((audio[0]?.length ?? 0) + 2 * SAMPLE_RATE) / SAMPLE_RATE;
+    const voice = audibleSpan(concat(silence(1), audio[0] ?? silence(0), silence(1)));
+    timed.forEach((w, i) => {
+      expect(w.end).toBeGreaterThanOrEqual(w.start);
+      expect(w.end).toBeLessThanOrEqual(duration);
+      expect(w.confidence).toBeGreaterThan(0);
+      expect(w.confidence).toBeLessThanOrEqual(1);
+      if (i > 0) expect(w.start).toBeGreaterThanOrEqual(timed[i - 1]?.end ?? 0);
+    });
+    expect(timed[0]?.start).toBeGreaterThan(voice.start - 0.3);
+    expect(timed.at(-1)?.end).toBeLessThan(voice.end + 0.3);
+  });
+
+  it('gives a batch of 3 inputs in one decode call the same results as one at a time', async () => {
+    const inputs = [
+      audio[1],
+      concat(audio[2] ?? silence(0), silence(0.7), audio[3] ?? silence(0)),
+      audio[4],
+    ].map((a) => a ?? silence(0));
+    const alone = await decodeEach(recognizer, inputs);
+    const streams = inputs.map((samples) => {
+      const stream = recognizer.createStream();
+      stream.acceptWaveform(samples);
+      return stream;
+    });
+    await recognizer.decode(streams);
+    streams.forEach((stream, i) => {
+      const single = alone[i];
+      expect(stream.result?.text).toBe(single?.text);
+      expect(stream.result?.words.map((w) => [w.start, w.end])).toEqual(
+        single?.words.map((w) => [expect.closeTo(w.start, 3), expect.closeTo(w.end, 3)]),
+      );
+      expect(stream.result?.words.map((w) => w.confidence)).toEqual(
+        single?.words.map((w) => expect.closeTo(w.confidence, 2)),
+      );
+    });
+  });
+
+  it('transcribes 2+ minutes through transcribeLong without losing or doubling words at the cuts', async () => {
+    const pause = silence(1.5);
+    const parts: Float32Array[] = [];
+    const offsets: number[] = [];
+    let at = 0;
+    for (const sentence of audio) {
+      offsets.push(at);
+      parts.push(sentence, pause);
+      at += (sentence.length + pause.length) / SAMPLE_RATE;
+    }
+    const long = concat(...parts);
+    expect(long.length / SAMPLE_RATE).toBeGreaterThan(120);
+
+    const alone = await decodeEach(recognizer, audio);
+    const expected = alone.flatMap((r, i) =>
+      r.words.map((w) => ({ word: w.word, middle: (w.start + w.end) / 2 + (offsets[i] ?? 0) })),
+    );
+    const result = await transcribeLong(recognizer, long);
+    const got = result.words.map((w) => ({ word: w.word, middle: (w.start + w.end) / 2 }));
+
+    // Overall, the long transcript is the per-sentence transcripts (a little context drift allowed).
+    const edits = wordEdits(
+      expected.map((w) => w.word),
+      got.map((w) => w.word),
+    );
+    expect(edits).toBeLessThanOrEqual(Math.max(2, Math.round(expected.length * 0.02)));
+    // Around every window cut (20 s windows, 2 s overlap: cuts at 19 s, 37 s, ...) nothing is lost
+    // or doubled.
+    for (let cut = 19; cut < long.length / SAMPLE_RATE; cut += 18) {
+      const near = (w: { middle: number }) => Math.abs(w.middle - cut) < 1.5;
+      expect(
+        got.filter(near).map((w) => w.word),
+        `around ${cut} s`,
+      ).toEqual(expected.filter(near).map((w) => w.word));
+    }
+    expect(result.text).toBe(result.words.map((w) => w.word).join(' '));
+  });
+});
