@@ -9,8 +9,17 @@ export interface DownloadProgress {
 
 export const silentProgress: DownloadProgress = { start() {}, advance() {}, end() {} };
 
-const MB = 1024 * 1024;
-const megabytes = (bytes: number) => (bytes / MB).toFixed(1);
+/** `512 B`, `48.8 kB`, `620.0 MB`, `2.4 GB` (binary multiples). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
 
 /** A bar on a terminal; elsewhere (logs, CI) one plain line every `intervalMs` and one at the end. */
 export function streamProgress(stream: NodeJS.WriteStream, intervalMs = 5000): DownloadProgress {
@@ -22,18 +31,21 @@ export function streamProgress(stream: NodeJS.WriteStream, intervalMs = 5000): D
         bar = new cliProgress.SingleBar(
           {
             stream,
-            format: `${name} [{bar}] {percentage}% | {done}/{all} MB | eta {eta_formatted}`,
+            format: `${name} [{bar}] {percentage}% | {done} / {all} | eta {eta_formatted}`,
             hideCursor: true,
             etaBuffer: 50,
           },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(total ?? 0, done, { done: megabytes(done), all: megabytes(total ?? 0) });
+        bar.start(total ?? 0, done, {
+          done: formatBytes(done),
+          all: total === undefined ? '?' : formatBytes(total),
+        });
       },
       advance(bytes) {
         if (!bar) return;
         const value = bar.getProgress() * bar.getTotal() + bytes;
-        bar.update(value, { done: megabytes(value) });
+        bar.update(value, { done: formatBytes(value) });
       },
       end() {
         bar?.stop();
@@ -48,7 +60,7 @@ export function streamProgress(stream: NodeJS.WriteStream, intervalMs = 5000): D
   const line = () => {
     const percent = total ? ` ${Math.floor((done / total) * 100)}%` : '';
     stream.write(
-      `downloading ${name}:${percent} ${megabytes(done)}${total ? `/${megabytes(total)}` : ''} MB\n`,
+      `downloading ${name}:${percent} ${formatBytes(done)}${total ? ` of ${formatBytes(total)}` : ''}\n`,
     );
     lastLine = Date.now();
   };
