@@ -1,28 +1,9 @@
 import * as ort from 'onnxruntime-node';
 import { missingCudaProviderLibraries, onnxRuntimeBinaryDir } from './cuda.js';
-import { CudaUnavailableError, InvalidDeviceError, ModelLoadError } from './errors.js';
-import type { DeviceRequest } from './types.js';
+import { parseDevice } from './device-request.js';
+import { CudaUnavailableError, ModelLoadError } from './errors.js';
 
-export type ParsedDevice = { kind: 'cpu' } | { kind: 'auto' } | { kind: 'cuda'; deviceId: number };
-
-export function parseDevice(request: string): ParsedDevice {
-  const value = request.trim().toLowerCase();
-  if (value === 'cpu') return { kind: 'cpu' };
-  if (value === 'auto') return { kind: 'auto' };
-  if (value === 'cuda') return { kind: 'cuda', deviceId: 0 };
-  const match = /^cuda:(\d{1,3})$/.exec(value);
-  if (match?.[1] !== undefined) return { kind: 'cuda', deviceId: Number(match[1]) };
-  throw new InvalidDeviceError(request);
-}
-
-export function isDeviceRequest(request: string): request is DeviceRequest {
-  try {
-    parseDevice(request);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isDeviceRequest, type ParsedDevice, parseDevice } from './device-request.js';
 
 export interface DeviceSessions<K extends string> {
   /** What was actually used: `cpu` or `cuda:N`. */

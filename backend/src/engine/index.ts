@@ -2,7 +2,7 @@ import { type ParakeetOptions, ParakeetRecognizer } from './parakeet.js';
 import type { Recognizer } from './types.js';
 
 export { type CudaInstallResult, installCudaProviders, missingCudaProviderLibraries } from './cuda.js';
-export { isDeviceRequest, parseDevice } from './device.js';
+export { isDeviceRequest, parseDevice } from './device-request.js';
 export {
   CudaUnavailableError,
   EngineError,

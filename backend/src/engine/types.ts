@@ -6,6 +6,7 @@
 
 export interface RecognizedToken {
   id: number;
+  /** The vocabulary piece; a piece that starts a word begins with a space (SentencePiece's `▁`). */
   text: string;
   start: number;
   /** Probability of the token at its frame, 0..1. */
@@ -16,6 +17,7 @@ export interface RecognizedWord {
   word: string;
   start: number;
   end: number;
+  /** The lowest confidence among the word's tokens. */
   confidence: number;
 }
 
