@@ -62,7 +62,7 @@ program
     '--model <id|dir>',
     'model id or model directory (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
   )
-  .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'auto')
+  .option('--device <device>', 'cpu, cuda, cuda:N or auto (GPU use is opt-in)', 'cpu')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on', '8001')
   .option('--every-n-chunks <n>', 'run recognition after every N audio chunks of a recording')

@@ -1,5 +1,6 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { decodeAudioFile } from '../../audio/file-decoder';
+import { parseDevice } from '../../engine/device-request';
 import { defaultModelId, resolveModel } from '../../models';
 import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../transcript-format';
 
@@ -11,19 +12,30 @@ export interface TranscribeOptions {
   output?: string;
 }
 
+const clock = (seconds: number) =>
+  `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+
+/** On a terminal, a self-overwriting "transcribed 1:20 of 45:00" line; nothing in pipes and logs. */
+function progressLine(stream: NodeJS.WriteStream) {
+  if (!stream.isTTY) return undefined;
+  return (done: number, total: number) => {
+    stream.write(`\rtranscribed ${clock(done)} of ${clock(total)}`);
+    if (done >= total) stream.write('\n');
+  };
+}
+
 /** Transcribes one audio or video file and writes the transcript to stdout or `--output`. */
 export async function transcribeCommand(file: string, options: TranscribeOptions): Promise<void> {
   if (!(TRANSCRIPT_FORMATS as readonly string[]).includes(options.format)) {
     throw new Error(`unknown format "${options.format}": use ${TRANSCRIPT_FORMATS.join(', ')}`);
   }
-  // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.
-  const { parseDevice } = await import('../../engine/device');
   parseDevice(options.device);
   if (!(await stat(file).catch(() => null))) throw new Error(`file not found: ${file}`);
 
   const model = await resolveModel(options.model ?? defaultModelId(options.device), { allowDownload: false });
   const samples = await decodeAudioFile(file);
 
+  // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.
   const { loadRecognizer, transcribeLong } = await import('../../engine');
   const recognizer = await loadRecognizer({
     modelDir: model.dir,
@@ -33,7 +45,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
     decoderFile: model.decoderFile,
   });
   try {
-    const result = await transcribeLong(recognizer, samples);
+    const result = await transcribeLong(recognizer, samples, { onProgress: progressLine(process.stderr) });
     const transcript = formatTranscript(result, options.format as TranscriptFormat);
     if (options.output) await writeFile(options.output, transcript);
     else process.stdout.write(transcript);
