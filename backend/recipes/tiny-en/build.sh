@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Build the tiny-en transducer from scratch: synthesize an espeak-ng corpus,
+# train, export to backend/models/tiny-en (Parakeet-TDT ONNX layout), score.
+#
+#   bash backend/recipes/tiny-en/build.sh            # everything
+#   STAGE=score bash backend/recipes/tiny-en/build.sh  # re-score the committed model
+#
+# Needs (Debian): espeak-ng python3-torch python3-torchaudio python3-onnx
+# python3-numpy sctk, plus node with onnxruntime-node installed in backend/.
+# Work files (wavs, features, checkpoints) go to $EARSHOT_WORK (default
+# <repo>/.cache/tiny-en, gitignored). All randomness is seeded.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../../.." && pwd)"
+WORK="${EARSHOT_WORK:-$REPO/.cache/tiny-en}"
+MODEL="$REPO/backend/models/tiny-en"
+PY="${PYTHON:-/usr/bin/python3}"
+SCLITE="${SCLITE:-$(command -v sclite || echo /usr/lib/sctk/bin/sclite)}"
+STAGE="${STAGE:-all}"
+N_TRAIN="${N_TRAIN:-16000}"
+STEPS="${STEPS:-560}"
+mkdir -p "$WORK"
+
+if [[ "$STAGE" == all || "$STAGE" == synth ]]; then
+  echo "== synthesize corpus ($N_TRAIN training utterances + 2 scoring sets)"
+  "$PY" "$HERE/synth.py" --work "$WORK" --n-train "$N_TRAIN" --jobs 2
+fi
+
+if [[ "$STAGE" == all || "$STAGE" == train ]]; then
+  if [[ ! -f "$WORK/ckpt/final.pt" ]]; then
+    echo "== train ($STEPS steps)"
+    "$PY" "$HERE/train.py" --work "$WORK" --steps "$STEPS" --warmup 80 --max-minutes 50 \
+      2>&1 | tee "$WORK/train.log"
+  fi
+fi
+
+if [[ "$STAGE" == all || "$STAGE" == export ]]; then
+  echo "== export to backend/models/tiny-en"
+  "$PY" "$HERE/export.py" --ckpt "$WORK/ckpt/final.pt" --out "$MODEL"
+fi
+
+if [[ "$STAGE" == all || "$STAGE" == score ]]; then
+  for set in test-seen test-unseen; do
+    d="$WORK/$set"
+    out="$WORK/score/$set"
+    mkdir -p "$out"
+    echo "== score $set through the exported ONNX files"
+    (cd "$REPO/backend" && node recipes/tiny-en/score-onnx.mjs "$MODEL" "$d" "$d/wav.list" "$out/hyp.trn")
+    "$SCLITE" -r "$d/ref.trn" trn -h "$out/hyp.trn" trn -i rm -o sum dtl stdout > "$out/sclite.txt"
+    grep -E "Sum/Avg" "$out/sclite.txt" | head -1 | sed "s/^/$set /"
+    if [[ -f "$WORK/ckpt/final.pt" ]]; then
+      # cross-check: PyTorch greedy decoding must give the same text as ONNX
+      head -20 "$d/wav.list" > "$out/check.list"
+      "$PY" "$HERE/decode_torch.py" --ckpt "$WORK/ckpt/final.pt" --wav-dir "$d" \
+        --list "$out/check.list" --out "$out/hyp-torch.trn"
+      if diff <(head -20 "$out/hyp.trn") "$out/hyp-torch.trn" > /dev/null; then
+        echo "$set: torch and ONNX greedy outputs agree on 20/20 utterances"
+      else
+        echo "$set: torch and ONNX greedy outputs DIFFER" >&2
+        exit 1
+      fi
+    fi
+  done
+fi
