@@ -1,6 +1,7 @@
 import { toSrt, toWebVtt } from '@earshot/shared';
 import type { RecognitionResult, RecognizedWord } from '../engine/types';
-import { segmentWords, type TranscriptSegment } from '../transcript/segments';
+import { toCaptions } from '../transcript/captions';
+import { segmentWords } from '../transcript/segments';
 
 export const TRANSCRIPT_FORMATS = ['json', 'txt', 'srt', 'vtt'] as const;
 export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
@@ -11,11 +12,10 @@ function jsonWord(w: RecognizedWord): RecognizedWord {
   return { word: w.word, start: ms(w.start), end: ms(w.end), confidence: ms(w.confidence) };
 }
 
-function captions(segments: TranscriptSegment[]) {
-  return segments.map((s) => ({ start_seconds: s.start, end_seconds: s.end, text: s.text }));
-}
-
-/** A file transcript in the asked format; times are seconds from the start of the file. */
+/**
+ * A file transcript in the asked format; times are seconds from the start of the file. JSON has
+ * the recognizer's word times; subtitle cues are held long enough to read (see toCaptions).
+ */
 export function formatTranscript(result: RecognitionResult, format: TranscriptFormat): string {
   const segments = segmentWords(result.words);
   switch (format) {
@@ -37,8 +37,8 @@ export function formatTranscript(result: RecognitionResult, format: TranscriptFo
     case 'txt':
       return segments.map((s) => `${s.text}\n`).join('');
     case 'srt':
-      return toSrt(captions(segments));
+      return toSrt(toCaptions(segments));
     case 'vtt':
-      return toWebVtt(captions(segments));
+      return toWebVtt(toCaptions(segments));
   }
 }
