@@ -34,11 +34,15 @@ export class BackendProcess {
   async start(timeoutMs = 120_000): Promise<void> {
     if (this.child) throw new Error('backend already running');
     this.output = '';
-    const child = spawn('pnpm', ['earshot', 'serve', '--model', this.model, '--port', String(this.port)], {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'pnpm',
+      ['earshot', 'serve', '--model', this.model, '--device', 'cpu', '--port', String(this.port)],
+      {
+        cwd: REPO_ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     const keep = (data: Buffer) => {
       this.output = (this.output + data.toString()).slice(-4000);

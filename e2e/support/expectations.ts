@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import type { Locator, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 
@@ -24,4 +25,26 @@ export function overlapArea(
   const width = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const height = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   return Math.max(0, width) * Math.max(0, height);
+}
+
+/** The colour actually painted at one point of the page, read back from a 1×1 screenshot. */
+export async function paintedColour(page: Page, x: number, y: number): Promise<[number, number, number]> {
+  const png = await page.screenshot({ clip: { x: Math.floor(x), y: Math.floor(y), width: 1, height: 1 } });
+  // A one-pixel PNG has a single scanline: one filter byte, whose predictors are all zero here,
+  // followed by the raw RGB(A) bytes.
+  const chunks: Buffer[] = [];
+  for (let offset = 8; offset < png.length; ) {
+    const length = png.readUInt32BE(offset);
+    if (png.toString('ascii', offset + 4, offset + 8) === 'IDAT')
+      chunks.push(png.subarray(offset + 8, offset + 8 + length));
+    offset += length + 12;
+  }
+  const [, r = 0, g = 0, b = 0] = inflateSync(Buffer.concat(chunks));
+  return [r, g, b];
+}
+
+/** The caption box's background (a near-black) is what is painted just inside its left edge. */
+export async function captionBackgroundIsPainted(page: Page, box: { x: number; y: number; height: number }) {
+  const [r, g, b] = await paintedColour(page, box.x + 3, box.y + box.height / 2);
+  return Math.max(r, g, b) < 40;
 }

@@ -1,4 +1,4 @@
-import { overlapArea, visibleCaptionBox } from '../support/expectations';
+import { captionBackgroundIsPainted, overlapArea, visibleCaptionBox } from '../support/expectations';
 import { expect, test } from '../support/fixtures';
 
 test('captions sit above a player’s own overlay layers', async ({ openCaptured }) => {
@@ -22,4 +22,5 @@ test('captions sit above a player’s own overlay layers', async ({ openCaptured
     { x: box.x + box.width / 2, y: box.y + box.height / 2 },
   );
   expect(hit.onCaptions, `element at the caption centre: ${hit.what}`).toBe(true);
+  expect(await captionBackgroundIsPainted(page, box)).toBe(true);
 });

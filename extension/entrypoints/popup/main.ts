@@ -42,10 +42,17 @@ async function showBackendHealth(): Promise<void> {
   }
 }
 
+/** The tab the popup acts on: `?tabId=` when opened as a page for a given tab, else the active tab. */
+async function targetTabId(): Promise<number | undefined> {
+  const requested = new URLSearchParams(location.search).get('tabId');
+  if (requested && /^\d+$/.test(requested)) return Number(requested);
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  return tab?.id;
+}
+
 async function main(): Promise<void> {
   void showBackendHealth();
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  const tabId = tab?.id;
+  const tabId = await targetTabId();
   if (tabId === undefined || tabId < 0) {
     statusText.textContent = 'not available on this page';
     return;

@@ -46,6 +46,7 @@ export async function stopCapture(tabId: number, forget = false): Promise<TabCap
   const off: TabCaptureState = { tabId, status: 'off' };
   await updateCaptureState(tabId, () => (forget ? undefined : off));
   await forgetPage(tabId);
+  injectedTabs.delete(tabId);
   if (wasActive) {
     const command: OffscreenStop = { type: 'earshot/offscreen-stop', tabId };
     await browser.runtime.sendMessage(command).catch(() => undefined);
@@ -64,7 +65,29 @@ export async function applyStatusReport(report: CaptureStatusReport): Promise<vo
 /** Hands caption segments to the tab's content script. */
 export async function relayCaptions(update: CaptionsUpdate): Promise<void> {
   if (!isActive(await getCaptureState(update.tabId))) return;
-  await browser.tabs.sendMessage(update.tabId, update).catch(() => undefined);
+  try {
+    await browser.tabs.sendMessage(update.tabId, update);
+  } catch {
+    // Pages opened before the extension was installed or updated have no content script yet.
+    if (await injectContentScript(update.tabId)) {
+      await browser.tabs.sendMessage(update.tabId, update).catch(() => undefined);
+    }
+  }
+}
+
+/** Tabs already given a content script by hand, so a page that refuses scripts is tried once. */
+const injectedTabs = new Set<number>();
+
+async function injectContentScript(tabId: number): Promise<boolean> {
+  if (injectedTabs.has(tabId)) return false;
+  injectedTabs.add(tabId);
+  const files = browser.runtime.getManifest().content_scripts?.flatMap((script) => script.js ?? []) ?? [];
+  try {
+    await browser.scripting.executeScript({ target: { tabId }, files });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A captured tab that leaves its page (not just its #fragment) stops being captured. */

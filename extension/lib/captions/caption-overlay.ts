@@ -11,7 +11,6 @@ const HOST_STYLE = [
   'all: initial',
   'position: fixed',
   'z-index: 2147483647',
-  'pointer-events: none',
   'transform: translate(-50%, -100%)',
   'box-sizing: border-box',
   'padding: 0.2em 0.5em',
@@ -88,12 +87,24 @@ export class CaptionOverlay {
     this.frame = requestAnimationFrame(() => this.draw());
   }
 
-  /** Keeps the box in the top layer the user sees: inside the fullscreen element, else on the root. */
+  /**
+   * Keeps the box where the user looks: inside the fullscreen element (only its subtree is drawn
+   * in fullscreen), else on the root. A fullscreen <video> draws no children, so then the box
+   * joins the top layer above it as a popover.
+   */
   private attach(): void {
     const fullscreen = this.doc.fullscreenElement;
-    const parent =
-      fullscreen && !(fullscreen instanceof HTMLMediaElement) ? fullscreen : this.doc.documentElement;
+    const overBareMedia = fullscreen instanceof HTMLMediaElement;
+    const parent = fullscreen && !overBareMedia ? fullscreen : this.doc.documentElement;
     if (this.host.parentElement !== parent) parent.appendChild(this.host);
+    const inTopLayer = this.host.matches(':popover-open');
+    if (overBareMedia && !inTopLayer) {
+      this.host.popover = 'manual';
+      this.host.showPopover();
+    } else if (!overBareMedia && inTopLayer) {
+      this.host.hidePopover();
+      this.host.removeAttribute('popover');
+    }
   }
 
   private setLines(lines: CaptionPiece[][]): void {
