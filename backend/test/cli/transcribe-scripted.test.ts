@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli';
+import { lines, runCli } from './run-cli';
 
 // The engine's scripted "level-words" model: a run of 80 ms frames at level 0.1 / 0.2 / 0.3 is
 // the word "ca" / "dog" / "a". It lets the whole CLI path (ffmpeg decode, model directory,
@@ -39,21 +39,10 @@ beforeAll(() => {
   const raw = join(dir, 'levels.f32');
   writeFileSync(raw, Buffer.from(samples.buffer));
   for (const name of ['levels.wav', 'levels.flac']) {
-    execFileSync('ffmpeg', [
-      '-loglevel',
-      'error',
-      '-y',
-      '-f',
-      'f32le',
-      '-ar',
-      '16000',
-      '-ac',
-      '1',
-      '-i',
-      raw,
-      join(dir, name),
-    ]);
+    const input = ['-f', 'f32le', '-ar', '16000', '-ac', '1', '-i', raw];
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...input, join(dir, name)]);
   }
+  writeFileSync(join(dir, 'notes.wav'), 'this is text pretending to be a wav file\n');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,5 +78,30 @@ describe('earshot transcribe with a model directory', () => {
     );
     const txt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'txt']);
     expect(txt.stdout).toBe('ca\ndog a\n');
+  });
+});
+
+describe('earshot transcribe failures after the model is found', () => {
+  it("rejects a file ffmpeg cannot decode in one line, with ffmpeg's reason", async () => {
+    const result = await runCli(['transcribe', join(dir, 'notes.wav'), '--model', MODEL_DIR]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^earshot: cannot decode .*notes\.wav: .+/);
+  });
+
+  it('stops with one line saying to run `pnpm earshot gpu setup` when CUDA is not available', async () => {
+    const result = await runCli([
+      'transcribe',
+      join(dir, 'levels.wav'),
+      '--model',
+      MODEL_DIR,
+      '--device',
+      'cuda',
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^earshot: .*CUDA.*`pnpm earshot gpu setup`/);
   });
 });

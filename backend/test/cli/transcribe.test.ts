@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,6 @@ beforeAll(() => {
   );
   ffmpeg('-i', wav, '-ac', '2', '-ar', '44100', '-b:a', '128k', join(dir, 'speech.mp3'));
   ffmpeg('-i', wav, '-c:a', 'libvorbis', join(dir, 'speech.ogg'));
-  writeFileSync(join(dir, 'notes.wav'), 'this is text pretending to be a wav file\n');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,21 +152,6 @@ describe('earshot transcribe --model tiny-en', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> /);
-  });
-
-  it("rejects a file ffmpeg cannot decode in one line, with ffmpeg's reason", async () => {
-    const result = await runCli(['transcribe', join(dir, 'notes.wav'), '--model', 'tiny-en'], env);
-    expect(result.code).not.toBe(0);
-    expect(lines(result.stderr)).toHaveLength(1);
-    expect(result.stderr).toMatch(/^earshot: cannot decode .*notes\.wav: .+/);
-  });
-
-  it('stops with one line saying to run `pnpm earshot gpu setup` when CUDA is not available', async () => {
-    const result = await runCli(['transcribe', wav, '--model', 'tiny-en', '--device', 'cuda'], env);
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe('');
-    expect(lines(result.stderr)).toHaveLength(1);
-    expect(result.stderr).toMatch(/^earshot: .*CUDA.*`pnpm earshot gpu setup`/);
   });
 });
 
