@@ -58,11 +58,14 @@ describe('CaptionTimeline', () => {
     ]);
   });
 
-  it('an empty update changes nothing', () => {
+  it('an update without interim clears the interim text but keeps finals', () => {
     const timeline = new CaptionTimeline(options);
-    timeline.apply(update('r', [segment('i1', 'hello', 0, 1, false)]), T0 + 1000);
+    timeline.apply(
+      update('r', [segment('f1', 'good', 0, 0.5, true), segment('i1', 'hello', 0.6, 1, false)]),
+      T0 + 1000,
+    );
     timeline.apply(update('r', []), T0 + 1500);
-    expect(timeline.visible(T0 + 1500)).toEqual([{ text: 'hello', final: false }]);
+    expect(timeline.visible(T0 + 1500)).toEqual([{ text: 'good', final: true }]);
   });
 
   it('keeps recordings apart: a new recording does not erase the previous one’s finals', () => {

@@ -36,8 +36,8 @@ export function heardAtMs(recordingStartedAtMs: number, recordingSeconds: number
 /**
  * Which caption text is on screen when. Segments carry recording time; mapped to wall clock they
  * say when the words were heard. A segment shows as soon as it arrives (it is already late) and
- * goes `holdMs` after its end was heard. Interim segments of a recording are replaced by whatever
- * the next non-empty update says.
+ * goes `holdMs` after its end was heard. Every reply carries the recording's current interim
+ * segment (if any) after its new finals, so each update replaces the recording's interim text.
  */
 export class CaptionTimeline {
   private entries: Entry[] = [];
@@ -45,7 +45,6 @@ export class CaptionTimeline {
   constructor(private readonly options: CaptionTimelineOptions = DEFAULT_TIMELINE_OPTIONS) {}
 
   apply(update: CaptionsUpdate, nowMs: number): void {
-    if (update.segments.length === 0) return;
     const incomingIds = new Set(update.segments.map((s) => s.id));
     this.entries = this.entries.filter(
       (e) => e.recordingId !== update.recordingId || (e.segment.final && !incomingIds.has(e.segment.id)),

@@ -21,6 +21,7 @@ export interface ChunkUploaderOptions {
   requestTimeoutMs: number;
   /** Retry delays grow from the first to the last value and then stay there. */
   retryDelaysMs: readonly number[];
+  /** Every reply, even an empty one: it says the recording has no interim text any more. */
   onSegments(recordingId: string, segments: Segment[]): void;
   onBackendReachable(): void;
   onBackendUnavailable(reason: string): void;
@@ -91,7 +92,7 @@ export class ChunkUploader {
             this.failures = 0;
             this.queue.remove(chunk);
             this.options.onBackendReachable();
-            if (outcome.segments.length > 0) this.options.onSegments(chunk.recordingId, outcome.segments);
+            this.options.onSegments(chunk.recordingId, outcome.segments);
             break;
           case 'unavailable':
             this.options.onBackendUnavailable(outcome.reason);
