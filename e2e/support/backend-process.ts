@@ -24,7 +24,8 @@ export class BackendProcess {
 
   constructor(
     readonly port: number,
-    private readonly model = 'tiny-en',
+    /** EARSHOT_E2E_MODEL runs the suite against another model id or directory. */
+    private readonly model = process.env.EARSHOT_E2E_MODEL ?? 'tiny-en',
   ) {}
 
   get url(): string {
