@@ -1,3 +1,4 @@
+export { DownloadInProgressError } from './download-lock';
 export {
   ChecksumMismatchError,
   DownloadError,

@@ -2,6 +2,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Checksum, describeChecksum, fileChecksum } from './checksum';
 import { downloadFile } from './download';
+import { withDownloadLock } from './download-lock';
 import {
   DownloadError,
   IncompleteModelDirError,
@@ -149,43 +150,44 @@ async function expectedFiles(entry: ModelEntry, settings: StoreSettings, dir: st
 
 /**
  * Downloads every missing file of a model into its cache directory, resuming partial files.
- * Returns the model's directory. Bundled models need no download.
+ * Returns the model's directory. Bundled models, and models already complete, need no network.
  */
 export async function downloadModel(id: string, options: StoreOptions = {}): Promise<string> {
   const settings = options.settings ?? storeSettings();
   const entry = findModel(id);
   if (!entry) throw new UnknownModelError(id);
   const dir = modelDir(entry, settings);
-  if (entry.source.kind === 'bundled') return dir;
   const source = entry.source;
+  if (source.kind === 'bundled' || (await missingFiles(dir, entry.files)).length === 0) return dir;
   const expected = await expectedFiles(entry, settings, dir);
   await mkdir(dir, { recursive: true });
-  for (const file of expected) {
-    const dest = join(dir, file.path);
-    const onDisk = await stat(dest).catch(() => null);
-    if (onDisk?.isFile() && (file.size < 0 || onDisk.size === file.size)) continue;
-    const url =
-      source.kind === 'url' ? source.url : resolveUrl(settings, source.repo, source.revision, file.path);
-    try {
-      await downloadFile({
-        url,
-        dest,
-        ...(file.size >= 0 ? { size: file.size } : {}),
-        checksum: file.checksum,
-        ...(settings.token && source.kind === 'huggingface' ? { token: settings.token } : {}),
-        ...(options.progress ? { progress: options.progress } : {}),
-        ...(options.retries !== undefined ? { retries: options.retries } : {}),
-        ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
-      });
-    } catch (err) {
-      if (err instanceof DownloadError) {
-        const missing = await missingFiles(dir, entry.files);
-        throw new ModelUnavailableError(entry.id, dir, missing, err.message);
+  await withDownloadLock(dir, entry.id, async () => {
+    for (const file of expected) {
+      const dest = join(dir, file.path);
+      const onDisk = await stat(dest).catch(() => null);
+      if (onDisk?.isFile() && (file.size < 0 || onDisk.size === file.size)) continue;
+      const url =
+        source.kind === 'url' ? source.url : resolveUrl(settings, source.repo, source.revision, file.path);
+      try {
+        await downloadFile({
+          url,
+          dest,
+          ...(file.size >= 0 ? { size: file.size } : {}),
+          checksum: file.checksum,
+          ...(settings.token && source.kind === 'huggingface' ? { token: settings.token } : {}),
+          ...(options.progress ? { progress: options.progress } : {}),
+          ...(options.retries !== undefined ? { retries: options.retries } : {}),
+          ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+        });
+      } catch (err) {
+        if (!(err instanceof DownloadError)) throw err;
+        throw new ModelUnavailableError(entry.id, dir, await missingFiles(dir, entry.files), err.message);
       }
-      throw err;
     }
-  }
-  if (source.kind === 'huggingface') await writeManifest(dir, `${source.repo}@${source.revision}`, expected);
+    if (source.kind === 'huggingface') {
+      await writeManifest(dir, `${source.repo}@${source.revision}`, expected);
+    }
+  });
   return dir;
 }
 
@@ -219,7 +221,7 @@ export async function verifyModel(
       })),
     };
   }
-  const expected = (await readManifest(dir)) ?? (await expectedFiles(entry, settings, dir));
+  const expected = (await readManifest(dir)) ?? (await fetchChecksumsToVerify(entry, settings, dir));
   const files: FileVerification[] = [];
   for (const path of entry.files) {
     const want = expected.find((f) => f.path === path);
@@ -243,6 +245,23 @@ export async function verifyModel(
     }
   }
   return { dir, files };
+}
+
+/** Checksums for files that were put in place by hand (no manifest): the Hub's listing, if it can be had. */
+async function fetchChecksumsToVerify(
+  entry: ModelEntry,
+  settings: StoreSettings,
+  dir: string,
+): Promise<RemoteFile[]> {
+  try {
+    return await expectedFiles(entry, settings, dir);
+  } catch (err) {
+    if (!(err instanceof ModelUnavailableError)) throw err;
+    throw new Error(
+      `cannot verify ${entry.id}: no checksums were recorded in ${dir} (its files were not downloaded by earshot) ` +
+        `and the Hub's listing is out of reach (${err.reason})`,
+    );
+  }
 }
 
 /** The provided copy beside the repository wins over the cache, so tests and offline machines need no download. */

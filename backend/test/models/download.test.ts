@@ -1,9 +1,20 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   ChecksumMismatchError,
+  DownloadInProgressError,
+  downloadModel,
   ModelUnavailableError,
   resolveModel,
   type StoreSettings,
@@ -190,6 +201,56 @@ describe('when the model cannot be downloaded', () => {
     hub.files.delete('config.json');
     await expect(resolveModel(MODEL, { allowDownload: true, settings, ...fast })).rejects.toThrow(
       `${REPO} at main has no file config.json`,
+    );
+  });
+});
+
+describe('a model directory shared between processes', () => {
+  it('refuses to download while another live process holds the lock', async () => {
+    const dir = join(cacheDir, 'models', MODEL);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.download.lock'), `${process.pid}\n`);
+    const error = await resolveModel(MODEL, { allowDownload: true, settings, ...fast }).catch((e) => e);
+    expect(error).toBeInstanceOf(DownloadInProgressError);
+    expect(error.message).toContain(`already being downloaded by process ${process.pid}`);
+    expect(hub.requests.filter((r) => r.path.includes('/resolve/'))).toEqual([]);
+  });
+
+  it('takes over a lock left behind by a process that died', async () => {
+    const dir = join(cacheDir, 'models', MODEL);
+    mkdirSync(dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']).pid;
+    writeFileSync(join(dir, '.download.lock'), `${dead}\n`);
+    await resolveModel(MODEL, { allowDownload: true, settings, ...fast });
+    expect(existsSync(join(dir, '.download.lock'))).toBe(false);
+    expect(readFileSync(modelFile('encoder-model.int8.onnx')).equals(encoder)).toBe(true);
+  });
+});
+
+describe('files put in place by hand', () => {
+  beforeEach(() => {
+    const dir = join(cacheDir, 'models', MODEL);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'encoder-model.int8.onnx'), encoder);
+    writeFileSync(join(dir, 'decoder_joint-model.int8.onnx'), decoder);
+    writeFileSync(join(dir, 'vocab.txt'), vocab);
+    writeFileSync(join(dir, 'config.json'), config);
+  });
+
+  it('are used without asking the network', async () => {
+    await resolveModel(MODEL, { allowDownload: true, settings });
+    await downloadModel(MODEL, { settings });
+    expect(hub.requests).toEqual([]);
+  });
+
+  it("are verified against the Hub's listing when online", async () => {
+    const report = await verifyModel(MODEL, { settings });
+    expect(report.files.every((f) => f.ok)).toBe(true);
+  });
+
+  it('cannot be verified offline, and the error says why', async () => {
+    await expect(verifyModel(MODEL, { settings: { ...settings, offline: true } })).rejects.toThrow(
+      /^cannot verify parakeet-tdt-0\.6b-v2-int8: no checksums were recorded in .* \(HF_HUB_OFFLINE=1 forbids downloads\)$/,
     );
   });
 });
