@@ -12,6 +12,8 @@ interface ModelEntryBase {
   source: ModelSource;
   /** Every file the model needs, relative to its directory. */
   files: readonly string[];
+  /** Fetched when the source has them; the engine has defaults for what they hold. */
+  optionalFiles?: readonly string[];
 }
 
 /** A speech recognizer in the Parakeet TDT ONNX layout. */
@@ -44,7 +46,8 @@ function parakeet(version: 'v2' | 'v3', int8: boolean, description: string): Asr
     description,
     source: { kind: 'huggingface', repo: `istupakov/parakeet-tdt-0.6b-${version}-onnx`, revision: 'main' },
     // fp32 encoder weights are too large for one protobuf and live in an external .data file.
-    files: [encoderFile, ...(int8 ? [] : [`${encoderFile}.data`]), decoderFile, 'vocab.txt', 'config.json'],
+    files: [encoderFile, ...(int8 ? [] : [`${encoderFile}.data`]), decoderFile, 'vocab.txt'],
+    optionalFiles: ['config.json'],
     encoderFile,
     decoderFile,
   };

@@ -141,11 +141,13 @@ async function expectedFiles(entry: ModelEntry, settings: StoreSettings, dir: st
     if (err instanceof DownloadError) throw reason(err.message);
     throw err;
   }
-  return entry.files.map((path) => {
+  const required = entry.files.map((path) => {
     const remote = listing.find((f) => f.path === path);
     if (!remote) throw reason(`${source.repo} at ${source.revision} has no file ${path}`);
     return remote;
   });
+  const optional = listing.filter((f) => entry.optionalFiles?.includes(f.path));
+  return [...required, ...optional];
 }
 
 /**
@@ -223,7 +225,8 @@ export async function verifyModel(
   }
   const expected = (await readManifest(dir)) ?? (await fetchChecksumsToVerify(entry, settings, dir));
   const files: FileVerification[] = [];
-  for (const path of entry.files) {
+  const optionalListed = (entry.optionalFiles ?? []).filter((path) => expected.some((f) => f.path === path));
+  for (const path of [...entry.files, ...optionalListed]) {
     const want = expected.find((f) => f.path === path);
     const full = join(dir, path);
     const onDisk = await stat(full).catch(() => null);

@@ -155,14 +155,7 @@ describe('downloading a Hub model', () => {
 describe('when the model cannot be downloaded', () => {
   function expectOfflineMessage(message: string) {
     expect(message).toContain(`model ${MODEL} is not downloaded`);
-    for (const file of [
-      'encoder-model.int8.onnx',
-      'decoder_joint-model.int8.onnx',
-      'vocab.txt',
-      'config.json',
-    ]) {
-      expect(message).toContain(file);
-    }
+    expect(message).toContain('missing encoder-model.int8.onnx, decoder_joint-model.int8.onnx, vocab.txt in');
     expect(message).toContain(join(cacheDir, 'models', MODEL));
     expect(message).toContain(`pnpm earshot models download ${MODEL}`);
     expect(message).toContain('--model tiny-en');
@@ -198,10 +191,22 @@ describe('when the model cannot be downloaded', () => {
   });
 
   it('says which file the repository lacks', async () => {
-    hub.files.delete('config.json');
+    hub.files.delete('vocab.txt');
     await expect(resolveModel(MODEL, { allowDownload: true, settings, ...fast })).rejects.toThrow(
-      `${REPO} at main has no file config.json`,
+      `${REPO} at main has no file vocab.txt`,
     );
+  });
+
+  it('does without config.json when the repository has none (the engine has its defaults)', async () => {
+    hub.files.delete('config.json');
+    const model = await resolveModel(MODEL, { allowDownload: true, settings, ...fast });
+    expect(existsSync(join(model.dir, 'config.json'))).toBe(false);
+    const report = await verifyModel(MODEL, { settings });
+    expect(report.files.map((f) => f.file)).not.toContain('config.json');
+    expect(report.files.every((f) => f.ok)).toBe(true);
+    const before = hub.requests.length;
+    await resolveModel(MODEL, { allowDownload: true, settings });
+    expect(hub.requests.length).toBe(before);
   });
 });
 
