@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lines, runCli } from './run-cli';
+import { lines, REPO_ROOT, runCli, runPnpmEarshot } from './run-cli';
 
 // The engine's scripted "level-words" model: a run of 80 ms frames at level 0.1 / 0.2 / 0.3 is
 // the word "ca" / "dog" / "a". It lets the whole CLI path (ffmpeg decode, model directory,
@@ -78,6 +78,26 @@ describe('earshot transcribe with a model directory', () => {
     );
     const txt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'txt']);
     expect(txt.stdout).toBe('ca\ndog a\n');
+  });
+});
+
+describe('pnpm earshot', () => {
+  it('takes file and model paths relative to the repository root and writes --output', async () => {
+    const out = join(dir, 'from-pnpm.srt');
+    const result = await runPnpmEarshot([
+      'transcribe',
+      relative(REPO_ROOT, join(dir, 'levels.flac')),
+      '--model',
+      relative(REPO_ROOT, MODEL_DIR),
+      '--format',
+      'srt',
+      '-o',
+      out,
+    ]);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toMatch(/^1\n00:00:00,160 --> 00:00:01,160\nca\n/);
   });
 });
 

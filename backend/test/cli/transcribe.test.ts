@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lines, REPO_ROOT, runCli, runPnpmEarshot } from './run-cli';
+import { lines, runCli } from './run-cli';
 
 // Two phrases with 1.5 s of silence between them: the transcript must come out as two captions.
 const FIRST = 'the cat sat on the mat';
@@ -132,26 +132,6 @@ describe('earshot transcribe --model tiny-en', () => {
     expect(result.code).toBe(0);
     expect(lines(result.stdout)).toHaveLength(2);
     expect(recall(result.stdout)).toBeGreaterThanOrEqual(0.8);
-  });
-
-  it('works through `pnpm earshot` from the repository root with a root-relative path and --output', async () => {
-    const out = join(dir, 'from-pnpm.srt');
-    const result = await runPnpmEarshot(
-      [
-        'transcribe',
-        relative(REPO_ROOT, join(dir, 'speech.ogg')),
-        '--model',
-        'tiny-en',
-        '--format',
-        'srt',
-        '-o',
-        out,
-      ],
-      env,
-    );
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(readFileSync(out, 'utf8')).toMatch(/^1\n\d{2}:\d{2}:\d{2},\d{3} --> /);
   });
 });
 
