@@ -116,11 +116,14 @@ async function writeManifest(dir: string, source: string, files: RemoteFile[]): 
   await writeFile(join(dir, MANIFEST), `${JSON.stringify({ source, files }, null, 2)}\n`);
 }
 
+/** The recorded checksums, or undefined when there is no readable record (then the Hub is asked). */
 async function readManifest(dir: string): Promise<RemoteFile[] | undefined> {
-  const text = await readFile(join(dir, MANIFEST), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  const parsed = JSON.parse(text) as { files?: RemoteFile[] };
-  return parsed.files;
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8')) as { files?: unknown };
+    return Array.isArray(parsed.files) ? (parsed.files as RemoteFile[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What `url`-sourced models (Silero VAD) and Hub models expect of each file. */
