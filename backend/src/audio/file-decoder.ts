@@ -45,6 +45,9 @@ export async function decodeAudioFile(path: string, ffmpegPath = 'ffmpeg'): Prom
     });
     child.on('close', resolve);
   });
+  if (code !== 0 && /does not contain any stream/.test(stderr)) {
+    throw new AudioFileError(`cannot decode ${path}: it has no audio track`);
+  }
   if (code !== 0) {
     // ffmpeg prefixes most input errors with the path; the message already names it once.
     const reason = lastLine(stderr).replace(`${path}: `, '') || `ffmpeg exited with code ${code}`;

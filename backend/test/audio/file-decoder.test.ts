@@ -14,6 +14,8 @@ beforeAll(() => {
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...tone, join(dir, 'tone.wav')]);
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...tone, '-c:a', 'libvorbis', join(dir, 'tone.ogg')]);
   writeFileSync(join(dir, 'notes.txt'), 'these are not sound waves\n');
+  const picture = ['-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x64:rate=10'];
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...picture, join(dir, 'silent-film.mp4')]);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,6 +47,12 @@ describe('decodeAudioFile', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(
       /^cannot decode .*notes\.txt: Invalid data found when processing input$/,
+    );
+  });
+
+  it('says a video without sound has no audio track', async () => {
+    await expect(decodeAudioFile(join(dir, 'silent-film.mp4'))).rejects.toThrow(
+      /^cannot decode .*silent-film\.mp4: it has no audio track$/,
     );
   });
 
