@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { HealthResponseSchema } from '@earshot/shared';
+import { type HealthResponse, HealthResponseSchema } from '@earshot/shared';
 import { REPO_ROOT } from './paths';
 
 export async function freePort(): Promise<number> {
@@ -63,13 +63,16 @@ export class BackendProcess {
     throw new Error(`backend did not become healthy within ${timeoutMs / 1000} s:\n${this.output}`);
   }
 
+  async health(): Promise<HealthResponse> {
+    const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
+    return HealthResponseSchema.parse(await response.json());
+  }
+
   async healthy(): Promise<boolean> {
-    try {
-      const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2000) });
-      return HealthResponseSchema.safeParse(await response.json()).success;
-    } catch {
-      return false;
-    }
+    return this.health().then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Ends the whole process group at once (pnpm, tsx and node), like a crash. */

@@ -8,12 +8,9 @@ import { type StaticServer, startStaticServer } from './static-server';
 
 /** Talks to the extension's background from one of its own pages, as the popup does. */
 export class ExtensionControl {
-  backendUrl = '';
-
   constructor(readonly page: Page) {}
 
   async setBackendUrl(url: string): Promise<void> {
-    this.backendUrl = url;
     await this.page.evaluate((backendUrl) => chrome.storage.local.set({ backendUrl }), url);
   }
 

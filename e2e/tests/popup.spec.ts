@@ -7,6 +7,7 @@ test('the popup toggles captions for its tab and shows the backend', async ({
   extensionBrowser,
   control,
   site,
+  backend,
 }) => {
   const { context } = extensionBrowser;
   const video = await context.newPage();
@@ -17,7 +18,10 @@ test('the popup toggles captions for its tab and shows the backend', async ({
 
   const popup = await context.newPage();
   await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html?tabId=${tabId}`);
-  await expect(popup.locator('#backend-status')).toHaveText(/model tiny-en on cpu/);
+  const { model, device } = await backend.health();
+  await expect(popup.locator('#backend-status')).toHaveText(
+    `Running at ${backend.url}: model ${model} on ${device}.`,
+  );
   await expect(popup.locator('#capture-status')).toHaveText('off');
 
   await popup.click('#capture-toggle');

@@ -6,6 +6,7 @@ test('captions and the stop toggle keep working after the service worker restart
   openCaptured,
   control,
   extensionBrowser,
+  backend,
 }) => {
   const { page, tabId } = await openCaptured('video.html');
   const { serviceWorker, context } = extensionBrowser;
@@ -39,7 +40,6 @@ test('captions and the stop toggle keep working after the service worker restart
     .toBeGreaterThanOrEqual(3);
 
   expect(await control.command('stop', tabId)).toMatchObject({ ok: true, state: { status: 'off' } });
-  await expect
-    .poll(async () => (await (await fetch(`${control.backendUrl}/health`)).json()).sessions)
-    .toBe(0);
+  // The stop flushed the recording's final chunk, which closes its session on the backend.
+  await expect.poll(async () => (await backend.health()).sessions).toBe(0);
 });

@@ -2,10 +2,10 @@ import {
   type CaptureCommand,
   CaptureCommandReplySchema,
   type CaptureStatus,
-  HealthResponseSchema,
   type TabCaptureState,
 } from '@earshot/shared';
 import { browser } from '#imports';
+import { describeBackend } from '../../lib/backend-health';
 import { backendUrlItem, captureStatesItem } from '../../lib/storage-items';
 
 const STATUS_LABELS: Record<CaptureStatus, string> = {
@@ -32,14 +32,7 @@ function render(state: TabCaptureState | undefined): void {
 }
 
 async function showBackendHealth(): Promise<void> {
-  const backendUrl = await backendUrlItem.getValue();
-  try {
-    const response = await fetch(new URL('/health', backendUrl), { signal: AbortSignal.timeout(3000) });
-    const health = HealthResponseSchema.parse(await response.json());
-    backendText.textContent = `Running at ${backendUrl}: model ${health.model} on ${health.device}.`;
-  } catch {
-    backendText.textContent = `Not reachable at ${backendUrl}. Start it with \`pnpm earshot serve\`.`;
-  }
+  backendText.textContent = (await describeBackend(await backendUrlItem.getValue())).text;
 }
 
 /** The tab the popup acts on: `?tabId=` when opened as a page for a given tab, else the active tab. */
