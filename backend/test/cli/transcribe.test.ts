@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lines, runCli } from './run-cli';
 
-// Two phrases with 1.5 s of silence between them: the transcript must come out as two captions.
-const FIRST = 'the cat sat on the mat';
+// Two phrases made of words tiny-en was trained on (its words.txt), with 1.5 s of silence
+// between them: the transcript must come out as two captions.
+const FIRST = 'the cat is on the water';
 const SECOND = 'we like to read a good book';
 const SPOKEN = `${FIRST} ${SECOND}`.split(' ');
 
