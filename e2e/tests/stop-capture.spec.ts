@@ -33,3 +33,28 @@ test('stopping captions leaves the tab playing and audible, and the captions sto
   expect(media.currentTime).not.toBeCloseTo(positionBefore, 0);
   expect(await control.tabAudible(tabId)).toBe(true);
 });
+
+test('captions stop when the tab leaves its page, but not for an in-page #fragment', async ({
+  openCaptured,
+  control,
+  site,
+  backend,
+}) => {
+  const { page, tabId } = await openCaptured('video.html');
+  await page.evaluate(() => {
+    location.hash = '#chapter-2';
+  });
+  await page.waitForTimeout(2000);
+  expect((await control.state(tabId))?.status).toBe('live');
+
+  await page.goto(`${site.origin}/audio.html`);
+  await control.waitForStatus(tabId, 'off', 10_000);
+  await expect.poll(async () => (await backend.health()).sessions).toBe(0);
+});
+
+test('closing a captured tab ends its capture', async ({ openCaptured, control, backend }) => {
+  const { page, tabId } = await openCaptured('audio.html');
+  await page.close();
+  await expect.poll(() => control.state(tabId)).toBeUndefined();
+  await expect.poll(async () => (await backend.health()).sessions).toBe(0);
+});

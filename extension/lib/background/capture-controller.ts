@@ -8,7 +8,11 @@ import type {
 import { browser } from '#imports';
 import { backendUrlItem, capturedPagesItem, userIdItem } from '../storage-items';
 import { activeTabIds, getCaptureState, isActive, updateCaptureState } from './capture-states';
-import { closeOffscreenDocument, ensureOffscreenDocument } from './offscreen-document';
+import {
+  closeOffscreenDocument,
+  ensureOffscreenDocument,
+  offscreenDocumentExists,
+} from './offscreen-document';
 
 /** Length of audio in each uploaded chunk: captions cannot come faster than this. */
 const TIMESLICE_MS = 1000;
@@ -16,7 +20,8 @@ const TIMESLICE_MS = 1000;
 /** Starts captioning a tab; resolves with its state once the capture runs (or why it could not). */
 export async function startCapture(tabId: number): Promise<TabCaptureState> {
   const current = await getCaptureState(tabId);
-  if (isActive(current) && current) return current;
+  // A capture recorded as running only is running while its offscreen document exists.
+  if (current && isActive(current) && (await offscreenDocumentExists())) return current;
   await updateCaptureState(tabId, () => ({ tabId, status: 'starting' }));
   try {
     const tab = await browser.tabs.get(tabId);
@@ -35,9 +40,15 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
     if (!reply?.ok) throw new Error(reply?.error ?? 'The capture page did not answer.');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return (await updateCaptureState(tabId, () => ({ tabId, status: 'error', reason }))) as TabCaptureState;
+    const failed = await updateCaptureState(tabId, (previous) =>
+      previous?.status === 'starting' ? { tabId, status: 'error', reason } : previous,
+    );
+    return failed ?? { tabId, status: 'off' };
   }
-  return (await getCaptureState(tabId)) ?? { tabId, status: 'off' };
+  const state = await getCaptureState(tabId);
+  // Stopped, or its tab closed, while it was starting: leave no stream behind.
+  if (!isActive(state)) await stopInOffscreen(tabId);
+  return state ?? { tabId, status: 'off' };
 }
 
 /** Stops captioning a tab (also when it closed); the tab's audio plays normally again. */
@@ -47,12 +58,15 @@ export async function stopCapture(tabId: number, forget = false): Promise<TabCap
   await updateCaptureState(tabId, () => (forget ? undefined : off));
   await forgetPage(tabId);
   injectedTabs.delete(tabId);
-  if (wasActive) {
-    const command: OffscreenStop = { type: 'earshot/offscreen-stop', tabId };
-    await browser.runtime.sendMessage(command).catch(() => undefined);
-    if ((await activeTabIds()).length === 0) await closeOffscreenDocument();
-  }
+  if (wasActive) await stopInOffscreen(tabId);
   return off;
+}
+
+async function stopInOffscreen(tabId: number): Promise<void> {
+  if (!(await offscreenDocumentExists())) return;
+  const command: OffscreenStop = { type: 'earshot/offscreen-stop', tabId };
+  await browser.runtime.sendMessage(command).catch(() => undefined);
+  if ((await activeTabIds()).length === 0) await closeOffscreenDocument();
 }
 
 /** A status report from the offscreen document; ignored once the tab was stopped. */

@@ -3,7 +3,7 @@ import { browser } from '#imports';
 const OFFSCREEN_PATH = '/offscreen.html';
 let creating: Promise<void> | undefined;
 
-async function offscreenExists(): Promise<boolean> {
+export async function offscreenDocumentExists(): Promise<boolean> {
   const contexts = await browser.runtime.getContexts({
     contextTypes: ['OFFSCREEN_DOCUMENT'],
     documentUrls: [browser.runtime.getURL(OFFSCREEN_PATH)],
@@ -13,7 +13,7 @@ async function offscreenExists(): Promise<boolean> {
 
 /** The single offscreen document that holds every captured tab's media stream. */
 export async function ensureOffscreenDocument(): Promise<void> {
-  if (await offscreenExists()) return;
+  if (await offscreenDocumentExists()) return;
   creating ??= browser.offscreen
     .createDocument({
       url: OFFSCREEN_PATH,
@@ -27,5 +27,5 @@ export async function ensureOffscreenDocument(): Promise<void> {
 }
 
 export async function closeOffscreenDocument(): Promise<void> {
-  if (await offscreenExists()) await browser.offscreen.closeDocument();
+  if (await offscreenDocumentExists()) await browser.offscreen.closeDocument();
 }
