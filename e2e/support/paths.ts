@@ -10,4 +10,8 @@ export const EXTENSION_BUILD_DIR = join(EXTENSION_DIR, '.output', 'e2e', 'chrome
 export const ARTIFACTS_DIR = join(E2E_DIR, 'artifacts');
 export const MEDIA_DIR = join(ARTIFACTS_DIR, 'media');
 export const PAGES_DIR = join(E2E_DIR, 'pages');
-export const WORDS_FILE = join(REPO_ROOT, 'backend', 'models', 'tiny-en', 'words.txt');
+/** Words the tiny-en test model was trained on: the shipped model's copy, else its training recipe's. */
+export const TINY_EN_WORD_LISTS = [
+  join(REPO_ROOT, 'backend', 'models', 'tiny-en', 'words.txt'),
+  join(REPO_ROOT, 'backend', 'recipes', 'tiny-en', 'words.txt'),
+];

@@ -3,19 +3,19 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MEDIA_DIR, WORDS_FILE } from './paths';
+import { MEDIA_DIR, TINY_EN_WORD_LISTS } from './paths';
 
 /**
  * What the test media says: everyday words the test model was trained on (espeak-ng voice),
  * one sentence at a time with pauses, so captions have speech to show and silence to clear in.
  */
 export const SPOKEN_SENTENCES = [
-  'the cat sat on the mat',
-  'a big dog ran to the park',
-  'she drinks hot tea every morning',
-  'we walk home after school',
-  'the green apple fell from the tree',
-  'my friend plays music at night',
+  'the cat ran to the park',
+  'a big dog can walk home',
+  'she had hot tea every morning',
+  'we go home after school',
+  'the green apple is on the tree',
+  'my friend will sing a song at night',
 ] as const;
 
 const LEADING_SILENCE_SECONDS = 1.0;
@@ -41,11 +41,12 @@ export function spokenWords(): string[] {
   return [...new Set(SPOKEN_SENTENCES.flatMap((s) => s.split(' ')))];
 }
 
-/** Words of the script the model does not know (empty when its word list is not available). */
-export function wordsOutsideModelVocabulary(): string[] {
-  if (!existsSync(WORDS_FILE)) return [];
+/** Words of the script that tiny-en was not trained on. */
+export function wordsOutsideTinyEnVocabulary(): string[] {
+  const wordList = TINY_EN_WORD_LISTS.find((file) => existsSync(file));
+  if (!wordList) throw new Error(`tiny-en word list not found (looked for ${TINY_EN_WORD_LISTS.join(', ')})`);
   const known = new Set(
-    readFileSync(WORDS_FILE, 'utf8')
+    readFileSync(wordList, 'utf8')
       .split(/\s+/)
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
