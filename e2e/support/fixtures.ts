@@ -6,6 +6,8 @@ import { type ExtensionBrowser, launchExtensionBrowser, openExtensionPage } from
 import { MEDIA_DIR, PAGES_DIR } from './paths';
 import { type StaticServer, startStaticServer } from './static-server';
 
+let pagesOpened = 0;
+
 /** Talks to the extension's background from one of its own pages, as the popup does. */
 export class ExtensionControl {
   constructor(readonly page: Page) {}
@@ -15,7 +17,10 @@ export class ExtensionControl {
   }
 
   async tabIdOf(page: Page): Promise<number> {
-    const id = await this.page.evaluate(async (url) => (await chrome.tabs.query({ url }))[0]?.id, page.url());
+    const id = await this.page.evaluate(
+      async (url) => (await chrome.tabs.query({})).find((tab) => tab.url === url)?.id,
+      page.url(),
+    );
     if (id === undefined) throw new Error(`no tab shows ${page.url()}`);
     return id;
   }
@@ -68,7 +73,8 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(async (path) => {
       const page = await extensionBrowser.context.newPage();
       await recordCaptions(page);
-      await page.goto(`${site.origin}/${path}`);
+      // A unique URL per page, so a page left open by an earlier failure is never mistaken for it.
+      await page.goto(`${site.origin}/${path}?page=${++pagesOpened}`);
       await waitForMediaPlaying(page);
       const tabId = await control.tabIdOf(page);
       opened.push({ page, tabId });

@@ -12,7 +12,7 @@ test('the popup toggles captions for its tab and shows the backend', async ({
   const { context } = extensionBrowser;
   const video = await context.newPage();
   await recordCaptions(video);
-  await video.goto(`${site.origin}/video.html`);
+  await video.goto(`${site.origin}/video.html?from-popup`);
   await waitForMediaPlaying(video);
   const tabId = await control.tabIdOf(video);
 
@@ -39,10 +39,13 @@ test('the popup toggles captions for its tab and shows the backend', async ({
 test('the popup says in one line why a tab cannot be captioned', async ({ extensionBrowser, site }) => {
   const { context } = extensionBrowser;
   const gone = await context.newPage();
-  await gone.goto(`${site.origin}/audio.html`);
+  await gone.goto(`${site.origin}/audio.html?closed-before-captioning`);
   const popup = await context.newPage();
   await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html`);
-  const tabId = await popup.evaluate(async (url) => (await chrome.tabs.query({ url }))[0]?.id, gone.url());
+  const tabId = await popup.evaluate(
+    async (url) => (await chrome.tabs.query({})).find((tab) => tab.url === url)?.id,
+    gone.url(),
+  );
   await gone.close();
   await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html?tabId=${tabId}`);
 
