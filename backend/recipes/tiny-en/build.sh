@@ -19,7 +19,6 @@ PY="${PYTHON:-/usr/bin/python3}"
 SCLITE="${SCLITE:-$(command -v sclite || echo /usr/lib/sctk/bin/sclite)}"
 STAGE="${STAGE:-all}"
 N_TRAIN="${N_TRAIN:-16000}"
-STEPS="${STEPS:-560}"
 mkdir -p "$WORK"
 
 if [[ "$STAGE" == all || "$STAGE" == synth ]]; then
@@ -28,9 +27,19 @@ if [[ "$STAGE" == all || "$STAGE" == synth ]]; then
 fi
 
 if [[ "$STAGE" == all || "$STAGE" == train ]]; then
+  # Two stages, exactly as the committed model was trained: stage 1 is a
+  # 330-step cosine schedule stopped at step 200 (the encoder had just started
+  # to become input-driven and the LR was decaying too early); stage 2 warm
+  # starts from it with a fresh schedule, capped by wall clock.
+  if [[ ! -f "$WORK/ckpt/stage1.pt" ]]; then
+    echo "== train stage 1"
+    "$PY" "$HERE/train.py" --work "$WORK" --ctc 1.0 --steps 330 --warmup 30 --lr 1e-3 \
+      --seed 7 --stop-at 200 --out-name stage1.pt 2>&1 | tee "$WORK/train-stage1.log"
+  fi
   if [[ ! -f "$WORK/ckpt/final.pt" ]]; then
-    echo "== train ($STEPS steps)"
-    "$PY" "$HERE/train.py" --work "$WORK" --steps "$STEPS" --warmup 80 --max-minutes 50 \
+    echo "== train stage 2"
+    "$PY" "$HERE/train.py" --work "$WORK" --init "$WORK/ckpt/stage1.pt" --ctc 1.0 \
+      --steps 420 --warmup 10 --lr 8e-4 --seed 8 --max-minutes "${MAX_MINUTES:-13.5}" \
       2>&1 | tee "$WORK/train.log"
   fi
 fi

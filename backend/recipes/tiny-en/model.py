@@ -1,6 +1,5 @@
-"""tiny-en transducer: conv2d subsampling (x4) + small conformer encoder,
+"""tiny-en transducer: conv1d subsampling (x8) + QuartzNet-like conv encoder,
 1-layer LSTM prediction network, additive joint with a TDT-style duration head."""
-import math
 
 import torch
 import torch.nn as nn
@@ -43,107 +42,53 @@ def sub_len(l):
     return torch.div(l - 1, 2, rounding_mode="floor") + 1
 
 
-class FF(nn.Module):
-    def __init__(self, d, mult=2, p=0.1):
+class ConvBlock(nn.Module):
+    """Residual block: depthwise conv -> BN -> SiLU -> pointwise FF -> BN."""
+
+    def __init__(self, d, k=9, mult=2):
         super().__init__()
-        self.ln = nn.LayerNorm(d)
-        self.l1 = nn.Linear(d, d * mult)
-        self.l2 = nn.Linear(d * mult, d)
-        self.dp = nn.Dropout(p)
-
-    def forward(self, x):
-        return self.dp(self.l2(self.dp(F.silu(self.l1(self.ln(x))))))
-
-
-class MHSA(nn.Module):
-    def __init__(self, d, h, p=0.1):
-        super().__init__()
-        self.h = h
-        self.ln = nn.LayerNorm(d)
-        self.qkv = nn.Linear(d, 3 * d)
-        self.o = nn.Linear(d, d)
-        self.dp = nn.Dropout(p)
-
-    def forward(self, x, keymask):  # keymask [B,T] bool True=valid
-        B, T, D = x.shape
-        q, k, v = self.qkv(self.ln(x)).chunk(3, -1)
-        dh = D // self.h
-        q = q.reshape(B, T, self.h, dh).transpose(1, 2)
-        k = k.reshape(B, T, self.h, dh).transpose(1, 2)
-        v = v.reshape(B, T, self.h, dh).transpose(1, 2)
-        att = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(dh)
-        att = att.masked_fill(~keymask[:, None, None, :], -1e4)
-        att = self.dp(torch.softmax(att, -1))
-        y = torch.matmul(att, v).transpose(1, 2).reshape(B, T, D)
-        return self.dp(self.o(y))
-
-
-class ConvModule(nn.Module):
-    def __init__(self, d, k=15, p=0.1):
-        super().__init__()
-        self.ln = nn.LayerNorm(d)
-        self.pw1 = nn.Conv1d(d, 2 * d, 1)
         self.dw = nn.Conv1d(d, d, k, padding=k // 2, groups=d)
-        self.ln2 = nn.LayerNorm(d)
-        self.pw2 = nn.Conv1d(d, d, 1)
-        self.dp = nn.Dropout(p)
+        self.bn1 = nn.BatchNorm1d(d)
+        self.pw1 = nn.Conv1d(d, mult * d, 1)
+        self.pw2 = nn.Conv1d(mult * d, d, 1)
+        self.bn2 = nn.BatchNorm1d(d)
 
-    def forward(self, x, m):  # m [B,T,1] float
-        y = self.ln(x) * m
-        y = F.glu(self.pw1(y.transpose(1, 2)), dim=1)
-        y = y * m.transpose(1, 2)
-        y = self.dw(y).transpose(1, 2)
-        y = self.pw2(F.silu(self.ln2(y)).transpose(1, 2)).transpose(1, 2)
-        return self.dp(y)
-
-
-class Block(nn.Module):
-    def __init__(self, d, h, k):
-        super().__init__()
-        self.ff1 = FF(d)
-        self.att = MHSA(d, h)
-        self.conv = ConvModule(d, k)
-        self.ff2 = FF(d)
-        self.ln = nn.LayerNorm(d)
-
-    def forward(self, x, keymask, m):
-        x = x + 0.5 * self.ff1(x)
-        x = x + self.att(x, keymask)
-        x = x + self.conv(x, m)
-        x = x + 0.5 * self.ff2(x)
-        return self.ln(x) * m
+    def forward(self, x, m):  # x [B,D,T], m [B,1,T]
+        y = F.silu(self.bn1(self.dw(x))) * m
+        y = self.bn2(self.pw2(F.silu(self.pw1(y))))
+        return (x + y) * m
 
 
 class Encoder(nn.Module):
     """x8 subsampling: conv1d k5/s4 over the 128 mel channels, then conv1d
-    k3/s2; then small conformer blocks. Padded frames are masked everywhere."""
+    k3/s2, then residual depthwise-separable conv blocks with BatchNorm
+    (QuartzNet-like). BatchNorm removes per-channel constants, which keeps
+    the encoder input-driven early in training (LayerNorm conformer variants
+    collapsed to an input-independent output in short CPU runs). Padded
+    frames are masked after every layer, so padding never changes valid
+    outputs in eval mode."""
 
-    def __init__(self, n_mels=128, d=144, layers=4, heads=4, k=9, ch=192):
+    def __init__(self, n_mels=128, d=192, layers=6, k=9, ch=256):
         super().__init__()
         self.c1 = nn.Conv1d(n_mels, ch, 5, 4, 2)
+        self.bn1 = nn.BatchNorm1d(ch)
         self.c2 = nn.Conv1d(ch, d, 3, 2, 1)
-        self.blocks = nn.ModuleList([Block(d, heads, k) for _ in range(layers)])
+        self.bn2 = nn.BatchNorm1d(d)
+        self.blocks = nn.ModuleList([ConvBlock(d, k) for _ in range(layers)])
         self.d = d
-        self.dp = nn.Dropout(0.1)
 
     def forward(self, feats, lens):  # feats [B,128,T] -> [B,D,T'], lens'
         l1 = torch.div(lens - 1, 4, rounding_mode="floor") + 1
-        x = F.silu(self.c1(feats))
+        x = F.silu(self.bn1(self.c1(feats)))
         m1 = (torch.arange(x.shape[2], device=x.device)[None, :] < l1[:, None]).to(x.dtype)
         x = x * m1[:, None, :]
         l2 = torch.div(l1 - 1, 2, rounding_mode="floor") + 1
-        x = self.c2(x).transpose(1, 2)  # [B,T',D]
-        T2 = x.shape[1]
-        keymask = torch.arange(T2, device=x.device)[None, :] < l2[:, None]
-        m = keymask.to(x.dtype).unsqueeze(-1)
-        pos = torch.arange(T2, device=x.device, dtype=x.dtype)[:, None]
-        i = torch.arange(0, self.d, 2, device=x.device, dtype=x.dtype)[None, :]
-        ang = pos / torch.pow(10000.0, i / self.d)
-        pe = torch.stack([torch.sin(ang), torch.cos(ang)], -1).reshape(T2, self.d)
-        x = self.dp(x + pe[None]) * m
+        x = F.silu(self.bn2(self.c2(x)))
+        m = (torch.arange(x.shape[2], device=x.device)[None, :] < l2[:, None]).to(x.dtype)[:, None, :]
+        x = x * m
         for b in self.blocks:
-            x = b(x, keymask, m)
-        return x.transpose(1, 2), l2
+            x = b(x, m)
+        return x, l2
 
 
 class Predictor(nn.Module):
@@ -175,7 +120,7 @@ class Joint(nn.Module):
 
 
 class Transducer(nn.Module):
-    def __init__(self, vocab=len(VOCAB), d=144, layers=4):
+    def __init__(self, vocab=len(VOCAB), d=192, layers=6):
         super().__init__()
         self.encoder = Encoder(d=d, layers=layers)
         self.predictor = Predictor(vocab)

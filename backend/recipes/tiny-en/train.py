@@ -60,7 +60,7 @@ def collate(feats, texts, idx, rng=None, specaug=False):
                 s = rng.randint(0, 128 - w)
                 f[s:s + w] = 0
             for _ in range(2):
-                w = rng.randint(0, min(20, t // 10))
+                w = rng.randint(0, min(10, t // 10))
                 s = rng.randint(0, t - w)
                 f[:, s:s + w] = 0
         x[b, :, :t] = f
@@ -81,6 +81,12 @@ def main():
     ap.add_argument("--max-minutes", type=float, default=55)
     ap.add_argument("--n-dev", type=int, default=120)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--ctc", type=float, default=1.0, help="weight of auxiliary word-CTC loss")
+    ap.add_argument("--init", default="", help="warm start from this checkpoint")
+    ap.add_argument("--stop-at", type=int, default=0, help="stop after this many steps")
+    ap.add_argument("--out-name", default="final.pt")
+    ap.add_argument("--dropout", type=float, default=0.0)
+    ap.add_argument("--specaug", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(args.seed)
@@ -97,9 +103,19 @@ def main():
     print(f"train utts {len(feats)}  hours {sum(lens) / 360000:.2f}  dev {len(dev_f)}", flush=True)
 
     net = M.Transducer()
+    ctc_head = torch.nn.Linear(net.encoder.d, net.vocab)  # training-only auxiliary head
+    if args.init:
+        ck = torch.load(args.init)
+        net.load_state_dict(ck["model"])
+        if "ctc" in ck:
+            ctc_head.load_state_dict(ck["ctc"])
+        print("warm start from", os.path.basename(args.init), "step", ck.get("step"), flush=True)
+    for mod in net.modules():
+        if isinstance(mod, torch.nn.Dropout):
+            mod.p = args.dropout
     nparam = sum(p.numel() for p in net.parameters())
     print("params", nparam, flush=True)
-    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=1e-3)
+    opt = torch.optim.AdamW(list(net.parameters()) + list(ctc_head.parameters()), lr=args.lr, betas=(0.9, 0.98), weight_decay=1e-3)
 
     def lr_at(step):
         if step < args.warmup:
@@ -111,7 +127,7 @@ def main():
     os.makedirs(ckdir, exist_ok=True)
 
     def save(name, step):
-        torch.save({"model": net.state_dict(), "step": step, "params": nparam,
+        torch.save({"model": net.state_dict(), "ctc": ctc_head.state_dict(), "step": step, "params": nparam,
                     "train_seconds": time.time() - t0}, os.path.join(ckdir, name))
 
     def dev_wer(n=60):
@@ -137,32 +153,40 @@ def main():
         for bidx in batches:
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
-            x, l, y, yl = collate(feats, texts, bidx, rng, specaug=True)
+            x, l, y, yl = collate(feats, texts, bidx, rng, specaug=bool(args.specaug))
             enc, el = net.encoder(x, l)
             pred_in = torch.cat([torch.full((len(bidx), 1), M.BLANK), y], 1)
             p, _ = net.predictor(pred_in)
             logits = net.joint(enc.transpose(1, 2)[:, :, None], p[:, None])
             loss = torchaudio.functional.rnnt_loss(
                 logits, y.int(), el.int(), yl.int(), blank=M.BLANK, reduction="mean")
+            rnnt_v = float(loss)
+            if args.ctc > 0:
+                lp = torch.log_softmax(ctc_head(enc.transpose(1, 2)), -1).transpose(0, 1)
+                ctc = torch.nn.functional.ctc_loss(lp, y, el, yl, blank=M.BLANK,
+                                                   reduction="sum", zero_infinity=True)
+                loss = loss + args.ctc * ctc / len(bidx)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
             opt.step()
             step += 1
-            lv = float(loss) / max(1.0, float(yl.float().mean()))
+            lv = rnnt_v / max(1.0, float(yl.float().mean()))
             loss_avg = lv if loss_avg is None else 0.98 * loss_avg + 0.02 * lv
             el_min = (time.time() - t0) / 60
+            cv = float(ctc) / len(bidx) / float(yl.float().mean()) if args.ctc > 0 else 0.0
+            ctc_avg = cv if step == 1 else 0.98 * ctc_avg + 0.02 * cv
             if step % 20 == 0:
-                print(f"step {step} ep {epoch} loss/tok {loss_avg:.3f} lr {lr_at(step):.2e} "
+                print(f"step {step} ep {epoch} loss/tok {loss_avg:.3f} ctc/tok {ctc_avg:.3f} lr {lr_at(step):.2e} "
                       f"min {el_min:.1f}", flush=True)
-            if step % 150 == 0:
+            if step % 100 == 0:
                 save("last.pt", step)
                 print(f"step {step} dev WER {dev_wer():.1f}%", flush=True)
-            if step >= args.steps or el_min > args.max_minutes:
+            if step >= args.steps or el_min > args.max_minutes or step == args.stop_at:
                 done = True
                 break
         epoch += 1
-    save("final.pt", step)
+    save(args.out_name, step)
     print(f"done step {step} minutes {(time.time() - t0) / 60:.1f} dev WER {dev_wer(args.n_dev):.1f}%",
           flush=True)
 
