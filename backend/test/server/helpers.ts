@@ -95,3 +95,21 @@ export async function streamChunks(
   const ordered = [...finals.values()];
   return { finals: ordered, interims, text: ordered.map((s) => s.text).join(' ') };
 }
+
+/**
+ * Word error rate of the model on the whole recording at once, without streaming. Streaming accuracy
+ * can only be judged against a model that hears the speech in the first place.
+ */
+export async function offlineWordErrorRate(recognizer: Recognizer, samples: Float32Array, spoken: string) {
+  const stream = recognizer.createStream();
+  stream.acceptWaveform(samples);
+  await recognizer.decode([stream]);
+  return wordErrorRate(spoken, stream.result?.text ?? '');
+}
+
+/** Accuracy bound for streamed captions of clean synthetic speech. */
+export const MAX_STREAMING_WER = 0.25;
+
+export function modelDeafNote(offlineWer: number): string {
+  return `the model does not recognise this speech even offline (WER ${Math.round(offlineWer * 100)} %), so streaming accuracy cannot be measured`;
+}
