@@ -3,6 +3,7 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { BackendProcess, freePort } from './backend-process';
 import { recordCaptions, restartMedia, waitForMediaPlaying } from './caption-log';
 import { type ExtensionBrowser, launchExtensionBrowser, openExtensionPage } from './extension-browser';
+import { speechRecognitionUnavailable } from './model-quality';
 import { MEDIA_DIR, PAGES_DIR } from './paths';
 import { type StaticServer, startStaticServer } from './static-server';
 
@@ -126,5 +127,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     { scope: 'worker' },
   ],
 });
+
+/** Skips the running test, visibly, while the backend's model cannot produce caption words. */
+export function requireRecognisedSpeech(): void {
+  const reason = speechRecognitionUnavailable();
+  test.skip(reason !== undefined, `[skipped: ${reason}]`);
+}
 
 export { expect };

@@ -1,0 +1,20 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths';
+
+const TINY_EN_README = join(REPO_ROOT, 'backend', 'models', 'tiny-en', 'README.md');
+
+/**
+ * Why tests that need recognised words cannot run yet, or undefined when they can. Same rule as
+ * the backend's tiny-en tests: while the model's README says it is not at the quality bar, it
+ * recognises no speech, and captions cannot contain any words. EARSHOT_E2E_MODEL (another model)
+ * always runs them.
+ */
+export function speechRecognitionUnavailable(): string | undefined {
+  if (process.env.EARSHOT_E2E_MODEL) return undefined;
+  const readme = existsSync(TINY_EN_README) ? readFileSync(TINY_EN_README, 'utf8') : '';
+  if (/not at the quality bar/i.test(readme)) {
+    return 'backend/models/tiny-en/README.md says the committed tiny-en is not at the quality bar and recognises no speech yet';
+  }
+  return undefined;
+}
