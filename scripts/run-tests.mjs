@@ -1,7 +1,7 @@
 // Runs every test stage in order and closes with one summary line that CI reads:
 // "tests: N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -22,7 +22,14 @@ function run(cwd, args, env = {}) {
 for (const pkg of vitestPackages) {
   const out = join(reports, `${pkg}.json`);
   console.log(`\n=== ${pkg}: vitest`);
-  const ok = run(pkg, ['vitest', 'run', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const ok = run(pkg, [
+    'vitest',
+    'run',
+    '--passWithNoTests',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
   if (!ok) anyStageFailed = true;
   if (existsSync(out)) {
     const r = JSON.parse(readFileSync(out, 'utf8'));
@@ -36,7 +43,9 @@ for (const pkg of vitestPackages) {
 
 const e2eOut = join(reports, 'e2e.json');
 console.log('\n=== e2e: playwright');
-const e2eOk = run('e2e', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: e2eOut });
+const e2eOk = run('e2e', ['playwright', 'test', '--reporter=list,json'], {
+  PLAYWRIGHT_JSON_OUTPUT_NAME: e2eOut,
+});
 if (!e2eOk) anyStageFailed = true;
 if (existsSync(e2eOut)) {
   const { stats } = JSON.parse(readFileSync(e2eOut, 'utf8'));

@@ -15,7 +15,12 @@ describe('POST /asr/stream request', () => {
   });
 
   it('accepts recording_id, captured_at_ms and final', () => {
-    const r = AsrStreamRequestSchema.parse({ ...chunk, recording_id: 'r-1', captured_at_ms: 1_700_000_000_000, final: true });
+    const r = AsrStreamRequestSchema.parse({
+      ...chunk,
+      recording_id: 'r-1',
+      captured_at_ms: 1_700_000_000_000,
+      final: true,
+    });
     expect(r.recording_id).toBe('r-1');
     expect(r.final).toBe(true);
   });
@@ -56,13 +61,19 @@ describe('POST /asr/stream response', () => {
       ],
     };
     expect(AsrStreamResponseSchema.parse(body)).toEqual(body);
-    expect(AsrStreamResponseSchema.safeParse({ segments: [{ ...body.segments[0], confidence: 2 }] }).success).toBe(false);
+    expect(
+      AsrStreamResponseSchema.safeParse({ segments: [{ ...body.segments[0], confidence: 2 }] }).success,
+    ).toBe(false);
   });
 });
 
 describe('capture command', () => {
   it('is exactly what the popup toggle sends', () => {
-    expect(CaptureCommandSchema.parse({ type: 'earshot/capture', action: 'start', tabId: 3 }).action).toBe('start');
-    expect(CaptureCommandSchema.safeParse({ type: 'earshot/capture', action: 'pause', tabId: 3 }).success).toBe(false);
+    expect(CaptureCommandSchema.parse({ type: 'earshot/capture', action: 'start', tabId: 3 }).action).toBe(
+      'start',
+    );
+    expect(
+      CaptureCommandSchema.safeParse({ type: 'earshot/capture', action: 'pause', tabId: 3 }).success,
+    ).toBe(false);
   });
 });

@@ -5,36 +5,36 @@
 // usage (from backend/):
 //   node recipes/tiny-en/score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn>
 // wav.list lines: "<utt_id>\t<file relative to wav_dir>"
-import fs from "node:fs";
-import path from "node:path";
-import ort from "onnxruntime-node";
+import fs from 'node:fs';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
 
 const [modelDir, wavDir, listFile, outFile] = process.argv.slice(2);
 if (!outFile) {
-  console.error("usage: score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn>");
+  console.error('usage: score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn>');
   process.exit(2);
 }
 
 function readWav(file) {
   const b = fs.readFileSync(file);
-  if (b.toString("ascii", 0, 4) !== "RIFF" || b.toString("ascii", 8, 12) !== "WAVE") {
+  if (b.toString('ascii', 0, 4) !== 'RIFF' || b.toString('ascii', 8, 12) !== 'WAVE') {
     throw new Error(`${file}: not a RIFF/WAVE file`);
   }
   let off = 12;
   let fmt = null;
   while (off + 8 <= b.length) {
-    const id = b.toString("ascii", off, off + 4);
+    const id = b.toString('ascii', off, off + 4);
     let size = b.readUInt32LE(off + 4);
     const body = off + 8;
-    if (id === "fmt ") {
+    if (id === 'fmt ') {
       fmt = {
         format: b.readUInt16LE(body),
         channels: b.readUInt16LE(body + 2),
         rate: b.readUInt32LE(body + 4),
         bits: b.readUInt16LE(body + 14),
       };
-    } else if (id === "data") {
-      if (!fmt || fmt.format !== 1 || fmt.channels !== 1 || fmt.bits !== 16 || fmt.rate !== 16000) {
+    } else if (id === 'data') {
+      if (fmt?.format !== 1 || fmt.channels !== 1 || fmt.bits !== 16 || fmt.rate !== 16000) {
         throw new Error(`${file}: need 16 kHz mono 16-bit PCM, got ${JSON.stringify(fmt)}`);
       }
       size = Math.min(size, b.length - body); // tolerate streamed (0xffffffff) sizes
@@ -49,38 +49,38 @@ function readWav(file) {
 }
 
 const opts = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-const pre = await ort.InferenceSession.create(path.join(modelDir, "nemo128.onnx"), opts);
-const enc = await ort.InferenceSession.create(path.join(modelDir, "encoder-model.onnx"), opts);
-const dec = await ort.InferenceSession.create(path.join(modelDir, "decoder_joint-model.onnx"), opts);
-const config = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8"));
+const pre = await ort.InferenceSession.create(path.join(modelDir, 'nemo128.onnx'), opts);
+const enc = await ort.InferenceSession.create(path.join(modelDir, 'encoder-model.onnx'), opts);
+const dec = await ort.InferenceSession.create(path.join(modelDir, 'decoder_joint-model.onnx'), opts);
+const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
 const durations = config.durations ?? [0];
 const maxTokensPerStep = config.max_tokens_per_step ?? 10;
 
 const vocab = [];
-for (const line of fs.readFileSync(path.join(modelDir, "vocab.txt"), "utf8").split("\n")) {
+for (const line of fs.readFileSync(path.join(modelDir, 'vocab.txt'), 'utf8').split('\n')) {
   if (!line.trim()) continue;
-  const sp = line.lastIndexOf(" ");
+  const sp = line.lastIndexOf(' ');
   vocab[Number(line.slice(sp + 1))] = line.slice(0, sp);
 }
-const blank = vocab.indexOf("<blk>");
+const blank = vocab.indexOf('<blk>');
 const V = vocab.length;
 
-const stateMeta = dec.inputMetadata.find((m) => m.name === "input_states_1");
+const stateMeta = dec.inputMetadata.find((m) => m.name === 'input_states_1');
 const [L, , H] = stateMeta.shape;
 const stateShape = [Number(L), 1, Number(H)];
 const stateSize = Number(L) * Number(H);
 
 async function recognize(x) {
   const f = await pre.run({
-    waveforms: new ort.Tensor("float32", x, [1, x.length]),
-    waveforms_lens: new ort.Tensor("int64", BigInt64Array.from([BigInt(x.length)]), [1]),
+    waveforms: new ort.Tensor('float32', x, [1, x.length]),
+    waveforms_lens: new ort.Tensor('int64', BigInt64Array.from([BigInt(x.length)]), [1]),
   });
   const e = await enc.run({ audio_signal: f.features, length: f.features_lens });
   const out = e.outputs;
   const [, D, Tp] = out.dims;
   const T = Number(e.encoded_lengths.data[0]);
-  let s1 = new ort.Tensor("float32", new Float32Array(stateSize), stateShape);
-  let s2 = new ort.Tensor("float32", new Float32Array(stateSize), stateShape);
+  let s1 = new ort.Tensor('float32', new Float32Array(stateSize), stateShape);
+  let s2 = new ort.Tensor('float32', new Float32Array(stateSize), stateShape);
   const tokens = [];
   let t = 0;
   let emitted = 0;
@@ -89,9 +89,9 @@ async function recognize(x) {
     for (let d = 0; d < D; d++) frame[d] = out.data[d * Tp + t];
     const last = tokens.length ? tokens[tokens.length - 1] : blank;
     const r = await dec.run({
-      encoder_outputs: new ort.Tensor("float32", frame, [1, D, 1]),
-      targets: new ort.Tensor("int32", Int32Array.from([last]), [1, 1]),
-      target_length: new ort.Tensor("int32", Int32Array.from([1]), [1]),
+      encoder_outputs: new ort.Tensor('float32', frame, [1, D, 1]),
+      targets: new ort.Tensor('int32', Int32Array.from([last]), [1, 1]),
+      target_length: new ort.Tensor('int32', Int32Array.from([1]), [1]),
       input_states_1: s1,
       input_states_2: s2,
     });
@@ -115,19 +115,28 @@ async function recognize(x) {
       emitted = 0;
     }
   }
-  return tokens.map((i) => vocab[i]).join("").replaceAll("\u2581", " ").trim();
+  return tokens
+    .map((i) => vocab[i])
+    .join('')
+    .replaceAll('\u2581', ' ')
+    .trim();
 }
 
-const lines = fs.readFileSync(listFile, "utf8").split("\n").filter((l) => l.trim());
+const lines = fs
+  .readFileSync(listFile, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim());
 const outLines = [];
 const t0 = Date.now();
 let audioSec = 0;
 for (const line of lines) {
-  const [uid, rel] = line.split("\t");
+  const [uid, rel] = line.split('\t');
   const x = readWav(path.join(wavDir, rel));
   audioSec += x.length / 16000;
   outLines.push(`${await recognize(x)} (${uid})`);
 }
-fs.writeFileSync(outFile, outLines.join("\n") + "\n");
+fs.writeFileSync(outFile, `${outLines.join('\n')}\n`);
 const sec = (Date.now() - t0) / 1000;
-console.log(`decoded ${lines.length} utts, ${audioSec.toFixed(1)} s audio in ${sec.toFixed(1)} s (RTF ${(sec / audioSec).toFixed(3)})`);
+console.log(
+  `decoded ${lines.length} utts, ${audioSec.toFixed(1)} s audio in ${sec.toFixed(1)} s (RTF ${(sec / audioSec).toFixed(3)})`,
+);
