@@ -33,20 +33,26 @@ export class BatchDecoder {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const streams: RecognizerStream[] = batch.map(({ samples }) => {
+      // A window the recognizer refuses (e.g. non-finite samples) fails only its own session.
+      const accepted: { pending: PendingDecode; stream: RecognizerStream }[] = [];
+      for (const pending of batch) {
+        try {
           const stream = this.recognizer.createStream();
-          stream.acceptWaveform(samples);
-          return stream;
-        });
-        await this.recognizer.decode(streams);
-        batch.forEach((pending, i) => {
-          const result = streams[i]?.result;
-          if (result) pending.resolve(result);
+          stream.acceptWaveform(pending.samples);
+          accepted.push({ pending, stream });
+        } catch (error) {
+          pending.reject(error);
+        }
+      }
+      if (accepted.length === 0) continue;
+      try {
+        await this.recognizer.decode(accepted.map((a) => a.stream));
+        for (const { pending, stream } of accepted) {
+          if (stream.result) pending.resolve(stream.result);
           else pending.reject(new Error('recognizer returned no result for a stream'));
-        });
+        }
       } catch (error) {
-        for (const pending of batch) pending.reject(error);
+        for (const { pending } of accepted) pending.reject(error);
       }
     }
     this.running = false;
