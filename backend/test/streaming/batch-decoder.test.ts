@@ -15,7 +15,9 @@ const FRAME = 1280;
 
 function window(levels: number[]): Float32Array {
   const audio = new Float32Array((levels.length + 2) * FRAME);
-  levels.forEach((level, i) => audio.fill(level, (i + 1) * FRAME, (i + 2) * FRAME));
+  levels.forEach((level, i) => {
+    audio.fill(level, (i + 1) * FRAME, (i + 2) * FRAME);
+  });
   return audio;
 }
 
