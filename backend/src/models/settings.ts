@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, sharedDir } from '../engine/locations';
 
 /** Where models live and how the Hugging Face Hub is reached, read from the environment. */
 export interface StoreSettings {
@@ -14,8 +14,6 @@ export interface StoreSettings {
   /** Data provided beside the repository (Silero VAD, tokenizers). */
   sharedDir: string;
 }
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const BUNDLED_MODELS_DIR = join(REPO_ROOT, 'backend', 'models');
 
@@ -35,7 +33,7 @@ export function storeSettings(env: NodeJS.ProcessEnv = process.env): StoreSettin
     endpoint: (env.HF_ENDPOINT?.trim() || 'https://huggingface.co').replace(/\/+$/, ''),
     ...(token ? { token } : {}),
     offline: truthy(env.HF_HUB_OFFLINE),
-    sharedDir: env.EARSHOT_SHARED_DIR ? resolve(env.EARSHOT_SHARED_DIR) : join(REPO_ROOT, '..', 'shared'),
+    sharedDir: sharedDir(env),
   };
 }
 
