@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRecognizer, transcribeLong } from '../../src/engine/index.js';
 import type { RecognitionResult, Recognizer } from '../../src/engine/types.js';
+import { wordEdits, words } from '../../src/transcript/word-errors.js';
 import { audibleSpan, concat, SAMPLE_RATE, silence, speak } from './speech-audio.js';
-import { wordEdits, words } from './word-errors.js';
 
 const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/tiny-en');
 const present = existsSync(path.join(MODEL_DIR, 'encoder-model.onnx'));

@@ -2,6 +2,9 @@ import type { AsrStreamRequest, AsrStreamResponse, Segment } from '@earshot/shar
 import { loadRecognizer } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { resolveModel } from '../../src/models';
+import { wordErrorRate } from '../../src/transcript/word-errors.js';
+
+export { wordErrorRate };
 
 /** The bundled offline model, loaded for real on the CPU. */
 export async function loadTinyEn(): Promise<Recognizer> {
@@ -33,30 +36,6 @@ export function chunkRequest(
     audio_b64: Buffer.from(bytes).toString('base64'),
     ...extra,
   };
-}
-
-/** Word error rate of `hypothesis` against `reference`: word-level edit distance over reference length. */
-export function wordErrorRate(reference: string, hypothesis: string): number {
-  const ref = words(reference);
-  const hyp = words(hypothesis);
-  let previous = Array.from({ length: hyp.length + 1 }, (_x, j) => j);
-  for (let i = 1; i <= ref.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= hyp.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
-      current.push(Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1));
-    }
-    previous = current;
-  }
-  return (previous[hyp.length] ?? 0) / Math.max(1, ref.length);
-}
-
-function words(text: string): string[] {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}' ]/gu, ' ')
-    .split(/\s+/)
-    .filter(Boolean);
 }
 
 export interface StreamedTranscript {

@@ -15,3 +15,10 @@ export function wordEdits(reference: readonly string[], hypothesis: readonly str
 export function words(text: string): string[] {
   return text.split(/\s+/).filter(Boolean);
 }
+
+/** Word error rate of `hypothesis` against `reference`, case and punctuation ignored. */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+  const normalize = (text: string) => words(text.toLowerCase().replace(/[^\p{L}\p{N}' ]/gu, ' '));
+  const ref = normalize(reference);
+  return wordEdits(ref, normalize(hypothesis)) / Math.max(1, ref.length);
+}
