@@ -22,8 +22,7 @@ def main():
     ap.add_argument("--limit", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    net = M.Transducer()
-    net.load_state_dict(torch.load(args.ckpt)["model"])
+    net = M.from_checkpoint(torch.load(args.ckpt))
     net.eval()
     front = MelFrontend().eval()
     lines = [l.split("\t") for l in open(args.list).read().splitlines() if l.strip()]

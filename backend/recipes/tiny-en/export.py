@@ -49,8 +49,7 @@ def main():
     torch.set_num_threads(2)
     os.makedirs(args.out, exist_ok=True)
     ck = torch.load(args.ckpt)
-    net = M.Transducer()
-    net.load_state_dict(ck["model"])
+    net = M.from_checkpoint(ck)
     net.eval()
 
     front = MelFrontend().eval()
@@ -103,7 +102,7 @@ def main():
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
         f.write("\n")
-    shutil.copy(os.path.join(M.HERE, "words.txt"), os.path.join(args.out, "words.txt"))
+    shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "words.txt"), os.path.join(args.out, "words.txt"))
     import onnx
     for n in ["nemo128.onnx", "encoder-model.onnx", "decoder_joint-model.onnx"]:
         onnx.checker.check_model(onnx.load(os.path.join(args.out, n)))

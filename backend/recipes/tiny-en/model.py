@@ -5,28 +5,23 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-import os
-
 WB = "\u2581"
 DURATIONS = [0, 1, 2, 3, 4]
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def build_vocab():
-    """Whole-word SentencePiece-style tokens ("\u2581word") for every entry of
-    words.txt (the closed training vocabulary), then <blk> as the last id."""
-    with open(os.path.join(HERE, "words.txt")) as f:
-        words = [w.strip() for w in f if w.strip()]
-    return [WB + w for w in words] + ["<blk>"]
-
-
-VOCAB = build_vocab()
+LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["'"]
+# Characters in the SentencePiece convention: a word's first letter carries the
+# word-start mark, so word boundaries need no token of their own; blank is last.
+VOCAB = [WB + c for c in LETTERS] + LETTERS + ["<blk>"]
 TOK2ID = {t: i for i, t in enumerate(VOCAB)}
 BLANK = len(VOCAB) - 1
 
 
 def encode_text(text):
-    return [TOK2ID[WB + w] for w in text.split()]
+    ids = []
+    for w in text.split():
+        for j, ch in enumerate(w):
+            if ch in TOK2ID:
+                ids.append(TOK2ID[(WB + ch) if j == 0 else ch])
+    return ids
 
 
 def decode_ids(ids):
@@ -155,3 +150,10 @@ class Transducer(nn.Module):
                     emitted = 0
             hyps.append(hyp)
         return hyps
+
+
+def from_checkpoint(ck):
+    cfg = ck["cfg"]
+    net = Transducer(vocab=cfg["vocab"], d=cfg["d"], layers=cfg["layers"])
+    net.load_state_dict(ck["model"])
+    return net
