@@ -29,3 +29,17 @@ export type { ParakeetOptions as LoadRecognizerOptions };
 export function loadRecognizer(options: ParakeetOptions): Promise<Recognizer> {
   return ParakeetRecognizer.load(options);
 }
+
+/** Loads the recognizer for a model directory as the model store resolves it. */
+export function loadModelRecognizer(
+  model: { id: string; dir: string; encoderFile: string; decoderFile: string },
+  device: string,
+): Promise<Recognizer> {
+  return loadRecognizer({
+    modelDir: model.dir,
+    modelId: model.id,
+    device,
+    encoderFile: model.encoderFile,
+    decoderFile: model.decoderFile,
+  });
+}

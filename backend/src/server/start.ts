@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { loadRecognizer } from '../engine';
+import { loadModelRecognizer } from '../engine';
 import type { Recognizer } from '../engine/types';
 import { resolveModel, streamProgress } from '../models';
 import { buildApp } from './app';
@@ -30,13 +30,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     allowDownload: true,
     progress: streamProgress(process.stderr),
   });
-  const recognizer = await loadRecognizer({
-    modelDir: model.dir,
-    modelId: model.id,
-    device: options.device,
-    encoderFile: model.encoderFile,
-    decoderFile: model.decoderFile,
-  });
+  const recognizer = await loadModelRecognizer(model, options.device);
   try {
     await warmUp(recognizer);
     const config: Partial<ServerConfig> = {

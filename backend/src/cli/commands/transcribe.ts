@@ -36,14 +36,8 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
   const samples = await decodeAudioFile(file);
 
   // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.
-  const { loadRecognizer, transcribeLong } = await import('../../engine');
-  const recognizer = await loadRecognizer({
-    modelDir: model.dir,
-    modelId: model.id,
-    device: options.device,
-    encoderFile: model.encoderFile,
-    decoderFile: model.decoderFile,
-  });
+  const { loadModelRecognizer, transcribeLong } = await import('../../engine');
+  const recognizer = await loadModelRecognizer(model, options.device);
   try {
     const result = await transcribeLong(recognizer, samples, { onProgress: progressLine(process.stderr) });
     const transcript = formatTranscript(result, options.format as TranscriptFormat);
