@@ -47,6 +47,13 @@ export type AsrStreamRequest = z.infer<typeof AsrStreamRequestSchema>;
 
 export const AsrStreamResponseSchema = z.object({
   segments: z.array(SegmentSchema),
+  /**
+   * Answered before the recording's recognition caught up with its audio: the recognition is still
+   * queued or running, or was dropped under load. Its finals come with a later response.
+   */
+  behind: z.boolean().optional(),
+  /** Seconds of the recording's audio received but not yet recognized. */
+  lag_seconds: z.number().nonnegative().optional(),
 });
 export type AsrStreamResponse = z.infer<typeof AsrStreamResponseSchema>;
 
@@ -81,5 +88,11 @@ export const HealthResponseSchema = z.object({
   version: z.string(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+
+/** GET /ready once the model is loaded and warmed up; before that it answers 503 `not_ready`. */
+export const ReadyResponseSchema = z.object({
+  ready: z.literal(true),
+});
+export type ReadyResponse = z.infer<typeof ReadyResponseSchema>;
 
 export const DEFAULT_BACKEND_URL = 'http://127.0.0.1:8001';

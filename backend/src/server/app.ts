@@ -5,10 +5,14 @@ import type { Recognizer } from '../engine/types';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
 import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
+import inferencePlugin from './plugins/inference';
+import metricsPlugin from './plugins/metrics';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
 import asrStreamRoute from './routes/asr-stream';
 import healthRoute from './routes/health';
+import metricsRoute from './routes/metrics';
+import readyRoute from './routes/ready';
 
 export interface BuildAppOptions {
   recognizer: Recognizer;
@@ -39,13 +43,16 @@ export async function buildApp({
     allowedOrigins: settings.allowedOrigins,
   });
   await app.register(corsPlugin, { allowedOrigins: settings.allowedOrigins });
+  await app.register(metricsPlugin);
+  await app.register(inferencePlugin, { recognizer });
   await app.register(sessionsPlugin, {
-    recognizer,
     everyNChunks: settings.everyNChunks,
     idleTimeoutMs: settings.idleTimeoutMs,
     maxSessions: settings.maxSessions,
   });
   await app.register(healthRoute, { recognizer, version: BACKEND_VERSION });
+  await app.register(readyRoute);
+  await app.register(metricsRoute);
   await app.register(asrStreamRoute);
   return app;
 }

@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { loadModelRecognizer } from '../engine';
-import type { Recognizer } from '../engine/types';
 import { resolveModel, streamProgress } from '../models';
 import { buildApp } from './app';
 import type { ServerConfig } from './config';
@@ -24,7 +23,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Loads the model, warms it up and serves it until `close` is called. */
+/** Loads the model and serves it (warming it up, see GET /ready) until `close` is called. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const model = await resolveModel(options.model, {
     allowDownload: true,
@@ -32,7 +31,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   });
   const recognizer = await loadModelRecognizer(model, options.device);
   try {
-    await warmUp(recognizer);
     const config: Partial<ServerConfig> = {
       host: options.host,
       port: options.port,
@@ -59,13 +57,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await recognizer.release();
     throw error;
   }
-}
-
-/** The first encoder pass allocates and tunes kernels; pay for it before the first caption. */
-async function warmUp(recognizer: Recognizer): Promise<void> {
-  const stream = recognizer.createStream();
-  stream.acceptWaveform(new Float32Array(recognizer.sampleRate));
-  await recognizer.decode([stream]);
 }
 
 function urlHost(host: string): string {

@@ -1,26 +1,31 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
-import type { WindowRecognizer } from '../streaming/streaming-transcriber';
 import { SessionError } from './session-error';
-import { StreamSession } from './stream-session';
+import type { SessionObserver } from './session-observer';
+import { type Infer, StreamSession } from './stream-session';
 
 export interface SessionManagerOptions {
-  recognize: WindowRecognizer;
+  /** The shared inference queue every session sends its windows to. */
+  infer: Infer;
   everyNChunks: number;
   /** Sessions without a chunk for this long are closed and their decoder stopped. */
   idleTimeoutMs: number;
   maxSessions: number;
   maxWaitingChunks: number;
   bufferSeconds: number;
+  /** Once a session has this much audio unrecognized, its next recognition may not be dropped. */
+  maxLagSeconds: number;
   settle: SettleOptions;
+  observer?: SessionObserver;
 }
 
-export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'recognize'> = {
+export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'infer'> = {
   everyNChunks: 1,
   idleTimeoutMs: 60_000,
   maxSessions: 16,
   maxWaitingChunks: 8,
   bufferSeconds: 60,
+  maxLagSeconds: 2,
   settle: { quietMs: 30, maxWaitMs: 400 },
 };
 
@@ -29,12 +34,22 @@ export interface StreamChunk {
   bytes: Uint8Array;
 }
 
+export interface ChunkAnswer {
+  segments: Segment[];
+  /** Answered without recognizing the audio received so far, because recognition is behind. */
+  behind: boolean;
+  /** Seconds of the recording's audio received but not yet recognized. */
+  lagSeconds: number;
+}
+
 /** All live recordings, keyed by (user_id, tab_id, recording_id). */
 export class SessionManager {
   private readonly sessions = new Map<string, StreamSession>();
   private readonly sweeper: NodeJS.Timeout;
+  private readonly observer: SessionObserver;
 
   constructor(private readonly options: SessionManagerOptions) {
+    this.observer = options.observer ?? {};
     const every = Math.max(50, Math.min(5_000, Math.floor(options.idleTimeoutMs / 4)));
     this.sweeper = setInterval(() => this.closeIdle(), every);
     this.sweeper.unref();
@@ -44,14 +59,14 @@ export class SessionManager {
     return this.sessions.size;
   }
 
-  async receive({ request, bytes }: StreamChunk): Promise<Segment[]> {
+  async receive({ request, bytes }: StreamChunk): Promise<ChunkAnswer> {
     const recordingId = request.recording_id ?? 'default';
     const key = JSON.stringify([request.user_id, request.tab_id, recordingId]);
     const session = this.sessions.get(key) ?? this.open(key, recordingId, request);
     try {
       const outcome = await session.receive({ seq: request.seq, bytes, final: request.final === true });
       if (outcome.ended) this.forget(key, session);
-      return outcome.segments;
+      return { segments: outcome.segments, behind: outcome.behind, lagSeconds: outcome.lagSeconds };
     } catch (error) {
       if (session.isClosed) this.forget(key, session);
       throw error;
@@ -63,7 +78,7 @@ export class SessionManager {
     for (const [key, session] of this.sessions) {
       if (session.idleMs(now) >= this.options.idleTimeoutMs) {
         session.close();
-        this.sessions.delete(key);
+        this.forget(key, session);
       }
     }
   }
@@ -72,6 +87,7 @@ export class SessionManager {
     clearInterval(this.sweeper);
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    this.observer.sessionsChanged?.(0);
   }
 
   private open(key: string, recordingId: string, request: StreamChunk['request']): StreamSession {
@@ -88,21 +104,27 @@ export class SessionManager {
       );
     }
     const session = new StreamSession({
+      key,
       recordingId,
       format: containerFormat(request.mime_type),
-      recognize: this.options.recognize,
+      infer: this.options.infer,
       everyNChunks: this.options.everyNChunks,
       maxWaitingChunks: this.options.maxWaitingChunks,
       bufferSeconds: this.options.bufferSeconds,
+      maxLagSeconds: this.options.maxLagSeconds,
       settle: this.options.settle,
       capturedAtMs: request.captured_at_ms,
+      observer: this.observer,
     });
     this.sessions.set(key, session);
+    this.observer.sessionsChanged?.(this.sessions.size);
     return session;
   }
 
   private forget(key: string, session: StreamSession): void {
-    if (this.sessions.get(key) === session) this.sessions.delete(key);
+    if (this.sessions.get(key) !== session) return;
+    this.sessions.delete(key);
+    this.observer.sessionsChanged?.(this.sessions.size);
   }
 }
 

@@ -1,48 +1,82 @@
+import { performance } from 'node:perf_hooks';
 import type { Segment } from '@earshot/shared';
 import { type ContainerFormat, type SettleOptions, StreamDecoder } from '../audio/stream-decoder';
-import {
-  StreamingTranscriber,
-  type TranscriptUpdate,
-  type WindowRecognizer,
-} from '../streaming/streaming-transcriber';
+import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
+import { StreamingTranscriber } from '../streaming/streaming-transcriber';
 import { type Chunk, ChunkOrder } from './chunk-order';
 import { SessionError } from './session-error';
+import type { SessionObserver } from './session-observer';
+
+/** Sends a window to the shared inference queue. */
+export type Infer = (request: InferenceRequest) => Promise<InferenceOutcome>;
 
 export interface StreamSessionOptions {
+  /** Identifies the session in the inference queue. */
+  key: string;
   /** Names the recording in segment ids. */
   recordingId: string;
   format: ContainerFormat;
-  recognize: WindowRecognizer;
+  infer: Infer;
   /** Run the recognizer after this many new chunks. */
   everyNChunks: number;
   /** Chunks that may wait ahead of a missing one before the recording is given up. */
   maxWaitingChunks: number;
   bufferSeconds: number;
+  /** Once this much received audio is unrecognized, the next recognition may not be dropped. */
+  maxLagSeconds: number;
   settle: SettleOptions;
   capturedAtMs?: number;
+  observer: SessionObserver;
 }
 
 export interface ChunkOutcome {
-  /** Newly final segments, then the current interim segment if there is one. */
+  /** Final segments not sent in an earlier answer, then the current interim segment if there is one. */
   segments: Segment[];
   /** The session ended (its last chunk was processed); later chunks of the recording are refused. */
   ended: boolean;
+  /** Answered without recognizing the audio received so far, because recognition is behind. */
+  behind: boolean;
+  /** Seconds of received audio not yet recognized. */
+  lagSeconds: number;
 }
 
+/** What a chunk brought: nothing new, audio (and how many seconds of it), or the end of the recording. */
+type Intake = { kind: 'nothing_new' } | { kind: 'audio'; seconds: number } | { kind: 'last_chunk' };
+
 const SAMPLE_RATE = 16_000;
-/** Requests of one recording queued at once; more means a misbehaving client, not a slow server. */
+/** Requests of one recording in progress at once; more means a misbehaving client, not a slow server. */
 const MAX_CHUNKS_IN_FLIGHT = 16;
 
+/** The inference queue did not recognize the window (superseded or dropped under load). */
+class RecognitionSkipped extends Error {}
+
 /**
- * One recording of one tab: its chunks are put back in order, fed to a persistent ffmpeg decoder, and
- * the decoded audio goes through the streaming policy. Calls are processed one at a time.
+ * One recording of one tab: its chunks are put back in order and fed, one at a time, to a persistent
+ * ffmpeg decoder whose audio goes through the streaming policy.
+ *
+ * Recognition runs beside the requests, at most one per session at a time. A chunk is answered before
+ * the recorder's next chunk is due (within as long as the audio it carried): if its recognition is not
+ * done by then, or another one is still busy, the answer carries the current captions and `behind`, and
+ * the finals of that recognition go out with a later answer. So an uploader that sends one chunk at a
+ * time never falls behind the recorder, and the next recognition covers all audio received by then.
  */
 export class StreamSession {
   readonly capturedAtMs: number | null;
   private readonly decoder: StreamDecoder;
   private readonly transcriber: StreamingTranscriber;
   private readonly order: ChunkOrder;
-  private tail: Promise<unknown> = Promise.resolve();
+  private intakeTail: Promise<unknown> = Promise.resolve();
+  /** The recognition in progress; it never rejects (its failure waits in `failure`). */
+  private recognition: Promise<void> | null = null;
+  private nextKind: InferenceKind = 'interim';
+  /** Final segments recognized but not yet sent in an answer. */
+  private undelivered: Segment[] = [];
+  /** A recognition failed after its chunk was answered; the next answer reports it. */
+  private failure: { error: unknown } | null = null;
+  /** The last recognition was dropped or superseded by the queue. */
+  private skipped = false;
+  /** Audio position (seconds) up to which the last completed recognition saw the audio. */
+  private recognizedThrough = 0;
   private chunksSinceRecognition = 0;
   private closed = false;
   private busy = 0;
@@ -51,11 +85,11 @@ export class StreamSession {
   constructor(private readonly options: StreamSessionOptions) {
     this.capturedAtMs = options.capturedAtMs ?? null;
     this.order = new ChunkOrder(options.maxWaitingChunks);
-    this.transcriber = new StreamingTranscriber(options.recordingId, options.recognize, {
-      sampleRate: SAMPLE_RATE,
-      bufferSeconds: options.bufferSeconds,
-      minWindowSeconds: 0.3,
-    });
+    this.transcriber = new StreamingTranscriber(
+      options.recordingId,
+      (samples) => this.recognizeWindow(samples),
+      { sampleRate: SAMPLE_RATE, bufferSeconds: options.bufferSeconds, minWindowSeconds: 0.3 },
+    );
     this.decoder = new StreamDecoder({
       format: options.format,
       sampleRate: SAMPLE_RATE,
@@ -72,9 +106,14 @@ export class StreamSession {
     return this.closed;
   }
 
+  /** Seconds of received audio that no completed recognition has seen. */
+  get lagSeconds(): number {
+    return Math.max(0, this.transcriber.audioSeconds - this.recognizedThrough);
+  }
+
   /** Milliseconds since the session last did anything, or 0 while it is working. */
   idleMs(now = Date.now()): number {
-    return this.busy > 0 ? 0 : now - this.lastActivity;
+    return this.busy > 0 || this.recognition ? 0 : now - this.lastActivity;
   }
 
   receive(chunk: Chunk): Promise<ChunkOutcome> {
@@ -87,12 +126,15 @@ export class StreamSession {
       );
     }
     this.busy++;
-    const run = this.tail.then(() => this.process(chunk));
-    this.tail = run.catch(() => {});
-    return run.finally(() => {
-      this.busy--;
-      this.lastActivity = Date.now();
-    });
+    const arrivedAt = performance.now();
+    const intake = this.intakeTail.then(() => this.intake(chunk));
+    this.intakeTail = intake.catch(() => {});
+    return intake
+      .then((what) => this.answer(what, arrivedAt))
+      .finally(() => {
+        this.busy--;
+        this.lastActivity = Date.now();
+      });
   }
 
   /** Stops the decoder; later chunks are refused. */
@@ -101,7 +143,8 @@ export class StreamSession {
     this.decoder.kill();
   }
 
-  private async process(chunk: Chunk): Promise<ChunkOutcome> {
+  /** Puts the chunk in order and decodes what became contiguous; one chunk at a time per session. */
+  private async intake(chunk: Chunk): Promise<Intake> {
     if (this.closed) {
       throw new SessionError(
         'recording_restart_required',
@@ -112,7 +155,7 @@ export class StreamSession {
     switch (arrival.kind) {
       case 'duplicate':
       case 'waiting':
-        return this.outcome({ finals: [], interim: this.transcriber.currentInterim }, false);
+        return { kind: 'nothing_new' };
       case 'gap_too_long':
         this.close();
         throw new SessionError(
@@ -122,38 +165,113 @@ export class StreamSession {
     }
 
     for (const c of arrival.chunks) this.decoder.write(c.bytes);
-    if (arrival.chunks.some((c) => c.final)) return this.finish();
-
+    const startedAt = performance.now();
+    if (arrival.chunks.some((c) => c.final)) {
+      await this.decoder.end();
+      this.options.observer.chunkDecoded?.((performance.now() - startedAt) / 1000);
+      // ffmpeg may complain about a stream that simply stopped; only audio that never decoded is an error.
+      if (this.decoder.decodedSeconds === 0) this.failIfUndecodable();
+      return { kind: 'last_chunk' };
+    }
+    const audioBefore = this.transcriber.audioSeconds;
     await this.decoder.settle(this.options.settle);
+    this.options.observer.chunkDecoded?.((performance.now() - startedAt) / 1000);
     this.failIfUndecodable();
     this.chunksSinceRecognition += arrival.chunks.length;
-    if (this.chunksSinceRecognition < this.options.everyNChunks) {
-      return this.outcome({ finals: [], interim: this.transcriber.currentInterim }, false);
+    return { kind: 'audio', seconds: this.transcriber.audioSeconds - audioBefore };
+  }
+
+  private async answer(intake: Intake, arrivedAt: number): Promise<ChunkOutcome> {
+    if (intake.kind === 'last_chunk') return this.finish();
+    if (
+      intake.kind === 'audio' &&
+      !this.recognition &&
+      this.chunksSinceRecognition >= this.options.everyNChunks
+    ) {
+      const lagging = this.lagSeconds > this.options.maxLagSeconds;
+      const recognition = this.startRecognition({ final: false, kind: lagging ? 'final' : 'interim' });
+      await settledOrDue(recognition, arrivedAt + intake.seconds * 1000);
     }
-    this.chunksSinceRecognition = 0;
-    return this.outcome(await this.transcriber.step({ final: false }), false);
+    return this.collect(false);
   }
 
   private async finish(): Promise<ChunkOutcome> {
-    await this.decoder.end();
-    // ffmpeg may complain about a stream that simply stopped; only audio that never decoded is an error.
-    if (this.decoder.decodedSeconds === 0) this.failIfUndecodable();
     try {
-      return this.outcome(await this.transcriber.step({ final: true }), true);
+      // The interim in progress was read from the same transcript; let it land (or fail) first.
+      await this.recognition;
+      await this.startRecognition({ final: true, kind: 'final' });
+      return this.collect(true);
     } finally {
       this.close();
     }
+  }
+
+  private startRecognition({ final, kind }: { final: boolean; kind: InferenceKind }): Promise<void> {
+    this.chunksSinceRecognition = 0;
+    this.nextKind = kind;
+    const through = this.transcriber.audioSeconds;
+    const recognition = this.transcriber.step({ final }).then(
+      (update) => {
+        this.skipped = false;
+        this.recognizedThrough = Math.max(this.recognizedThrough, through);
+        this.undelivered.push(...update.finals);
+      },
+      (error: unknown) => {
+        if (error instanceof RecognitionSkipped) this.skipped = true;
+        else this.failure = { error };
+      },
+    );
+    const tracked = recognition.finally(() => {
+      if (this.recognition === tracked) this.recognition = null;
+    });
+    this.recognition = tracked;
+    return tracked;
+  }
+
+  private async recognizeWindow(samples: Float32Array) {
+    const outcome = await this.options.infer({ key: this.options.key, kind: this.nextKind, samples });
+    if (outcome.status !== 'recognized') throw new RecognitionSkipped(outcome.status);
+    return outcome.result.words;
   }
 
   private failIfUndecodable(): void {
     const error = this.decoder.error;
     if (!error) return;
     this.close();
+    this.options.observer.audioDecoderFailed?.();
     throw new SessionError('undecodable_audio', error.message);
   }
 
-  private outcome(update: TranscriptUpdate, ended: boolean): ChunkOutcome {
-    const segments = update.interim ? [...update.finals, update.interim] : update.finals;
-    return { segments, ended };
+  /** The answer to a chunk: finals not yet sent, the current interim, and whether recognition is behind. */
+  private collect(ended: boolean): ChunkOutcome {
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      throw error;
+    }
+    const finals = this.undelivered;
+    this.undelivered = [];
+    const interim = this.transcriber.currentInterim;
+    const outcome: ChunkOutcome = {
+      segments: interim ? [...finals, interim] : finals,
+      ended,
+      behind: this.recognition !== null || this.skipped,
+      lagSeconds: this.lagSeconds,
+    };
+    this.options.observer.answered?.(outcome);
+    return outcome;
+  }
+}
+
+/** Resolves when `work` settles or at `dueAt` (a `performance.now()` time), whichever comes first. */
+async function settledOrDue(work: Promise<void>, dueAt: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, dueAt - performance.now()));
+  });
+  try {
+    await Promise.race([work, due]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -31,9 +31,9 @@ function sessionsRecordingWindows(overrides: Partial<SessionManagerOptions> = {}
   manager = new SessionManager({
     ...DEFAULT_SESSION_OPTIONS,
     everyNChunks: 10_000,
-    recognize: async (samples) => {
+    infer: async ({ samples }) => {
       windows.push(samples);
-      return [];
+      return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
     },
     ...overrides,
   });
@@ -110,7 +110,7 @@ describe('SessionManager', () => {
     for (const [seq, piece] of pieces.entries()) {
       const final = seq === pieces.length - 1;
       await manager.receive(chunk(seq, piece, { final }));
-      if (!final) expect(await manager.receive(chunk(seq, piece))).toEqual([]);
+      if (!final) expect((await manager.receive(chunk(seq, piece))).segments).toEqual([]);
     }
     expectSameAudio(windows[0], reference);
   });
@@ -189,7 +189,57 @@ describe('SessionManager', () => {
       .filter((r) => r.status === 'rejected')
       .map((r) => (r.reason as SessionError).code);
     expect(refused).toEqual(['session_conflict', 'session_conflict', 'session_conflict', 'session_conflict']);
-    expect(await manager.receive(chunk(1, pieces[1] as Buffer))).toEqual([]);
+    expect((await manager.receive(chunk(1, pieces[1] as Buffer))).segments).toEqual([]);
+  });
+
+  it('keeps its lag bounded while the queue drops its interims: too far behind, it asks for a final', async () => {
+    const kinds: string[] = [];
+    manager = new SessionManager({
+      ...DEFAULT_SESSION_OPTIONS,
+      maxLagSeconds: 1,
+      infer: async ({ kind }) => {
+        kinds.push(kind);
+        if (kind === 'interim') return { status: 'dropped' };
+        return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
+      },
+    });
+    const answers = [];
+    for (const [seq, piece] of pieces.entries()) {
+      answers.push(await manager.receive(chunk(seq, piece, { final: seq === pieces.length - 1 })));
+    }
+    const midway = kinds.slice(0, -1);
+    expect(midway.filter((k) => k === 'final').length).toBeGreaterThanOrEqual(2);
+    expect(kinds.at(-1)).toBe('final');
+    // Every dropped interim was answered as behind; lag never passes the bound by more than a chunk.
+    expect(answers.filter((a) => a.behind).length).toBe(midway.filter((k) => k === 'interim').length);
+    expect(Math.max(...answers.map((a) => a.lagSeconds))).toBeLessThan(1 + 1.5);
+    expect(answers.at(-1)).toMatchObject({ behind: false, lagSeconds: 0 });
+  });
+
+  it('answers a chunk while its recognition is still busy, and reports its failure with the next answer', async () => {
+    let calls = 0;
+    let breakEngine = () => {};
+    manager = new SessionManager({
+      ...DEFAULT_SESSION_OPTIONS,
+      infer: async () => {
+        calls++;
+        if (calls === 1) {
+          return new Promise((_resolve, reject) => {
+            breakEngine = () => reject(new Error('the engine broke'));
+          });
+        }
+        return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
+      },
+    });
+    // The first recognition never finishes on its own, yet its chunk gets its answer.
+    const first = await manager.receive(chunk(0, pieces[0] as Buffer));
+    expect(first.behind).toBe(true);
+    breakEngine();
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(manager.receive(chunk(1, pieces[1] as Buffer))).rejects.toThrow('the engine broke');
+    const third = await manager.receive(chunk(2, pieces[2] as Buffer));
+    expect(third.behind).toBe(false);
+    expect(calls).toBe(3);
   });
 
   it('closes idle sessions, after which the recording must restart', async () => {

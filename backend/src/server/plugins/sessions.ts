@@ -1,8 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Recognizer } from '../../engine/types';
 import { DEFAULT_SESSION_OPTIONS, SessionManager } from '../../sessions/session-manager';
-import { BatchDecoder } from '../../streaming/batch-decoder';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +9,6 @@ declare module 'fastify' {
 }
 
 export interface SessionsPluginOptions {
-  recognizer: Recognizer;
   everyNChunks: number;
   idleTimeoutMs: number;
   maxSessions: number;
@@ -19,16 +16,17 @@ export interface SessionsPluginOptions {
 
 /** The live recordings, shared by the routes; all their decoders stop when the server closes. */
 const sessionsPlugin: FastifyPluginAsync<SessionsPluginOptions> = async (app, options) => {
-  const batch = new BatchDecoder(options.recognizer);
+  const { queue } = app.inference;
   const sessions = new SessionManager({
     ...DEFAULT_SESSION_OPTIONS,
     everyNChunks: options.everyNChunks,
     idleTimeoutMs: options.idleTimeoutMs,
     maxSessions: options.maxSessions,
-    recognize: async (samples) => (await batch.decode(samples)).words,
+    infer: (request) => queue.submit(request),
+    observer: app.metrics,
   });
   app.decorate('sessions', sessions);
   app.addHook('onClose', async () => sessions.closeAll());
 };
 
-export default fp(sessionsPlugin, { name: 'sessions' });
+export default fp(sessionsPlugin, { name: 'sessions', dependencies: ['metrics', 'inference'] });

@@ -25,11 +25,15 @@ const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { audio_b64, ...chunk } = request.body;
-      const segments = await app.sessions.receive({
+      const answer = await app.sessions.receive({
         request: chunk,
         bytes: Buffer.from(audio_b64, 'base64'),
       });
-      return { segments };
+      return {
+        segments: answer.segments,
+        behind: answer.behind,
+        lag_seconds: Math.round(answer.lagSeconds * 1000) / 1000,
+      };
     },
   );
 };

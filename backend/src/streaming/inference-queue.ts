@@ -1,0 +1,246 @@
+import { performance } from 'node:perf_hooks';
+import type { RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
+
+/**
+ * `final`: a result the session must have (the end of a recording, or a session too far behind); never
+ * dropped and served first. `interim`: a caption refresh that a newer one may replace or that may be
+ * dropped when the queue is too far behind.
+ */
+export type InferenceKind = 'final' | 'interim';
+
+export interface InferenceRequest {
+  /** The session the window belongs to. */
+  key: string;
+  kind: InferenceKind;
+  /** 16 kHz mono audio. */
+  samples: Float32Array;
+}
+
+export type InferenceOutcome =
+  | { status: 'recognized'; result: RecognitionResult }
+  /** A newer request of the same session took this waiting interim's place. */
+  | { status: 'superseded' }
+  /** The queue was too far behind to serve this interim in time. */
+  | { status: 'dropped' };
+
+export interface BatchReport {
+  size: number;
+  audioSeconds: number;
+  inferenceSeconds: number;
+  /** Seconds each request of the batch waited between submission and the start of its batch. */
+  waitSeconds: number[];
+}
+
+/** What the queue reports as it works; every method is optional. */
+export interface InferenceObserver {
+  batchDecoded?(batch: BatchReport): void;
+  depthChanged?(depth: number): void;
+  interimDropped?(): void;
+  interimSuperseded?(): void;
+  /** Requests the recognizer refused or failed on. */
+  recognitionFailed?(requests: number): void;
+}
+
+export interface InferenceQueueOptions {
+  /** Most windows decoded in one recognizer call. */
+  maxBatch: number;
+  /**
+   * An interim that would wait longer than this before its batch starts, at the engine speed measured
+   * so far, is dropped.
+   */
+  maxWaitSeconds: number;
+}
+
+export const DEFAULT_INFERENCE_QUEUE_OPTIONS: InferenceQueueOptions = {
+  maxBatch: 8,
+  maxWaitSeconds: 1,
+};
+
+interface Waiting {
+  request: InferenceRequest;
+  audioSeconds: number;
+  submittedAt: number;
+  settle(outcome: InferenceOutcome): void;
+  fail(error: unknown): void;
+}
+
+/** Weight of the newest batch in the running estimate of engine speed. */
+const SPEED_SMOOTHING = 0.3;
+
+export class QueueClosedError extends Error {
+  constructor() {
+    super('the inference queue is closed');
+    this.name = 'QueueClosedError';
+  }
+}
+
+/**
+ * One queue per recognizer, shared by every session: recognizer calls are serialized, and each call
+ * decodes a batch of the windows waiting, finals first, then interims in arrival order. A session has at
+ * most one interim waiting (a newer request replaces it), and interims that could not start within
+ * `maxWaitSeconds` are dropped, so the wait stays bounded however many sessions there are.
+ */
+export class InferenceQueue {
+  private readonly options: InferenceQueueOptions;
+  private finals: Waiting[] = [];
+  private interims: Waiting[] = [];
+  private draining = false;
+  private closed = false;
+  private running: { startedAt: number; estimatedSeconds: number } | null = null;
+  private drained: Promise<void> = Promise.resolve();
+  private speed: number | null = null;
+
+  constructor(
+    private readonly recognizer: Recognizer,
+    options: Partial<InferenceQueueOptions> = {},
+    private readonly observer: InferenceObserver = {},
+  ) {
+    this.options = { ...DEFAULT_INFERENCE_QUEUE_OPTIONS, ...options };
+  }
+
+  /** Requests waiting for a batch (not counting the one being decoded). */
+  get depth(): number {
+    return this.finals.length + this.interims.length;
+  }
+
+  /** Engine seconds per second of audio over recent batches; null until a batch has been decoded. */
+  get secondsPerAudioSecond(): number | null {
+    return this.speed;
+  }
+
+  submit(request: InferenceRequest): Promise<InferenceOutcome> {
+    if (this.closed) return Promise.reject(new QueueClosedError());
+    return new Promise((resolve, reject) => {
+      const entry: Waiting = {
+        request,
+        audioSeconds: request.samples.length / this.recognizer.sampleRate,
+        submittedAt: performance.now(),
+        settle: resolve,
+        fail: reject,
+      };
+      const earlier = this.interims.findIndex((w) => w.request.key === request.key);
+      if (earlier >= 0) {
+        const superseded = this.interims[earlier] as Waiting;
+        if (request.kind === 'interim') this.interims[earlier] = entry;
+        else this.interims.splice(earlier, 1);
+        superseded.settle({ status: 'superseded' });
+        this.observer.interimSuperseded?.();
+      }
+      if (request.kind === 'final') this.finals.push(entry);
+      else if (earlier < 0) this.interims.push(entry);
+      this.dropInterimsThatWouldWaitTooLong();
+      this.observer.depthChanged?.(this.depth);
+      if (!this.draining) {
+        this.draining = true;
+        // Let requests that arrive in the same tick join the first batch.
+        this.drained = new Promise((done) => setImmediate(() => void this.drain().finally(done)));
+      }
+    });
+  }
+
+  /** Refuses new requests, fails the waiting ones and waits for the batch being decoded. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const waiting = [...this.finals, ...this.interims];
+    this.finals = [];
+    this.interims = [];
+    for (const w of waiting) w.fail(new QueueClosedError());
+    this.observer.depthChanged?.(0);
+    await this.drained;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.depth > 0) {
+      const batch = this.finals.splice(0, this.options.maxBatch);
+      batch.push(...this.interims.splice(0, this.options.maxBatch - batch.length));
+      this.observer.depthChanged?.(this.depth);
+      await this.decode(batch);
+      this.dropInterimsThatWouldWaitTooLong();
+    }
+    this.draining = false;
+  }
+
+  private async decode(batch: Waiting[]): Promise<void> {
+    // A window the recognizer refuses (e.g. non-finite samples) fails only its own session.
+    const accepted: { waiting: Waiting; stream: RecognizerStream }[] = [];
+    for (const waiting of batch) {
+      try {
+        const stream = this.recognizer.createStream();
+        stream.acceptWaveform(waiting.request.samples);
+        accepted.push({ waiting, stream });
+      } catch (error) {
+        waiting.fail(error);
+        this.observer.recognitionFailed?.(1);
+      }
+    }
+    if (accepted.length === 0) return;
+
+    const audioSeconds = accepted.reduce((sum, a) => sum + a.waiting.audioSeconds, 0);
+    const startedAt = performance.now();
+    this.running = { startedAt, estimatedSeconds: this.estimateSeconds(audioSeconds) };
+    try {
+      await this.recognizer.decode(accepted.map((a) => a.stream));
+    } catch (error) {
+      for (const { waiting } of accepted) waiting.fail(error);
+      this.observer.recognitionFailed?.(accepted.length);
+      return;
+    } finally {
+      this.running = null;
+    }
+    const inferenceSeconds = (performance.now() - startedAt) / 1000;
+    this.measure(inferenceSeconds, audioSeconds);
+    this.observer.batchDecoded?.({
+      size: accepted.length,
+      audioSeconds,
+      inferenceSeconds,
+      waitSeconds: accepted.map((a) => (startedAt - a.waiting.submittedAt) / 1000),
+    });
+    for (const { waiting, stream } of accepted) {
+      if (stream.result) waiting.settle({ status: 'recognized', result: stream.result });
+      else waiting.fail(new Error('recognizer returned no result for a stream'));
+    }
+  }
+
+  private measure(inferenceSeconds: number, audioSeconds: number): void {
+    if (audioSeconds <= 0) return;
+    const latest = inferenceSeconds / audioSeconds;
+    this.speed = this.speed === null ? latest : this.speed + SPEED_SMOOTHING * (latest - this.speed);
+  }
+
+  private estimateSeconds(audioSeconds: number): number {
+    return (this.speed ?? 0) * audioSeconds;
+  }
+
+  /**
+   * Plays the waiting requests forward in the order `drain` will take them, batch by batch, at the
+   * measured speed, and drops every interim whose batch would start later than `maxWaitSeconds` from now.
+   * Finals come first in that order, so interims are always the ones to go.
+   */
+  private dropInterimsThatWouldWaitTooLong(): void {
+    if (this.speed === null || this.interims.length === 0) return;
+    const { maxBatch, maxWaitSeconds } = this.options;
+    let batchStart = this.running
+      ? Math.max(0, this.running.estimatedSeconds - (performance.now() - this.running.startedAt) / 1000)
+      : 0;
+    let inBatch = 0;
+    let batchAudio = 0;
+    const kept: Waiting[] = [];
+    for (const waiting of [...this.finals, ...this.interims]) {
+      const isInterim = waiting.request.kind === 'interim';
+      if (isInterim && batchStart > maxWaitSeconds) {
+        waiting.settle({ status: 'dropped' });
+        this.observer.interimDropped?.();
+        continue;
+      }
+      if (isInterim) kept.push(waiting);
+      inBatch++;
+      batchAudio += waiting.audioSeconds;
+      if (inBatch === maxBatch) {
+        batchStart += this.estimateSeconds(batchAudio);
+        inBatch = 0;
+        batchAudio = 0;
+      }
+    }
+    this.interims = kept;
+  }
+}

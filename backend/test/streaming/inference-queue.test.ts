@@ -1,0 +1,172 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRecognizer } from '../../src/engine/index.js';
+import type { Recognizer } from '../../src/engine/types.js';
+import {
+  type InferenceOutcome,
+  InferenceQueue,
+  QueueClosedError,
+} from '../../src/streaming/inference-queue.js';
+import { ObservedRecognizer } from './observed-recognizer.js';
+
+// The scripted "level-words" model reads words off the signal level: each 80 ms frame at 0.1 / 0.2 / 0.3
+// is "ca" / "dog" / "a", so every window's transcript is known exactly.
+const MODEL_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../fixtures/scripted/level-words',
+);
+const FRAME = 1280;
+const SECOND = 16_000;
+
+function window(levels: number[], length = (levels.length + 2) * FRAME): Float32Array {
+  const audio = new Float32Array(length);
+  levels.forEach((level, i) => {
+    audio.fill(level, (i + 1) * FRAME, (i + 2) * FRAME);
+  });
+  return audio;
+}
+
+const text = (outcome: InferenceOutcome) =>
+  outcome.status === 'recognized' ? outcome.result.text : outcome.status;
+
+let real: Recognizer;
+beforeAll(async () => {
+  real = await loadRecognizer({ modelDir: MODEL_DIR, modelId: 'level-words', device: 'cpu' });
+});
+afterAll(() => real.release());
+
+function setup() {
+  const recognizer = new ObservedRecognizer(real);
+  const events = { dropped: 0, superseded: 0, failed: 0 };
+  const observer = {
+    interimDropped: () => events.dropped++,
+    interimSuperseded: () => events.superseded++,
+    recognitionFailed: (n: number) => {
+      events.failed += n;
+    },
+  };
+  return { recognizer, events, observer };
+}
+
+describe('InferenceQueue', () => {
+  it('decodes the windows of sessions waiting together in one batch, each with its own text', async () => {
+    const { recognizer } = setup();
+    const queue = new InferenceQueue(recognizer);
+    const outcomes = await Promise.all([
+      queue.submit({ key: 'a', kind: 'interim', samples: window([0.1]) }),
+      queue.submit({ key: 'b', kind: 'interim', samples: window([0.2, 0, 0.3]) }),
+      queue.submit({ key: 'c', kind: 'final', samples: window([0.3, 0, 0.1]) }),
+    ]);
+    expect(outcomes.map(text)).toEqual(['ca', 'dog a', 'a ca']);
+    expect(recognizer.batches).toHaveLength(1);
+  });
+
+  it('serves a final before interims that have been waiting longer', async () => {
+    const { recognizer } = setup();
+    const queue = new InferenceQueue(recognizer, { maxBatch: 2 });
+    const release = recognizer.hold();
+    const busy = queue.submit({ key: 'busy', kind: 'interim', samples: window([0.3]) });
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = [
+      queue.submit({ key: 'a', kind: 'interim', samples: window([0.1]) }),
+      queue.submit({ key: 'b', kind: 'interim', samples: window([0.2]) }),
+      queue.submit({ key: 'c', kind: 'final', samples: window([0.2, 0, 0.1]) }),
+    ];
+    expect(queue.depth).toBe(3);
+    release();
+    await Promise.all([busy, ...waiting]);
+    expect(recognizer.batches).toEqual([['a'], ['dog ca', 'ca'], ['dog']]);
+  });
+
+  it("replaces a session's waiting interim with its newer request", async () => {
+    const { recognizer, events, observer } = setup();
+    const queue = new InferenceQueue(recognizer, {}, observer);
+    const release = recognizer.hold();
+    const busy = queue.submit({ key: 'busy', kind: 'interim', samples: window([0.3]) });
+    await new Promise((resolve) => setImmediate(resolve));
+    const older = queue.submit({ key: 'a', kind: 'interim', samples: window([0.1]) });
+    const other = queue.submit({ key: 'b', kind: 'interim', samples: window([0.3, 0.3]) });
+    const newer = queue.submit({ key: 'a', kind: 'interim', samples: window([0.1, 0, 0.2]) });
+    expect(await older).toEqual({ status: 'superseded' });
+    const ending = queue.submit({ key: 'b', kind: 'final', samples: window([0.3, 0, 0.2]) });
+    expect(await other).toEqual({ status: 'superseded' });
+    expect(queue.depth).toBe(2);
+    release();
+    await busy;
+    expect(text(await newer)).toBe('ca dog');
+    expect(text(await ending)).toBe('a dog');
+    expect(recognizer.batches).toEqual([['a'], ['a dog', 'ca dog']]);
+    expect(events.superseded).toBe(2);
+  });
+
+  it('drops the interims that would wait too long at the measured speed, never a final', async () => {
+    const { recognizer, events, observer } = setup();
+    recognizer.secondsPerAudioSecond = 0.5;
+    const queue = new InferenceQueue(recognizer, { maxBatch: 1, maxWaitSeconds: 1.25 }, observer);
+    const second = (level: number) => window([level], SECOND);
+    await queue.submit({ key: 'warm-up', kind: 'final', samples: second(0) });
+    expect(queue.secondsPerAudioSecond).toBeGreaterThanOrEqual(0.5);
+    expect(queue.secondsPerAudioSecond).toBeLessThan(0.6);
+
+    // At half a second per batch the batches start at 0, 0.5, 1.0, 1.5 s: the fourth is too late.
+    const first = queue.submit({ key: 'f1', kind: 'final', samples: second(0.1) });
+    const i1 = queue.submit({ key: 'i1', kind: 'interim', samples: second(0.2) });
+    const i2 = queue.submit({ key: 'i2', kind: 'interim', samples: second(0.3) });
+    const i3 = queue.submit({ key: 'i3', kind: 'interim', samples: second(0.2) });
+    expect(await i3).toEqual({ status: 'dropped' });
+    // A final that arrives later still goes ahead of the interims, pushing the last one out.
+    const last = queue.submit({ key: 'f2', kind: 'final', samples: second(0.3) });
+    expect(await i2).toEqual({ status: 'dropped' });
+    expect((await Promise.all([first, last, i1])).map(text)).toEqual(['ca', 'a', 'dog']);
+    expect(events.dropped).toBe(2);
+  });
+
+  it('fails only the session whose window the recognizer refuses', async () => {
+    const { recognizer, events, observer } = setup();
+    const queue = new InferenceQueue(recognizer, {}, observer);
+    const bad = window([0.1]);
+    bad[100] = Number.NaN;
+    const [good, refused, other] = await Promise.allSettled([
+      queue.submit({ key: 'a', kind: 'interim', samples: window([0.2]) }),
+      queue.submit({ key: 'b', kind: 'interim', samples: bad }),
+      queue.submit({ key: 'c', kind: 'final', samples: window([0.3]) }),
+    ]);
+    expect(good).toMatchObject({ status: 'fulfilled', value: { result: { text: 'dog' } } });
+    expect(refused.status).toBe('rejected');
+    expect(other).toMatchObject({ status: 'fulfilled', value: { result: { text: 'a' } } });
+    expect(events.failed).toBe(1);
+  });
+
+  it('fails the batch the engine fails on and goes on serving the next', async () => {
+    const { recognizer, events, observer } = setup();
+    const queue = new InferenceQueue(recognizer, {}, observer);
+    recognizer.failNextDecode();
+    const failed = await Promise.allSettled([
+      queue.submit({ key: 'a', kind: 'interim', samples: window([0.2]) }),
+      queue.submit({ key: 'b', kind: 'final', samples: window([0.1]) }),
+    ]);
+    expect(failed.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(events.failed).toBe(2);
+    expect(text(await queue.submit({ key: 'a', kind: 'interim', samples: window([0.3]) }))).toBe('a');
+  });
+
+  it('on close, finishes the batch in progress and refuses what waits and what comes', async () => {
+    const { recognizer } = setup();
+    const queue = new InferenceQueue(recognizer);
+    const release = recognizer.hold();
+    const running = queue.submit({ key: 'a', kind: 'final', samples: window([0.1]) });
+    await new Promise((resolve) => setImmediate(resolve));
+    const waiting = expect(
+      queue.submit({ key: 'b', kind: 'final', samples: window([0.2]) }),
+    ).rejects.toBeInstanceOf(QueueClosedError);
+    const closed = queue.close();
+    release();
+    await closed;
+    expect(text(await running)).toBe('ca');
+    await waiting;
+    await expect(queue.submit({ key: 'c', kind: 'final', samples: window([0.3]) })).rejects.toBeInstanceOf(
+      QueueClosedError,
+    );
+  });
+});
