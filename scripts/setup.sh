@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg)
-test_pkgs=(ffmpeg espeak-ng sox sctk chromium)
+# python3-torch and python3-onnx build the tiny random-weight Whisper the Whisper engine tests load.
+test_pkgs=(ffmpeg espeak-ng sox sctk chromium python3-torch python3-onnx)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--for-tests" ]] && pkgs=("${test_pkgs[@]}")
 

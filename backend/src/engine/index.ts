@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
 import { type ParakeetOptions, ParakeetRecognizer } from './parakeet.js';
 import type { Recognizer } from './types.js';
+import { defaultSileroVadPath, SileroVad } from './vad.js';
+import { isWhisperModelDir } from './whisper/model-config.js';
+import type { WhisperOptions } from './whisper/recognizer.js';
 
 export { type CudaInstallResult, installCudaProviders, missingCudaProviderLibraries } from './cuda.js';
 export { isDeviceRequest, parseDevice } from './device-request.js';
@@ -20,6 +24,8 @@ export {
   type SpeechSegment,
   type SpeechSegmentOptions,
 } from './vad.js';
+export { isWhisperModelDir, WHISPER_DECODER_FILE, WHISPER_ENCODER_FILE } from './whisper/model-config.js';
+export type { WhisperOptions, WhisperResult } from './whisper/recognizer.js';
 export type { ParakeetOptions as LoadRecognizerOptions };
 
 /**
@@ -30,11 +36,44 @@ export function loadRecognizer(options: ParakeetOptions): Promise<Recognizer> {
   return ParakeetRecognizer.load(options);
 }
 
-/** Loads the recognizer for a model directory as the model store resolves it. */
-export function loadModelRecognizer(
+/** Loads a Whisper model in the transformers.js ONNX layout (transformers.js loads only when used). */
+export async function loadWhisperRecognizer(options: WhisperOptions): Promise<Recognizer> {
+  const { WhisperRecognizer } = await import('./whisper/recognizer.js');
+  return WhisperRecognizer.load(options);
+}
+
+/**
+ * Loads the recognizer for a model directory as the model store resolves it: Whisper when its
+ * config.json says so, else Parakeet. Whisper windows are gated by Silero VAD when the provided
+ * model is there (it writes text on silence otherwise).
+ */
+export async function loadModelRecognizer(
   model: { id: string; dir: string; encoderFile: string; decoderFile: string },
   device: string,
+  whisper: Pick<WhisperOptions, 'language' | 'task' | 'guards'> = {},
 ): Promise<Recognizer> {
+  if (isWhisperModelDir(model.dir)) {
+    const vadFile = defaultSileroVadPath();
+    const vad = existsSync(vadFile) ? await SileroVad.load(vadFile) : undefined;
+    if (!vad)
+      console.warn(
+        `WARNING: Silero VAD not found at ${vadFile}; Whisper windows are decoded without voice gating.`,
+      );
+    try {
+      return await loadWhisperRecognizer({
+        modelDir: model.dir,
+        modelId: model.id,
+        device,
+        encoderFile: model.encoderFile,
+        decoderFile: model.decoderFile,
+        ...whisper,
+        ...(vad ? { vad } : {}),
+      });
+    } catch (error) {
+      await vad?.release();
+      throw error;
+    }
+  }
   return loadRecognizer({
     modelDir: model.dir,
     modelId: model.id,

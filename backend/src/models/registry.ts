@@ -16,7 +16,7 @@ interface ModelEntryBase {
   optionalFiles?: readonly string[];
 }
 
-/** A speech recognizer in the Parakeet TDT ONNX layout. */
+/** A speech recognizer: Parakeet TDT ONNX layout, or Whisper in the transformers.js layout. */
 export interface AsrModelEntry extends ModelEntryBase {
   kind: 'asr';
   encoderFile: string;
@@ -53,11 +53,71 @@ function parakeet(version: 'v2' | 'v3', int8: boolean, description: string): Asr
   };
 }
 
+// transformers.js exports of OpenAI Whisper (onnx-community); the engine reads the configs and the
+// tokenizer beside the two ONNX graphs. The `_timestamped` exports also output the cross-attention
+// that word timing aligns with; without it words are spread over their segment. `quantized` is the
+// int8 export, the size that suits a CPU.
+function whisper(
+  name: string,
+  options: { timestamped: boolean; quantized: boolean },
+  description: string,
+): AsrModelEntry {
+  const suffix = options.quantized ? '_quantized' : '';
+  const encoderFile = `onnx/encoder_model${suffix}.onnx`;
+  const decoderFile = `onnx/decoder_model_merged${suffix}.onnx`;
+  const repo = `onnx-community/${name}${options.timestamped ? '_timestamped' : ''}`;
+  return {
+    kind: 'asr',
+    id: `${name}${options.quantized ? '-int8' : ''}`,
+    description,
+    source: { kind: 'huggingface', repo, revision: 'main' },
+    files: [
+      'config.json',
+      'generation_config.json',
+      'preprocessor_config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      encoderFile,
+      decoderFile,
+    ],
+    optionalFiles: [
+      'added_tokens.json',
+      'special_tokens_map.json',
+      'normalizer.json',
+      'vocab.json',
+      'merges.txt',
+    ],
+    encoderFile,
+    decoderFile,
+  };
+}
+
 export const MODELS: readonly ModelEntry[] = [
   parakeet('v2', false, 'English, the default (fp32, best on GPU)'),
   parakeet('v2', true, 'English, int8 (the default on CPU)'),
   parakeet('v3', false, '25 European languages (fp32)'),
   parakeet('v3', true, '25 European languages, int8 (recommended on CPU)'),
+  whisper('whisper-tiny.en', { timestamped: true, quantized: false }, 'Whisper tiny, English, word times'),
+  whisper(
+    'whisper-base',
+    { timestamped: true, quantized: false },
+    'Whisper base, 99 languages, translation to English, word times',
+  ),
+  whisper(
+    'whisper-small',
+    { timestamped: true, quantized: false },
+    'Whisper small, 99 languages, translation to English, word times',
+  ),
+  whisper(
+    'whisper-small',
+    { timestamped: true, quantized: true },
+    'Whisper small, int8 (for CPU), word times',
+  ),
+  whisper(
+    'whisper-large-v3-turbo',
+    { timestamped: false, quantized: true },
+    'Whisper large-v3 turbo, 99 languages, int8; word times spread over segments',
+  ),
   {
     kind: 'asr',
     id: OFFLINE_MODEL_ID,

@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isWhisperModelDir } from '../engine/whisper/model-config';
 import { type Checksum, describeChecksum, fileChecksum } from './checksum';
 import { downloadFile } from './download';
 import { withDownloadLock } from './download-lock';
@@ -69,12 +70,29 @@ export function modelDir(entry: ModelEntry, settings: StoreSettings): string {
   return entry.source.kind === 'bundled' ? entry.source.dir : modelCacheDir(settings, entry.id);
 }
 
-/** Uses a directory in the Parakeet ONNX layout as-is, preferring fp32 files over int8 ones. */
+/**
+ * Uses a directory in the Parakeet ONNX layout (or, when its config.json says whisper, the
+ * transformers.js Whisper layout) as-is, preferring fp32 files over int8 ones.
+ */
 async function resolveDirectory(dir: string): Promise<ResolvedModel> {
   const pick = async (names: string[]) => {
     for (const name of names) if (await exists(join(dir, name))) return name;
     return undefined;
   };
+  if (isWhisperModelDir(dir)) {
+    const encoder = await pick(['onnx/encoder_model.onnx', 'onnx/encoder_model_quantized.onnx']);
+    const decoder = await pick([
+      'onnx/decoder_model_merged.onnx',
+      'onnx/decoder_model_merged_quantized.onnx',
+    ]);
+    const missing = [
+      ...(encoder ? [] : ['onnx/encoder_model.onnx (or onnx/encoder_model_quantized.onnx)']),
+      ...(decoder ? [] : ['onnx/decoder_model_merged.onnx (or onnx/decoder_model_merged_quantized.onnx)']),
+      ...(await missingFiles(dir, ['generation_config.json', 'preprocessor_config.json', 'tokenizer.json'])),
+    ];
+    if (!encoder || !decoder || missing.length > 0) throw new IncompleteModelDirError(dir, missing);
+    return { id: basename(dir), dir, encoderFile: encoder, decoderFile: decoder };
+  }
   const encoder = await pick(['encoder-model.onnx', 'encoder-model.int8.onnx']);
   const decoder = await pick(['decoder_joint-model.onnx', 'decoder_joint-model.int8.onnx']);
   const missing = [
@@ -169,6 +187,7 @@ export async function downloadModel(id: string, options: StoreOptions = {}): Pro
   await withDownloadLock(dir, entry.id, async () => {
     for (const file of expected) {
       const dest = join(dir, file.path);
+      await mkdir(dirname(dest), { recursive: true });
       const onDisk = await stat(dest).catch(() => null);
       if (onDisk?.isFile() && (file.size < 0 || onDisk.size === file.size)) continue;
       const url =

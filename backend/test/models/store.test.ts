@@ -123,6 +123,11 @@ describe('listModels', () => {
       'parakeet-tdt-0.6b-v3-int8',
       'silero-vad',
       'tiny-en',
+      'whisper-base',
+      'whisper-large-v3-turbo-int8',
+      'whisper-small',
+      'whisper-small-int8',
+      'whisper-tiny.en',
     ]);
     expect(byId.get('parakeet-tdt-0.6b-v2')).toMatchObject({
       state: 'not downloaded',

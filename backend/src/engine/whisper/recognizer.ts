@@ -1,0 +1,491 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { WhisperFeatureExtractor } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-node';
+import { type OpenSessionsOptions, openSessions } from '../device.js';
+import { EngineError, InvalidAudioError, ModelLoadError } from '../errors.js';
+import { requireNames, tensorData } from '../onnx-io.js';
+import type { RecognitionResult, Recognizer, RecognizerStream } from '../types.js';
+import type { SileroVad } from '../vad.js';
+import { type GeneratedSequence, type GenerationRequest, MergedDecoder } from './generation.js';
+import {
+  compressionRatio,
+  DEFAULT_GUARDS,
+  failedGuard,
+  type GuardThresholds,
+  type GuardVerdict,
+  needsFallback,
+} from './guards.js';
+import {
+  readJson,
+  readWhisperConfig,
+  TIME_PRECISION,
+  WHISPER_DECODER_FILE,
+  WHISPER_ENCODER_FILE,
+  type WhisperModelConfig,
+  WINDOW_SECONDS,
+} from './model-config.js';
+import { alignTokens, timeText, type WhisperSegment } from './timing.js';
+import { WhisperText } from './tokenizer.js';
+
+export interface WhisperOptions extends OpenSessionsOptions {
+  modelDir: string;
+  modelId: string;
+  /** cpu | auto | cuda | cuda:N */
+  device: string;
+  encoderFile?: string;
+  decoderFile?: string;
+  /** Spoken language (`en`, `de`, …) for multilingual models; detected per window when unset. */
+  language?: string;
+  /** `translate` writes English text for speech in any language (multilingual models). */
+  task?: 'transcribe' | 'translate';
+  timestamps?: boolean;
+  guards?: Partial<GuardThresholds>;
+  /** Windows in which Silero finds no speech are not decoded at all. */
+  vad?: SileroVad;
+  maxNewTokens?: number;
+  /** Seed of the sampler used by temperature fallback. */
+  seed?: number;
+}
+
+/** What a Whisper stream's result carries beyond the recognizer seam's text, tokens and words. */
+export interface WhisperResult extends RecognitionResult {
+  segments: WhisperSegment[];
+  /** Language code the window was decoded as (`en` for English-only models). */
+  language: string;
+  noSpeechProb: number;
+  avgLogProb: number;
+  compressionRatio: number;
+  /** Sampling temperature of the decoding kept. */
+  temperature: number;
+  /** Set when a guard dropped the window's text; the text, tokens and words are then empty. */
+  droppedBy: GuardVerdict | null;
+}
+
+class WhisperStream implements RecognizerStream {
+  private chunks: Float32Array[] = [];
+  private length = 0;
+  private decoded: WhisperResult | null = null;
+
+  constructor(readonly owner: WhisperRecognizer) {}
+
+  acceptWaveform(samples: Float32Array): void {
+    if (!(samples instanceof Float32Array)) {
+      throw new InvalidAudioError('acceptWaveform expects a Float32Array of 16 kHz mono samples');
+    }
+    for (let i = 0; i < samples.length; i++) {
+      if (!Number.isFinite(samples[i]))
+        throw new InvalidAudioError(`sample ${this.length + i} is not a finite number`);
+    }
+    this.chunks.push(samples.slice());
+    this.length += samples.length;
+  }
+
+  get duration(): number {
+    return this.length / this.owner.sampleRate;
+  }
+
+  get result(): WhisperResult | null {
+    return this.decoded;
+  }
+
+  samples(): Float32Array {
+    if (this.chunks.length > 1) {
+      const joined = new Float32Array(this.length);
+      let offset = 0;
+      for (const chunk of this.chunks) {
+        joined.set(chunk, offset);
+        offset += chunk.length;
+      }
+      this.chunks = [joined];
+    }
+    return this.chunks[0] ?? new Float32Array(0);
+  }
+
+  setResult(result: WhisperResult): void {
+    this.decoded = result;
+  }
+}
+
+/** A ≤ 30 s piece of one stream's audio, the unit Whisper decodes. */
+interface Window {
+  samples: Float32Array;
+  /** Seconds from the stream's start. */
+  offset: number;
+}
+
+/**
+ * OpenAI Whisper in the transformers.js (onnx-community) ONNX layout. Features and tokenizer come
+ * from transformers.js; decoding is driven here (transformers.js' generate does not report the
+ * token log-probabilities and no-speech probability the hallucination guards need, nor batch
+ * streams with per-stream fallback). Streams longer than 30 s are decoded as consecutive 30 s windows.
+ */
+export class WhisperRecognizer implements Recognizer {
+  readonly sampleRate: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly guards: GuardThresholds;
+  private random: () => number;
+
+  private constructor(
+    readonly modelId: string,
+    readonly device: string,
+    readonly providers: readonly string[],
+    private readonly config: WhisperModelConfig,
+    private readonly text: WhisperText,
+    private readonly features: WhisperFeatureExtractor,
+    private readonly encoder: ort.InferenceSession,
+    private readonly decoder: MergedDecoder,
+    private readonly decoderSession: ort.InferenceSession,
+    private readonly options: WhisperOptions,
+  ) {
+    this.sampleRate = features.config.sampling_rate as number;
+    this.guards = { ...DEFAULT_GUARDS, ...options.guards };
+    this.random = mulberry32(options.seed ?? 0);
+  }
+
+  static async load(options: WhisperOptions): Promise<WhisperRecognizer> {
+    const dir = path.resolve(options.modelDir);
+    if (!existsSync(dir)) throw new ModelLoadError(`Model directory ${dir} does not exist`);
+    const text = WhisperText.load(dir);
+    const config = readWhisperConfig(dir, text.specialTokens);
+    const language = options.language?.trim().toLowerCase();
+    if (language !== undefined) {
+      if (!config.isMultilingual && language !== 'en') {
+        throw new EngineError(
+          'invalid_options',
+          `${options.modelId} is English-only; it cannot take language "${language}"`,
+        );
+      }
+      if (config.isMultilingual && !config.languages.has(language)) {
+        throw new EngineError('invalid_options', `${options.modelId} does not know language "${language}"`);
+      }
+    }
+    if (options.task === 'translate' && !config.isMultilingual) {
+      throw new EngineError('invalid_options', `${options.modelId} is English-only and cannot translate`);
+    }
+    const features = new WhisperFeatureExtractor(readJson(path.join(dir, 'preprocessor_config.json')));
+    if (features.config.feature_size !== config.numMelBins) {
+      throw new ModelLoadError(
+        `${dir}: preprocessor makes ${features.config.feature_size} mel bins, the model expects ${config.numMelBins}`,
+      );
+    }
+    const files = {
+      encoder: modelFile(dir, options.encoderFile ?? WHISPER_ENCODER_FILE),
+      decoder: modelFile(dir, options.decoderFile ?? WHISPER_DECODER_FILE),
+    };
+    const { device, providers, sessions } = await openSessions(options.device, files, options);
+    try {
+      requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['input_features']);
+      requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['last_hidden_state']);
+      const decoder = new MergedDecoder(sessions.decoder, config, files.decoder);
+      return new WhisperRecognizer(
+        options.modelId,
+        device,
+        providers,
+        config,
+        text,
+        features,
+        sessions.encoder,
+        decoder,
+        sessions.decoder,
+        { ...options, ...(language !== undefined ? { language } : {}) },
+      );
+    } catch (error) {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+      throw error;
+    }
+  }
+
+  /** True when word times come from cross-attention rather than from spreading over segments. */
+  get wordAlignment(): boolean {
+    return this.decoder.hasAlignment;
+  }
+
+  createStream(): RecognizerStream {
+    return new WhisperStream(this);
+  }
+
+  async decode(streams: readonly RecognizerStream[]): Promise<void> {
+    const own = streams.map((stream) => {
+      if (!(stream instanceof WhisperStream) || stream.owner !== this) {
+        throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
+      }
+      return stream;
+    });
+    const run = this.queue.then(() => this.decodeNow(own));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async decodeNow(streams: WhisperStream[]): Promise<void> {
+    const windows = streams.map((stream) => splitWindows(stream.samples(), this.sampleRate));
+    const flat = windows.flat();
+    const results = await this.decodeWindows(flat);
+    let next = 0;
+    streams.forEach((stream, s) => {
+      const parts = (windows[s] ?? []).map((w) => ({ window: w, result: results[next++] as WhisperResult }));
+      stream.setResult(joinWindows(parts, this.defaultLanguage()));
+    });
+  }
+
+  private defaultLanguage(): string {
+    return this.options.language ?? 'en';
+  }
+
+  private emptyResult(droppedBy: GuardVerdict | null, language = this.defaultLanguage()): WhisperResult {
+    return {
+      text: '',
+      tokens: [],
+      words: [],
+      segments: [],
+      language,
+      noSpeechProb: 0,
+      avgLogProb: 0,
+      compressionRatio: 1,
+      temperature: 0,
+      droppedBy,
+    };
+  }
+
+  private async decodeWindows(windows: Window[]): Promise<WhisperResult[]> {
+    const results: (WhisperResult | null)[] = await Promise.all(
+      windows.map(async (w) => {
+        if (w.samples.length === 0) return this.emptyResult(null);
+        if (this.options.vad && (await this.options.vad.speechSegments(w.samples)).length === 0) {
+          return this.emptyResult('no_voice');
+        }
+        return null;
+      }),
+    );
+    const audible = windows.map((_, i) => i).filter((i) => results[i] === null);
+    if (audible.length === 0) return results as WhisperResult[];
+
+    const encoded = await this.encode(audible.map((i) => (windows[i] as Window).samples));
+    const languages = await this.languages(encoded, audible.length);
+    let pending = audible.map((index, row) => ({ index, row }));
+    const temperatures = this.guards.temperatures.length > 0 ? this.guards.temperatures : [0];
+    for (const [attempt, temperature] of temperatures.entries()) {
+      const last = attempt === temperatures.length - 1;
+      const batch =
+        pending.length === audible.length
+          ? encoded
+          : selectRows(
+              encoded,
+              pending.map((p) => p.row),
+            );
+      const requests = pending.map(({ index, row }) =>
+        this.request(languages[row] as string, (windows[index] as Window).samples.length),
+      );
+      const sequences = await this.groupedGenerate(batch, requests, temperature);
+      const retry: typeof pending = [];
+      pending.forEach((item, k) => {
+        const window = windows[item.index] as Window;
+        const sequence = sequences[k] as GeneratedSequence;
+        const result = this.toResult(sequence, window, languages[item.row] as string, temperature);
+        if (needsFallback(result.droppedBy) && !last) retry.push(item);
+        else results[item.index] = result;
+      });
+      pending = retry;
+      if (pending.length === 0) break;
+    }
+    return results as WhisperResult[];
+  }
+
+  /** Prompts differ in length only between detected-language and fixed-language streams; batch each kind. */
+  private async groupedGenerate(
+    encoded: ort.Tensor,
+    requests: GenerationRequest[],
+    temperature: number,
+  ): Promise<GeneratedSequence[]> {
+    const out = new Array<GeneratedSequence>(requests.length);
+    const lengths = [...new Set(requests.map((r) => r.prompt.length))];
+    for (const length of lengths) {
+      const rows = requests.flatMap((r, i) => (r.prompt.length === length ? [i] : []));
+      const part = rows.length === requests.length ? encoded : selectRows(encoded, rows);
+      const generated = await this.decoder.generate(
+        part,
+        rows.map((i) => requests[i] as GenerationRequest),
+        {
+          temperature,
+          maxNewTokens: this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2),
+          random: this.random,
+        },
+      );
+      rows.forEach((i, k) => {
+        out[i] = generated[k] as GeneratedSequence;
+      });
+    }
+    return out;
+  }
+
+  private async encode(waves: Float32Array[]): Promise<ort.Tensor> {
+    const features = await Promise.all(waves.map((w) => this.features._call(w)));
+    const first = features[0]?.input_features;
+    if (!first) throw new EngineError('decode_failed', 'no features were extracted');
+    const [, bins = 0, frames = 0] = first.dims as number[];
+    const batch = new Float32Array(waves.length * bins * frames);
+    features.forEach((f, b) => {
+      batch.set(f.input_features.data as Float32Array, b * bins * frames);
+    });
+    const out = await this.encoder.run({
+      input_features: new ort.Tensor('float32', batch, [waves.length, bins, frames]),
+    });
+    return out.last_hidden_state as ort.Tensor;
+  }
+
+  /** The language of each window: the one asked for, or the likeliest language token after SOT. */
+  private async languages(encoded: ort.Tensor, count: number): Promise<string[]> {
+    if (!this.config.isMultilingual || this.options.language) {
+      return new Array<string>(count).fill(this.defaultLanguage());
+    }
+    const logits = await this.decoder.promptLogits(encoded, [this.config.sot]);
+    return logits.map((rows) => {
+      const scores = rows[0] as Float32Array;
+      let best = 'en';
+      let bestScore = -Infinity;
+      for (const [code, id] of this.config.languages) {
+        const score = scores[id] ?? -Infinity;
+        if (score > bestScore) {
+          best = code;
+          bestScore = score;
+        }
+      }
+      return best;
+    });
+  }
+
+  private request(language: string, samples: number): GenerationRequest {
+    const { config, options } = this;
+    const prompt = [config.sot];
+    if (config.isMultilingual) {
+      const languageToken = config.languages.get(language);
+      const taskToken = options.task === 'translate' ? config.translate : config.transcribe;
+      if (languageToken !== undefined) prompt.push(languageToken);
+      if (taskToken !== undefined) prompt.push(taskToken);
+    }
+    const withTimestamps = options.timestamps ?? true;
+    if (!withTimestamps) prompt.push(config.noTimestamps);
+    return {
+      prompt,
+      withTimestamps,
+      audioSteps: Math.round(samples / this.sampleRate / TIME_PRECISION),
+    };
+  }
+
+  private toResult(
+    sequence: GeneratedSequence,
+    window: Window,
+    language: string,
+    temperature: number,
+  ): WhisperResult {
+    const duration = window.samples.length / this.sampleRate;
+    const textTokens = sequence.tokens.filter((id) => id < this.config.eot);
+    const plain = this.text.decode(textTokens).trim();
+    const quality = { text: plain, avgLogProb: sequence.avgLogProb, noSpeechProb: sequence.noSpeechProb };
+    const droppedBy = failedGuard(quality, this.guards);
+    const measured = {
+      language,
+      noSpeechProb: sequence.noSpeechProb,
+      avgLogProb: sequence.avgLogProb,
+      compressionRatio: compressionRatio(plain),
+      temperature,
+    };
+    if (droppedBy) return { ...this.emptyResult(droppedBy, language), ...measured };
+    const frames = Math.min(Math.ceil(duration / TIME_PRECISION), sequence.attention[0]?.[0]?.length ?? 0);
+    const starts = this.decoder.hasAlignment
+      ? alignTokens(sequence.attention, frames, this.config.medianFilterWidth)
+      : null;
+    const timed = timeText(
+      sequence.tokens,
+      sequence.logProbs,
+      starts,
+      this.text,
+      this.config.timestampBegin,
+      duration,
+    );
+    return {
+      text: timed.words.map((w) => w.word).join(' '),
+      tokens: timed.tokens,
+      words: timed.words,
+      segments: timed.segments,
+      ...measured,
+      droppedBy: null,
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.queue;
+    await Promise.all([this.encoder.release(), this.decoderSession.release()]);
+    await this.options.vad?.release();
+  }
+}
+
+function modelFile(dir: string, name: string): string {
+  const file = path.join(dir, name);
+  if (!existsSync(file)) throw new ModelLoadError(`Model directory ${dir} has no ${name}`);
+  return file;
+}
+
+function splitWindows(samples: Float32Array, sampleRate: number): Window[] {
+  const size = WINDOW_SECONDS * sampleRate;
+  if (samples.length <= size) return [{ samples, offset: 0 }];
+  const windows: Window[] = [];
+  for (let start = 0; start < samples.length; start += size) {
+    windows.push({ samples: samples.subarray(start, start + size), offset: start / sampleRate });
+  }
+  return windows;
+}
+
+function joinWindows(parts: { window: Window; result: WhisperResult }[], language: string): WhisperResult {
+  const only = parts[0];
+  if (parts.length === 1 && only) return only.result;
+  const at = (offset: number) => (s: number) => Math.round((s + offset) * 1e6) / 1e6;
+  const kept = parts.filter((p) => p.result.droppedBy === null);
+  const words = kept.flatMap(({ window, result }) =>
+    result.words.map((w) => ({ ...w, start: at(window.offset)(w.start), end: at(window.offset)(w.end) })),
+  );
+  const first = parts[0]?.result;
+  return {
+    text: words.map((w) => w.word).join(' '),
+    words,
+    tokens: kept.flatMap(({ window, result }) =>
+      result.tokens.map((t) => ({ ...t, start: at(window.offset)(t.start) })),
+    ),
+    segments: kept.flatMap(({ window, result }) =>
+      result.segments.map((s) => ({
+        ...s,
+        start: at(window.offset)(s.start),
+        end: at(window.offset)(s.end),
+      })),
+    ),
+    language: first?.language ?? language,
+    noSpeechProb: Math.min(...parts.map((p) => p.result.noSpeechProb)),
+    avgLogProb: kept.length > 0 ? kept.reduce((n, p) => n + p.result.avgLogProb, 0) / kept.length : 0,
+    compressionRatio: Math.max(...parts.map((p) => p.result.compressionRatio)),
+    temperature: Math.max(...parts.map((p) => p.result.temperature)),
+    droppedBy: kept.length === 0 ? (first?.droppedBy ?? null) : null,
+  };
+}
+
+/** Rows of a [batch, …] float tensor as a new tensor. */
+function selectRows(tensor: ort.Tensor, rows: number[]): ort.Tensor {
+  const data = tensorData(tensor, Float32Array);
+  const [batch = 1, ...rest] = tensor.dims;
+  const size = data.length / batch;
+  const out = new Float32Array(rows.length * size);
+  rows.forEach((row, i) => {
+    out.set(data.subarray(row * size, (row + 1) * size), i * size);
+  });
+  return new ort.Tensor('float32', out, [rows.length, ...rest]);
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,93 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { tinyWhisperDir } from './whisper-model.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+const env = { HF_HUB_OFFLINE: '1', EARSHOT_DEBUG: '' };
+
+let modelDir: string;
+let dir: string;
+let wav: string;
+let child: ChildProcess | undefined;
+
+beforeAll(() => {
+  modelDir = tinyWhisperDir();
+  dir = mkdtempSync(path.join(tmpdir(), 'earshot-whisper-cli-'));
+  wav = path.join(dir, 'speech.wav');
+  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, 'the cat is on the water']);
+});
+
+afterEach(() => {
+  if (child?.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('earshot with a Whisper model', () => {
+  it('transcribes a file with --model <whisper dir>; the random model babbles and the guards drop it', async () => {
+    const run = await runCli(
+      ['transcribe', wav, '--model', modelDir, '--device', 'cpu', '--format', 'json'],
+      env,
+    );
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    const transcript = JSON.parse(run.stdout) as { text: string; words: unknown[]; segments: unknown[] };
+    expect(transcript).toEqual({ text: '', segments: [], words: [] });
+  });
+
+  it('stops at start with --device cuda when CUDA cannot run, saying what to do', async () => {
+    const run = await runCli(['transcribe', wav, '--model', modelDir, '--device', 'cuda'], env);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('CUDA requested but unavailable');
+    expect(run.stderr).toContain('pnpm earshot gpu setup');
+    expect(run.stdout).toBe('');
+  });
+
+  it('names the missing files of a Whisper model that is not downloaded, offline', async () => {
+    const run = await runCli(['transcribe', wav, '--model', 'whisper-base'], {
+      ...env,
+      EARSHOT_CACHE_DIR: path.join(dir, 'empty-cache'),
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('onnx/encoder_model.onnx');
+    expect(run.stderr).toContain('pnpm earshot models download whisper-base');
+  });
+
+  it('serves a Whisper model: /health names it', async () => {
+    const proc = spawn(
+      process.execPath,
+      [TSX, MAIN, 'serve', '--model', modelDir, '--device', 'cpu', '--port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
+      },
+    );
+    child = proc;
+    let stdout = '';
+    let stderr = '';
+    proc.stderr?.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      proc.stdout?.setEncoding('utf8').on('data', (t: string) => {
+        stdout += t;
+        const match = /serving (http:\/\/\S+)/.exec(stdout);
+        if (match?.[1]) resolve(match[1]);
+      });
+      proc.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    });
+    const health = (await (await fetch(`${url}/health`)).json()) as { model?: string; device?: string };
+    expect(health.model).toBe(path.basename(modelDir));
+    expect(health.device).toBe('cpu');
+    proc.kill('SIGTERM');
+  });
+});
