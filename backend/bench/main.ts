@@ -1,0 +1,177 @@
+import { statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import { loadModelRecognizer } from '../src/engine';
+import { resolveModel, streamProgress } from '../src/models';
+import { buildApp } from '../src/server/app';
+import { wordErrorRate } from '../src/transcript/word-errors';
+import { buildBaselineApp } from './baseline-server';
+import { BASELINE_TIMESLICE_SECONDS } from './baseline-session';
+import { ensureFixture, offlineTranscript } from './fixtures';
+import { measureRun } from './measures';
+import { type Design, formatStages, formatTable, type ResultRow, resultRow } from './report';
+import { runTabs, type TabInput } from './run-tabs';
+import { checkVocabulary } from './sentences';
+
+const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
+const WORD_LIST = fileURLToPath(new URL('../models/tiny-en/words.txt', import.meta.url));
+/** Distinct recordings; tab i streams recording i mod this, so neighbouring tabs say different things. */
+const DISTINCT_FIXTURES = 4;
+const SPEAKING_RATES = [150, 165, 140, 175];
+
+const positiveInt = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+};
+
+const program = new Command('bench')
+  .description(
+    'Streams espeak-ng fixtures as MediaRecorder would from simulated tabs, through Earshot and the simple 3×1 s baseline',
+  )
+  .option(
+    '--tabs <list>',
+    'tab counts to run, comma separated',
+    (v) => v.split(',').map(positiveInt),
+    [1, 2, 4, 8, 16],
+  )
+  .option('--seconds <n>', 'most seconds of audio per fixture', positiveInt, 60)
+  .option('--model <id>', 'model id or directory', 'tiny-en')
+  .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
+  .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", positiveInt, 250)
+  .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', positiveInt)
+  .parse();
+
+interface Options {
+  tabs: number[];
+  seconds: number;
+  model: string;
+  device: string;
+  timeslice: number;
+  everyNChunks?: number;
+}
+
+async function main(options: Options): Promise<void> {
+  checkVocabulary(WORD_LIST);
+  const model = await resolveModel(options.model, {
+    allowDownload: true,
+    progress: streamProgress(process.stderr),
+  });
+  const recognizer = await loadModelRecognizer(model, options.device);
+  // The offline transcripts are cached per model version: a retrained encoder gets new ones.
+  const encoderTime = Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs);
+  const modelKey = `${model.id}-${encoderTime}`.replace(/[^\w.-]/g, '_');
+  const maxTabs = Math.max(...options.tabs);
+  const servers: FastifyInstance[] = [];
+  try {
+    log(
+      `fixtures: ${Math.min(DISTINCT_FIXTURES, maxTabs)} recordings of at most ${options.seconds} s in ${CACHE_DIR}`,
+    );
+    const inputs: TabInput[] = [];
+    for (let i = 0; i < Math.min(DISTINCT_FIXTURES, maxTabs); i++) {
+      const spec = { seconds: options.seconds, seed: i + 1, wordsPerMinute: SPEAKING_RATES[i] ?? 150 };
+      const fixture = await ensureFixture(spec, CACHE_DIR);
+      inputs.push({ fixture, offline: await offlineTranscript(fixture, recognizer, modelKey, CACHE_DIR) });
+    }
+    const offlineWer = inputs.map((i) => wordErrorRate(i.fixture.text, i.offline.text));
+    log(
+      `offline transcript vs spoken text, WER: ${offlineWer.map((w) => `${(w * 100).toFixed(1)}%`).join(', ')}`,
+    );
+
+    const config = { host: '127.0.0.1', maxSessions: Math.max(16, maxTabs) };
+    const earshot = await buildApp({
+      recognizer,
+      config: options.everyNChunks === undefined ? config : { ...config, everyNChunks: options.everyNChunks },
+    });
+    const baseline = await buildBaselineApp(recognizer);
+    servers.push(earshot, baseline);
+    const urls = { earshot: await listen(earshot), baseline: await listen(baseline) };
+    await untilReady(urls.earshot);
+    const timeslices: Record<Design, number> = {
+      earshot: options.timeslice / 1000,
+      baseline: BASELINE_TIMESLICE_SECONDS,
+    };
+
+    const rows: ResultRow[] = [];
+    for (const tabs of options.tabs) {
+      for (const design of ['earshot', 'baseline'] as const) {
+        log(`running ${design} with ${tabs} tab(s)…`);
+        const run = await runTabs({
+          label: `${design}-${tabs}`,
+          baseUrl: urls[design],
+          tabs,
+          inputs,
+          timesliceSeconds: timeslices[design],
+        });
+        const failure = run.outcomes.flatMap((o) => o.responses).find((r) => r.error !== null);
+        if (failure) log(`${design} refused a chunk (seq ${failure.seq}): ${failure.error}`);
+        const measures = measureRun(run.outcomes);
+        rows.push(resultRow(design, tabs, timeslices[design] * 1000, run, measures));
+        const p95 = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '-');
+        log(
+          `  word→interim p95 ${p95(measures.wordToInterimMs.p95)}, word→final p95 ${p95(measures.wordToFinalMs.p95)}, ` +
+            `${measures.behindReplies} behind, ${measures.failedRequests} failed`,
+        );
+      }
+    }
+
+    process.stdout.write(`\n${formatTable(rows)}\n\nLatency budget by stage\n${formatStages(rows)}\n`);
+    await mkdir(CACHE_DIR, { recursive: true });
+    const resultsFile = `${CACHE_DIR}results.json`;
+    await writeFile(
+      resultsFile,
+      JSON.stringify(
+        {
+          settings: {
+            ...options,
+            model: model.id,
+            device: recognizer.device,
+            providers: recognizer.providers,
+          },
+          fixtures: inputs.map((i, n) => ({
+            id: i.fixture.id,
+            seconds: i.fixture.durationSeconds,
+            text: i.fixture.text,
+            offlineText: i.offline.text,
+            offlineWerVsText: offlineWer[n],
+          })),
+          rows,
+        },
+        null,
+        2,
+      ),
+    );
+    log(`results written to ${resultsFile}`);
+  } finally {
+    for (const server of servers) await server.close();
+    await recognizer.release();
+  }
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+/** Earshot answers GET /ready once its model is warmed up; a server without the route counts as ready. */
+async function untilReady(baseUrl: string): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    const response = await fetch(new URL('/ready', baseUrl));
+    if (response.ok || response.status === 404) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${baseUrl} did not become ready within 30 s`);
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+main(program.opts<Options>()).catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

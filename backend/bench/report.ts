@@ -1,0 +1,141 @@
+import type { RunMeasures } from './measures';
+import type { TabsRun } from './run-tabs';
+import { histogramQuantileBound } from './server-metrics';
+import type { Spread } from './stats';
+
+export type Design = 'earshot' | 'baseline';
+
+export interface ServerStage {
+  /** An `earshot_*` histogram's name and labels as the server's GET /metrics names them. */
+  series: string;
+  count: number;
+  /** Milliseconds for `*_seconds` histograms, the histogram's own unit otherwise. */
+  unit: 'ms' | '';
+  mean: number;
+  /** Upper bounds of the buckets holding the median and the 95th percentile. */
+  p50AtMost: number;
+  p95AtMost: number;
+}
+
+export interface ResultRow {
+  design: Design;
+  tabs: number;
+  timesliceMs: number;
+  measures: RunMeasures;
+  wallSeconds: number;
+  cpuSecondsPerSession: number;
+  /** CPU seconds spent per second of audio streamed (all tabs): below 1 keeps up on one core. */
+  cpuPerAudioSecond: number;
+  rssMbPerSession: number;
+  peakRssMb: number;
+  serverStages: ServerStage[] | null;
+}
+
+const MB = 1024 * 1024;
+
+export function resultRow(
+  design: Design,
+  tabs: number,
+  timesliceMs: number,
+  run: TabsRun,
+  measures: RunMeasures,
+) {
+  return {
+    design,
+    tabs,
+    timesliceMs,
+    measures,
+    wallSeconds: run.wallSeconds,
+    cpuSecondsPerSession: run.cpuSeconds / tabs,
+    cpuPerAudioSecond: run.cpuSeconds / Math.max(1e-9, measures.audioSeconds),
+    rssMbPerSession: Math.max(0, run.peakRssBytes - run.baseRssBytes) / MB / tabs,
+    peakRssMb: run.peakRssBytes / MB,
+    serverStages:
+      run.serverStages
+        ?.filter((h) => h.name.startsWith('earshot_'))
+        .map((h): ServerStage => {
+          const scale = h.name.endsWith('_seconds') ? 1000 : 1;
+          return {
+            series: h.labels ? `${h.name}{${h.labels}}` : h.name,
+            count: h.count,
+            unit: scale === 1000 ? 'ms' : '',
+            mean: (h.sum / h.count) * scale,
+            p50AtMost: histogramQuantileBound(h, 0.5) * scale,
+            p95AtMost: histogramQuantileBound(h, 0.95) * scale,
+          };
+        }) ?? null,
+  } satisfies ResultRow;
+}
+
+const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
+const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+const p50p95 = (spread: Spread) => `${s(spread.p50)}/${s(spread.p95)}`;
+
+const COLUMNS = [
+  ['design', 8],
+  ['tabs', 4],
+  ['interim p50/p95 s', 17],
+  ['final p50/p95 s', 15],
+  ['shown', 6],
+  ['final', 6],
+  ['WER offl', 8],
+  ['WER text', 8],
+  ['lag max/end s', 13],
+  ['CPU s/tab', 9],
+  ['CPU/audio', 9],
+  ['RSS MB/tab', 10],
+  ['behind', 6],
+  ['failed', 6],
+] as const;
+
+export function formatTable(rows: readonly ResultRow[]): string {
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => cell.padStart(COLUMNS[i]?.[1] ?? 0)).join('  ');
+  const body = rows.map((row) => {
+    const m = row.measures;
+    return line([
+      row.design,
+      String(row.tabs),
+      p50p95(m.wordToInterimMs),
+      p50p95(m.wordToFinalMs),
+      pct(m.shownShare),
+      pct(m.finalShare),
+      pct(m.werVsOffline),
+      pct(m.werVsText),
+      `${s(m.lagMaxMs)}/${s(m.lagEndMs)}`,
+      row.cpuSecondsPerSession.toFixed(1),
+      row.cpuPerAudioSecond.toFixed(3),
+      row.rssMbPerSession.toFixed(1),
+      String(m.behindReplies),
+      String(m.failedRequests),
+    ]);
+  });
+  return [line(COLUMNS.map(([name]) => name)), ...body].join('\n');
+}
+
+/** The latency budget by stage: what the tabs measured, then what the server reports about itself. */
+export function formatStages(rows: readonly ResultRow[]): string {
+  const out: string[] = [];
+  for (const row of rows) {
+    const { captureWaitMs, clientQueueMs, roundTripMs } = row.measures.stages;
+    out.push(
+      `${row.design} × ${row.tabs} (timeslice ${row.timesliceMs} ms): ` +
+        `timeslice wait mean ${s(captureWaitMs.mean)} p95 ${s(captureWaitMs.p95)} s, ` +
+        `client queue p50/p95 ${p50p95(clientQueueMs)} s, post→reply p50/p95 ${p50p95(roundTripMs)} s`,
+    );
+    const serverLag = row.measures.serverLagMaxSeconds;
+    if (serverLag !== null)
+      out.push(`    server-reported lag (audio not yet recognized): max ${serverLag.toFixed(2)} s`);
+    if (row.serverStages === null) {
+      out.push('    server: no GET /metrics; post→reply covers decode, queue and inference together');
+      continue;
+    }
+    for (const stage of row.serverStages) {
+      out.push(
+        `    ${stage.series}: n=${stage.count} mean ${stage.mean.toFixed(stage.unit ? 1 : 3)}, ` +
+          `p50 ≤ ${stage.p50AtMost} p95 ≤ ${stage.p95AtMost}${stage.unit ? ` ${stage.unit}` : ''}`,
+      );
+    }
+  }
+  return out.join('\n');
+}
