@@ -1,3 +1,4 @@
 export * from './messages';
 export * from './protocol';
 export * from './subtitles';
+export * from './word-filter';

@@ -1,0 +1,35 @@
+/**
+ * The default block list: common English swear words, as entries in the
+ * word-entry syntax (variants such as plurals, -ing and -ed are added by the matcher).
+ */
+export const DEFAULT_BLOCKED_WORDS: readonly string[] = [
+  'arse',
+  'arsehole',
+  'ass',
+  'asshole',
+  'bastard',
+  'bitch',
+  'bloody',
+  'bollocks',
+  'bullshit',
+  'crap',
+  'cunt',
+  'damn',
+  'dammit',
+  'damnit',
+  'dick',
+  'dickhead',
+  'fuck',
+  'goddamn',
+  'goddammit',
+  'hell',
+  'motherfuck*',
+  'piss',
+  'prick',
+  'shit',
+  'shite',
+  'slut',
+  'twat',
+  'wanker',
+  'whore',
+];
