@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { CHROMIUM_PATH } from './support/extension-browser';
 import { ARTIFACTS_DIR, REPO_ROOT } from './support/paths';
 import { ensureTestMedia, wordsOutsideTinyEnVocabulary } from './support/test-media';
+import { ensureFilterMedia } from './support/word-filter-media';
 
 /** Builds the extension with the pinned test id and makes the spoken test media. */
 export default function globalSetup(): void {
@@ -20,4 +21,5 @@ export default function globalSetup(): void {
     env: { ...process.env, EARSHOT_EXTENSION_KEY: '1' },
   });
   ensureTestMedia();
+  ensureFilterMedia();
 }

@@ -3,6 +3,10 @@ import {
   type CaptureCommandReply,
   CaptureCommandSchema,
   CaptureStatusReportSchema,
+  FilterStatsReportSchema,
+  MuteAheadSchema,
+  TranscriptGetSchema,
+  TranscriptPutSchema,
 } from '@earshot/shared';
 import { browser, defineBackground } from '#imports';
 import {
@@ -12,16 +16,52 @@ import {
   startCapture,
   stopCapture,
 } from '../lib/background/capture-controller';
+import { followFilterSettings, recordFilterStats, relayMuteAhead } from '../lib/background/word-filter-relay';
+import { addCues, getTranscript } from '../lib/transcript/transcript-store';
+
+type SendResponse = (response: unknown) => void;
+
+/** Messages from the content script of a tab: only about that tab's own video. */
+function onContentMessage(message: { type?: unknown }, tabId: number, sendResponse: SendResponse): boolean {
+  switch (message?.type) {
+    case 'earshot/mute-ahead': {
+      const parsed = MuteAheadSchema.safeParse(message);
+      if (parsed.success) void relayMuteAhead(tabId, parsed.data.spans);
+      return false;
+    }
+    case 'earshot/transcript-put': {
+      const parsed = TranscriptPutSchema.safeParse(message);
+      if (parsed.success)
+        void addCues(parsed.data.videoKey, parsed.data.title, parsed.data.cues).catch(() => undefined);
+      return false;
+    }
+    case 'earshot/transcript-get': {
+      const parsed = TranscriptGetSchema.safeParse(message);
+      if (!parsed.success) return false;
+      getTranscript(parsed.data.videoKey).then(
+        (transcript) => sendResponse(transcript?.cues),
+        () => sendResponse(undefined),
+      );
+      return true;
+    }
+    default:
+      return false;
+  }
+}
 
 export default defineBackground(() => {
   const extensionOrigin = new URL(browser.runtime.getURL('/')).origin;
+  followFilterSettings();
 
   browser.runtime.onMessage.addListener((message: { type?: unknown }, sender, sendResponse) => {
-    // Only the extension's own pages (popup, offscreen, tests' extension pages) talk to the
-    // background; content scripts run on web pages and must not start captures.
-    const fromExtensionPage =
-      sender.id === browser.runtime.id && sender.url?.startsWith(`${extensionOrigin}/`);
-    if (!fromExtensionPage) return false;
+    if (sender.id !== browser.runtime.id) return false;
+    // Only the extension's own pages (popup, offscreen, tests' extension pages) start captures;
+    // content scripts run on web pages and may only speak for their own tab.
+    const fromExtensionPage = sender.url?.startsWith(`${extensionOrigin}/`);
+    if (!fromExtensionPage) {
+      const tabId = sender.tab?.id;
+      return tabId === undefined ? false : onContentMessage(message, tabId, sendResponse);
+    }
     switch (message?.type) {
       case 'earshot/capture': {
         const parsed = CaptureCommandSchema.safeParse(message);
@@ -45,6 +85,11 @@ export default defineBackground(() => {
       case 'earshot/captions': {
         const parsed = CaptionsUpdateSchema.safeParse(message);
         if (parsed.success) void relayCaptions(parsed.data);
+        return false;
+      }
+      case 'earshot/filter-stats': {
+        const parsed = FilterStatsReportSchema.safeParse(message);
+        if (parsed.success) void recordFilterStats(parsed.data);
         return false;
       }
       default:

@@ -1,20 +1,62 @@
-import { CaptionsUpdateSchema } from '@earshot/shared';
+import {
+  CaptionsUpdateSchema,
+  DEFAULT_WORD_FILTER_SETTINGS,
+  filterEnabledOn,
+  maskSegments,
+  type TranscriptCue,
+  VideoIdentityRequestSchema,
+  WordFilter,
+  type WordFilterSettings,
+} from '@earshot/shared';
 import { browser, defineContentScript } from '#imports';
 import { CaptionOverlay } from '../lib/captions/caption-overlay';
 import { CaptionTimeline } from '../lib/captions/caption-timeline';
+import { getWordFilterSettings, wordFilterItem } from '../lib/storage-items';
+import { PageTranscript } from '../lib/transcript/page-transcript';
 
 export default defineContentScript({
   matches: ['<all_urls>'],
   runAt: 'document_idle',
   main(ctx) {
     const timeline = new CaptionTimeline();
-    const overlay = new CaptionOverlay(document, () => timeline.visible(Date.now()));
-    ctx.onInvalidated(() => overlay.remove());
+    const overlay = new CaptionOverlay(
+      document,
+      () => timeline.visible(Date.now()),
+      () => timeline.pending(Date.now()),
+    );
+    const send = (message: unknown) => browser.runtime.sendMessage(message);
+    const transcript = new PageTranscript(document, {
+      load: async (videoKey) =>
+        (await send({ type: 'earshot/transcript-get', videoKey })) as TranscriptCue[] | undefined,
+      save: (put) => void send(put).catch(() => undefined),
+      silenceAhead: (request) => void send(request).catch(() => undefined),
+    });
+    ctx.onInvalidated(() => {
+      overlay.remove();
+      transcript.stop();
+    });
 
-    browser.runtime.onMessage.addListener((message: unknown) => {
+    const applyFilter = (settings: WordFilterSettings) => {
+      const filter = filterEnabledOn(settings, location.hostname) ? new WordFilter(settings) : undefined;
+      // Captions never show a blocked word: masking happens before any text is drawn.
+      timeline.setMask(filter ? (segments) => maskSegments(filter, segments) : (segments) => segments);
+      transcript.setFilter(filter, settings.audioMode !== 'off');
+      overlay.refresh();
+    };
+    // Until the user's settings are read, the default list masks: never a moment unfiltered.
+    applyFilter(DEFAULT_WORD_FILTER_SETTINGS);
+    void getWordFilterSettings().then(applyFilter);
+    wordFilterItem.watch(() => void getWordFilterSettings().then(applyFilter));
+
+    browser.runtime.onMessage.addListener((message: unknown, _sender, sendResponse) => {
+      if (VideoIdentityRequestSchema.safeParse(message).success) {
+        sendResponse(transcript.identity() ?? null);
+        return false;
+      }
       const update = CaptionsUpdateSchema.safeParse(message);
       if (!update.success) return false;
       timeline.apply(update.data, Date.now());
+      transcript.addCaptions(update.data);
       overlay.refresh();
       return false;
     });

@@ -1,4 +1,10 @@
-import { DEFAULT_BACKEND_URL, type TabCaptureState } from '@earshot/shared';
+import {
+  DEFAULT_BACKEND_URL,
+  DEFAULT_WORD_FILTER_SETTINGS,
+  readWordFilterSettings,
+  type TabCaptureState,
+  type WordFilterSettings,
+} from '@earshot/shared';
 import { storage } from '#imports';
 
 /** Where the Earshot backend listens (user setting). */
@@ -24,5 +30,24 @@ export const captureStatesItem = storage.defineItem<Record<string, TabCaptureSta
 
 /** URL of the page each captured tab showed when its capture started. */
 export const capturedPagesItem = storage.defineItem<Record<string, string>>('session:capturedPages', {
+  fallback: {},
+});
+
+/** Word-filter settings (user setting); read through `readWordFilterSettings` for defaults. */
+export const wordFilterItem = storage.defineItem<WordFilterSettings>('local:wordFilter', {
+  fallback: DEFAULT_WORD_FILTER_SETTINGS,
+});
+
+export async function getWordFilterSettings(): Promise<WordFilterSettings> {
+  return readWordFilterSettings(await wordFilterItem.getValue());
+}
+
+export interface TabFilterStats {
+  filteredWords: number;
+  latencySeconds?: number;
+}
+
+/** Word-filter figures of each tab's latest capture, for the popup. */
+export const filterStatsItem = storage.defineItem<Record<string, TabFilterStats>>('session:filterStats', {
   fallback: {},
 });

@@ -1,4 +1,10 @@
-import type { CaptionsUpdate, Segment } from '@earshot/shared';
+import {
+  type CaptionsUpdate,
+  DEFAULT_WORD_FILTER_SETTINGS,
+  maskSegments,
+  type Segment,
+  WordFilter,
+} from '@earshot/shared';
 import { describe, expect, it } from 'vitest';
 import { CaptionTimeline, heardAtMs } from '../lib/captions/caption-timeline';
 
@@ -73,5 +79,26 @@ describe('CaptionTimeline', () => {
     timeline.apply(update('r1', [segment('a', 'first', 0, 1, true)]), T0 + 1500);
     timeline.apply(update('r2', [segment('a', 'second', 0, 0.5, false)], T0 + 2000), T0 + 3000);
     expect(timeline.visible(T0 + 3000).map((p) => p.text)).toEqual(['first', 'second']);
+  });
+
+  it('with a playback delay, shows words only once they are heard and masks them first', () => {
+    const timeline = new CaptionTimeline(options);
+    const filter = new WordFilter(DEFAULT_WORD_FILTER_SETTINGS);
+    timeline.setMask((segments) => maskSegments(filter, segments));
+    const words = [
+      { word: 'oh', start_seconds: 1, end_seconds: 1.2, confidence: 0.9 },
+      { word: 'shit,', start_seconds: 1.4, end_seconds: 1.7, confidence: 0.9 },
+      { word: 'really', start_seconds: 1.9, end_seconds: 2.3, confidence: 0.9 },
+    ];
+    const said: Segment = { ...segment('a', 'oh shit, really', 1, 2.3, false), words };
+    // Heard 3 s late; the reply came 1.5 s after the words were captured.
+    timeline.apply({ ...update('r', [said]), playbackDelaySeconds: 3 }, T0 + 3800);
+    expect(timeline.visible(T0 + 3800)).toEqual([]);
+    expect(timeline.pending(T0 + 3800)).toBe(true);
+    expect(timeline.visible(T0 + 4000)).toEqual([{ text: 'oh', final: false }]);
+    expect(timeline.visible(T0 + 4400)).toEqual([{ text: 'oh s***,', final: false }]);
+    expect(timeline.visible(T0 + 5000)).toEqual([{ text: 'oh s***, really', final: false }]);
+    expect(timeline.visible(T0 + 8300)).toEqual([]);
+    expect(timeline.pending(T0 + 8300)).toBe(false);
   });
 });

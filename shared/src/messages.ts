@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SegmentSchema } from './protocol';
+import { SegmentSchema, WordSchema } from './protocol';
+import { WordFilterSettingsSchema } from './word-filter/settings';
 
 /** Runtime messages between extension pages (popup, background, offscreen, content script). */
 
@@ -30,6 +31,8 @@ export const CaptionsUpdateSchema = z.object({
   recordingId: z.string(),
   /** Wall clock (ms) at which the recording's time 0 was captured. */
   recordingStartedAtMs: z.number(),
+  /** How long the tab's sound is held back before it plays (protect mode); captions wait as long. */
+  playbackDelaySeconds: z.number().nonnegative().optional(),
   segments: z.array(SegmentSchema),
 });
 export type CaptionsUpdate = z.infer<typeof CaptionsUpdateSchema>;
@@ -43,6 +46,8 @@ export const OffscreenStartSchema = z.object({
   userId: z.string().min(1),
   /** MediaRecorder timeslice: how much audio each uploaded chunk holds. */
   timesliceMs: z.number().int().positive(),
+  /** Word-filter settings for this tab's site (`enabled` is false where the filter is off). */
+  filter: WordFilterSettingsSchema,
 });
 export type OffscreenStart = z.infer<typeof OffscreenStartSchema>;
 
@@ -65,3 +70,85 @@ export const CaptureCommandReplySchema = z.union([
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
 export type CaptureCommandReply = z.infer<typeof CaptureCommandReplySchema>;
+
+/** Background → offscreen document: the word-filter settings of a captured tab changed. */
+export const OffscreenFilterSchema = z.object({
+  type: z.literal('earshot/offscreen-filter'),
+  tabId: z.number().int().nonnegative(),
+  filter: WordFilterSettingsSchema,
+});
+export type OffscreenFilter = z.infer<typeof OffscreenFilterSchema>;
+
+/** A stretch of time to silence, in wall-clock ms at which the tab played it (before any delay). */
+export const MuteSpanSchema = z
+  .object({ startAtMs: z.number(), endAtMs: z.number() })
+  .refine((s) => s.endAtMs > s.startAtMs && s.endAtMs - s.startAtMs < 10_000, 'a span is 0–10 s long');
+export type MuteSpan = z.infer<typeof MuteSpanSchema>;
+
+/** Content script → background: blocked words the cached transcript says are about to play again. */
+export const MuteAheadSchema = z.object({
+  type: z.literal('earshot/mute-ahead'),
+  spans: z.array(MuteSpanSchema).max(50),
+});
+export type MuteAhead = z.infer<typeof MuteAheadSchema>;
+
+/** Background → offscreen document: a MuteAhead for one captured tab. */
+export const OffscreenMuteSchema = MuteAheadSchema.extend({
+  type: z.literal('earshot/offscreen-mute'),
+  tabId: z.number().int().nonnegative(),
+});
+export type OffscreenMute = z.infer<typeof OffscreenMuteSchema>;
+
+/** Offscreen document → background: word-filter figures of one capture, for the popup. */
+export const FilterStatsReportSchema = z.object({
+  type: z.literal('earshot/filter-stats'),
+  tabId: z.number().int().nonnegative(),
+  /** Distinct blocked words found since the capture started. */
+  filteredWords: z.number().int().nonnegative(),
+  /** Median time from a word's end being heard to the recognizer reporting it. */
+  latencySeconds: z.number().nonnegative().optional(),
+});
+export type FilterStatsReport = z.infer<typeof FilterStatsReportSchema>;
+
+/** Extension page → offscreen document: the recent loudness of a captured tab's output. */
+export const OutputLevelsRequestSchema = z.object({
+  type: z.literal('earshot/output-levels'),
+  tabId: z.number().int().nonnegative(),
+});
+export type OutputLevelsRequest = z.infer<typeof OutputLevelsRequestSchema>;
+
+/** RMS of 10 ms blocks of what the user hears, by the wall-clock ms at which each block played. */
+export const OutputLevelsSchema = z.object({
+  levels: z.array(z.object({ atMs: z.number(), rms: z.number().nonnegative() })),
+});
+export type OutputLevels = z.infer<typeof OutputLevelsSchema>;
+
+/** One cue of a video's transcript, in the video's own time (seconds). */
+export const TranscriptCueSchema = z.object({
+  start_seconds: z.number().nonnegative(),
+  end_seconds: z.number().nonnegative(),
+  text: z.string(),
+  words: z.array(WordSchema),
+});
+export type TranscriptCue = z.infer<typeof TranscriptCueSchema>;
+
+/** Content script → background: final captions of the page's video, placed in its media time. */
+export const TranscriptPutSchema = z.object({
+  type: z.literal('earshot/transcript-put'),
+  videoKey: z.string().min(1).max(2048),
+  title: z.string().max(500),
+  cues: z.array(TranscriptCueSchema).max(200),
+});
+export type TranscriptPut = z.infer<typeof TranscriptPutSchema>;
+
+/** Content script → background: the cached transcript of a video (answered with TranscriptCue[]). */
+export const TranscriptGetSchema = z.object({
+  type: z.literal('earshot/transcript-get'),
+  videoKey: z.string().min(1).max(2048),
+});
+export type TranscriptGet = z.infer<typeof TranscriptGetSchema>;
+
+/** Popup → content script: which video the page plays (answered with VideoIdentity or null). */
+export const VideoIdentityRequestSchema = z.object({ type: z.literal('earshot/video-identity') });
+export const VideoIdentitySchema = z.object({ videoKey: z.string(), title: z.string() });
+export type VideoIdentity = z.infer<typeof VideoIdentitySchema>;

@@ -1,8 +1,13 @@
 import {
   type CaptionsUpdate,
   type CaptureStatusReport,
+  type FilterStatsReport,
+  OffscreenFilterSchema,
+  OffscreenMuteSchema,
   OffscreenStartSchema,
   OffscreenStopSchema,
+  type OutputLevels,
+  OutputLevelsRequestSchema,
   type TabCaptureState,
 } from '@earshot/shared';
 import { browser } from '#imports';
@@ -16,7 +21,7 @@ function report(state: TabCaptureState): void {
   void browser.runtime.sendMessage(message).catch(() => undefined);
 }
 
-function relay(update: CaptionsUpdate): void {
+function relay(update: CaptionsUpdate | FilterStatsReport): void {
   void browser.runtime.sendMessage(update).catch(() => undefined);
 }
 
@@ -29,6 +34,7 @@ async function startCapture(message: unknown): Promise<{ ok: true } | { ok: fals
       report(state);
     },
     onCaptions: relay,
+    onFilterStats: relay,
   });
   captures.set(config.tabId, capture);
   try {
@@ -49,17 +55,41 @@ async function stopCapture(message: unknown): Promise<{ ok: true }> {
   return { ok: true };
 }
 
+async function updateFilter(message: unknown): Promise<{ ok: true }> {
+  const { tabId, filter } = OffscreenFilterSchema.parse(message);
+  captures.get(tabId)?.setFilter(filter);
+  return { ok: true };
+}
+
+async function muteAhead(message: unknown): Promise<{ ok: true }> {
+  const { tabId, spans } = OffscreenMuteSchema.parse(message);
+  captures.get(tabId)?.muteAhead(spans);
+  return { ok: true };
+}
+
+async function outputLevels(message: unknown): Promise<OutputLevels> {
+  const { tabId } = OutputLevelsRequestSchema.parse(message);
+  return captures.get(tabId)?.outputLevels() ?? { levels: [] };
+}
+
+const HANDLERS: Record<string, (message: unknown) => Promise<unknown>> = {
+  'earshot/offscreen-start': startCapture,
+  'earshot/offscreen-stop': stopCapture,
+  'earshot/offscreen-filter': updateFilter,
+  'earshot/offscreen-mute': muteAhead,
+  'earshot/output-levels': outputLevels,
+};
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message || error.name : String(error);
 }
 
-browser.runtime.onMessage.addListener((message: { type?: unknown }, _sender, sendResponse) => {
-  const handler =
-    message?.type === 'earshot/offscreen-start'
-      ? startCapture
-      : message?.type === 'earshot/offscreen-stop'
-        ? stopCapture
-        : undefined;
+const extensionOrigin = new URL(browser.runtime.getURL('/')).origin;
+
+browser.runtime.onMessage.addListener((message: { type?: unknown }, sender, sendResponse) => {
+  // Content scripts reach every extension page too; only the extension's own pages command captures.
+  if (sender.id !== browser.runtime.id || !sender.url?.startsWith(`${extensionOrigin}/`)) return false;
+  const handler = typeof message?.type === 'string' ? HANDLERS[message.type] : undefined;
   if (!handler) return false;
   handler(message).then(sendResponse, (error: unknown) =>
     sendResponse({ ok: false, error: errorText(error) }),

@@ -1,6 +1,8 @@
+import { DEFAULT_BLOCKED_WORDS } from '@earshot/shared';
 import { describeBackend } from '../../lib/backend-health';
 import { parseBackendUrl } from '../../lib/backend-url';
-import { backendUrlItem } from '../../lib/storage-items';
+import { type FilterFormFields, filterFormFields, readFilterForm } from '../../lib/options/filter-form';
+import { backendUrlItem, getWordFilterSettings, wordFilterItem } from '../../lib/storage-items';
 
 const form = document.getElementById('backend-form') as HTMLFormElement;
 const input = document.getElementById('backend-url') as HTMLInputElement;
@@ -25,3 +27,53 @@ form.addEventListener('submit', async (event) => {
 });
 
 input.value = await backendUrlItem.getValue();
+
+const filterForm = document.getElementById('filter-form') as HTMLFormElement;
+const filterMessage = document.getElementById('filter-message') as HTMLElement;
+const field = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const checkbox = (id: string) => field<HTMLInputElement>(id);
+const text = (id: string) => field<HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement>(id);
+
+function showFilterSettings(fields: FilterFormFields): void {
+  checkbox('filter-enabled').checked = fields.enabled;
+  checkbox('filter-default-list').checked = fields.useDefaultList;
+  checkbox('filter-mute-low').checked = fields.muteLowConfidence;
+  text('filter-blocked').value = fields.blockedWords;
+  text('filter-allowed').value = fields.allowedWords;
+  text('filter-sites').value = fields.disabledSites;
+  text('filter-confidence').value = fields.minConfidence;
+  text('filter-delay').value = fields.protectDelaySeconds;
+  text('filter-pad').value = fields.padMs;
+  text('filter-sound').value = fields.protectSound;
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=filter-audio]')) {
+    radio.checked = radio.value === fields.audioMode;
+  }
+}
+
+filterForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const result = readFilterForm({
+    enabled: checkbox('filter-enabled').checked,
+    useDefaultList: checkbox('filter-default-list').checked,
+    muteLowConfidence: checkbox('filter-mute-low').checked,
+    blockedWords: text('filter-blocked').value,
+    allowedWords: text('filter-allowed').value,
+    disabledSites: text('filter-sites').value,
+    minConfidence: text('filter-confidence').value,
+    protectDelaySeconds: text('filter-delay').value,
+    padMs: text('filter-pad').value,
+    protectSound: text('filter-sound').value,
+    audioMode: document.querySelector<HTMLInputElement>('input[name=filter-audio]:checked')?.value ?? '',
+  });
+  filterMessage.classList.toggle('error', !result.ok);
+  if (!result.ok) {
+    filterMessage.textContent = result.errors.join('\n');
+    return;
+  }
+  await wordFilterItem.setValue(result.settings);
+  showFilterSettings(filterFormFields(result.settings));
+  filterMessage.textContent = 'Saved. Running captions use the new filter at once.';
+});
+
+field('default-list').textContent = DEFAULT_BLOCKED_WORDS.join(', ');
+showFilterSettings(filterFormFields(await getWordFilterSettings()));

@@ -2,11 +2,28 @@ import {
   type CaptureCommand,
   CaptureCommandReplySchema,
   type CaptureStatus,
+  filterEnabledOn,
   type TabCaptureState,
+  VideoIdentitySchema,
+  WordFilter,
 } from '@earshot/shared';
 import { browser } from '#imports';
 import { describeBackend } from '../../lib/backend-health';
-import { backendUrlItem, captureStatesItem } from '../../lib/storage-items';
+import { describeFilterMode, describeLatencyFit } from '../../lib/popup/filter-summary';
+import {
+  backendUrlItem,
+  captureStatesItem,
+  filterStatsItem,
+  getWordFilterSettings,
+  type TabFilterStats,
+  wordFilterItem,
+} from '../../lib/storage-items';
+import {
+  exportFileName,
+  exportTranscript,
+  type TranscriptFormat,
+} from '../../lib/transcript/transcript-export';
+import { getTranscript } from '../../lib/transcript/transcript-store';
 
 const STATUS_LABELS: Record<CaptureStatus, string> = {
   off: 'off',
@@ -20,6 +37,12 @@ const statusText = document.getElementById('capture-status') as HTMLElement;
 const reasonText = document.getElementById('capture-reason') as HTMLElement;
 const toggle = document.getElementById('capture-toggle') as HTMLButtonElement;
 const backendText = document.getElementById('backend-status') as HTMLElement;
+const filteredCount = document.getElementById('filtered-count') as HTMLElement;
+const filterMode = document.getElementById('filter-mode') as HTMLElement;
+const latencyFit = document.getElementById('latency-fit') as HTMLElement;
+const exportBox = document.getElementById('export') as HTMLFieldSetElement;
+const exportMasked = document.getElementById('export-masked') as HTMLInputElement;
+const exportMessage = document.getElementById('export-message') as HTMLElement;
 
 function render(state: TabCaptureState | undefined): void {
   const status = state?.status ?? 'off';
@@ -33,6 +56,37 @@ function render(state: TabCaptureState | undefined): void {
 
 async function showBackendHealth(): Promise<void> {
   backendText.textContent = (await describeBackend(await backendUrlItem.getValue())).text;
+}
+
+async function showFilter(tabId: number, stats: TabFilterStats | undefined): Promise<void> {
+  const settings = await getWordFilterSettings();
+  const tab = await browser.tabs.get(tabId).catch(() => undefined);
+  const enabledHere = filterEnabledOn(settings, tab?.url ? new URL(tab.url).hostname : '');
+  filteredCount.textContent = String(stats?.filteredWords ?? 0);
+  filterMode.textContent = describeFilterMode(settings, enabledHere);
+  latencyFit.hidden = !(enabledHere && settings.audioMode === 'protect');
+  latencyFit.textContent = describeLatencyFit(settings, stats?.latencySeconds);
+}
+
+async function exportVideoTranscript(tabId: number, format: TranscriptFormat): Promise<void> {
+  const identity = VideoIdentitySchema.safeParse(
+    await browser.tabs.sendMessage(tabId, { type: 'earshot/video-identity' }).catch(() => null),
+  );
+  const transcript = identity.success ? await getTranscript(identity.data.videoKey) : undefined;
+  if (!identity.success || !transcript || transcript.cues.length === 0) {
+    exportMessage.textContent = 'No transcript of this video yet: caption it first.';
+    return;
+  }
+  const filter = exportMasked.checked ? new WordFilter(await getWordFilterSettings()) : undefined;
+  const text = exportTranscript(transcript.cues, format, filter);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(
+    new Blob([text], { type: format === 'srt' ? 'application/x-subrip' : 'text/vtt' }),
+  );
+  link.download = exportFileName(transcript.title, format);
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  exportMessage.textContent = `Saved ${link.download} (${transcript.cues.length} captions).`;
 }
 
 /** The tab the popup acts on: `?tabId=` when opened as a page for a given tab, else the active tab. */
@@ -52,6 +106,17 @@ async function main(): Promise<void> {
   }
   render((await captureStatesItem.getValue())[tabId]);
   captureStatesItem.watch((states) => render(states[tabId]));
+  const refreshFilter = async () => showFilter(tabId, (await filterStatsItem.getValue())[tabId]);
+  void refreshFilter();
+  filterStatsItem.watch(() => void refreshFilter());
+  wordFilterItem.watch(() => void refreshFilter());
+  exportBox.disabled = false;
+  for (const format of ['srt', 'vtt'] as const) {
+    document.getElementById(`export-${format}`)?.addEventListener('click', () => {
+      exportMessage.textContent = '';
+      void exportVideoTranscript(tabId, format);
+    });
+  }
   toggle.disabled = false;
   toggle.addEventListener('click', async () => {
     toggle.disabled = true;

@@ -13,6 +13,7 @@ import {
   ensureOffscreenDocument,
   offscreenDocumentExists,
 } from './offscreen-document';
+import { filterForPage, resetFilterStats } from './word-filter-relay';
 
 /** Length of audio in each uploaded chunk: captions cannot come faster than this. */
 const TIMESLICE_MS = 1000;
@@ -26,6 +27,7 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
   try {
     const tab = await browser.tabs.get(tabId);
     await rememberPage(tabId, tab.url);
+    await resetFilterStats(tabId);
     const streamId = await browser.tabCapture.getMediaStreamId({ targetTabId: tabId });
     await ensureOffscreenDocument();
     const command: OffscreenStart = {
@@ -35,6 +37,7 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
       backendUrl: await backendUrlItem.getValue(),
       userId: await userIdItem.getValue(),
       timesliceMs: TIMESLICE_MS,
+      filter: await filterForPage(tab.url),
     };
     const reply = (await browser.runtime.sendMessage(command)) as { ok: boolean; error?: string } | undefined;
     if (!reply?.ok) throw new Error(reply?.error ?? 'The capture page did not answer.');

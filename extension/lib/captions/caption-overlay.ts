@@ -42,6 +42,8 @@ export class CaptionOverlay {
   constructor(
     private readonly doc: Document,
     private readonly currentPieces: () => CaptionPiece[],
+    /** True while captions not shown yet will be (heard later through a playback delay). */
+    private readonly waiting: () => boolean = () => false,
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute('data-earshot-captions', '');
@@ -68,6 +70,7 @@ export class CaptionOverlay {
     if (pieces.length === 0) {
       this.host.style.display = 'none';
       this.setLines([]);
+      if (this.waiting()) this.frame = requestAnimationFrame(() => this.draw());
       return;
     }
     this.attach();

@@ -23,26 +23,40 @@ export const DEFAULT_TIMELINE_OPTIONS: CaptionTimelineOptions = {
 interface Entry {
   recordingId: string;
   segment: Segment;
-  /** Wall clock at which the segment's audio played (recording start + segment start). */
+  /** Wall clock at which the segment's audio played (recording start + delay + segment start). */
   heardAtMs: number;
+  /** Wall clock at which recording time 0 was heard: recording start plus any playback delay. */
+  zeroHeardAtMs: number;
   hideAtMs: number;
 }
 
-/** Wall-clock moment a time inside a recording was heard: the recording started when that audio played. */
-export function heardAtMs(recordingStartedAtMs: number, recordingSeconds: number): number {
-  return recordingStartedAtMs + recordingSeconds * 1000;
+/**
+ * Wall-clock moment a time inside a recording was heard: the recording started when that audio
+ * played, and the user hears it `delaySeconds` later (protect mode holds the sound back).
+ */
+export function heardAtMs(recordingStartedAtMs: number, recordingSeconds: number, delaySeconds = 0): number {
+  return recordingStartedAtMs + (delaySeconds + recordingSeconds) * 1000;
 }
+
+/** How caption segments are shown: the word filter masks blocked words before anything is drawn. */
+export type SegmentMask = (segments: Segment[]) => Segment[];
 
 /**
  * Which caption text is on screen when. Segments carry recording time; mapped to wall clock they
- * say when the words were heard. A segment shows as soon as it arrives (it is already late) and
- * goes `holdMs` after its end was heard. Every reply carries the recording's current interim
+ * say when the words were heard. A word shows once it is heard, which without a playback delay
+ * is before its segment arrives (so it shows at once); a segment goes `holdMs` after its end was
+ * heard. Every reply carries the recording's current interim
  * segment (if any) after its new finals, so each update replaces the recording's interim text.
  */
 export class CaptionTimeline {
   private entries: Entry[] = [];
+  private mask: SegmentMask = (segments) => segments;
 
   constructor(private readonly options: CaptionTimelineOptions = DEFAULT_TIMELINE_OPTIONS) {}
+
+  setMask(mask: SegmentMask): void {
+    this.mask = mask;
+  }
 
   apply(update: CaptionsUpdate, nowMs: number): void {
     const incomingIds = new Set(update.segments.map((s) => s.id));
@@ -52,22 +66,44 @@ export class CaptionTimeline {
     for (const segment of update.segments) {
       const text = segment.text.trim();
       if (!text) continue;
-      const endHeardAtMs = heardAtMs(update.recordingStartedAtMs, segment.end_seconds);
+      const delay = update.playbackDelaySeconds ?? 0;
+      const endHeardAtMs = heardAtMs(update.recordingStartedAtMs, segment.end_seconds, delay);
       if (nowMs - endHeardAtMs > this.options.staleMs) continue;
+      const startHeardAtMs = heardAtMs(update.recordingStartedAtMs, segment.start_seconds, delay);
       this.entries.push({
         recordingId: update.recordingId,
         segment: { ...segment, text },
-        heardAtMs: heardAtMs(update.recordingStartedAtMs, segment.start_seconds),
-        hideAtMs: Math.max(endHeardAtMs + this.options.holdMs, nowMs + this.options.minDisplayMs),
+        heardAtMs: startHeardAtMs,
+        zeroHeardAtMs: heardAtMs(update.recordingStartedAtMs, 0, delay),
+        hideAtMs: Math.max(
+          endHeardAtMs + this.options.holdMs,
+          Math.max(nowMs, startHeardAtMs) + this.options.minDisplayMs,
+        ),
       });
     }
     this.entries.sort((a, b) => a.heardAtMs - b.heardAtMs);
   }
 
-  /** Caption pieces on screen at `nowMs`, oldest first; forgets expired ones. */
+  /**
+   * Caption pieces on screen at `nowMs`, oldest first, masked, with only the words heard by then;
+   * forgets expired ones.
+   */
   visible(nowMs: number): CaptionPiece[] {
     this.entries = this.entries.filter((e) => e.hideAtMs > nowMs);
-    return this.entries.map((e) => ({ text: e.segment.text, final: e.segment.final }));
+    const shown = this.entries.filter((e) => e.heardAtMs <= nowMs);
+    const masked = this.mask(shown.map((e) => e.segment));
+    return shown.flatMap((entry, i) => {
+      const segment = masked[i] as Segment;
+      const heard = segment.words.filter((w) => entry.zeroHeardAtMs + w.start_seconds * 1000 <= nowMs);
+      const text =
+        heard.length < segment.words.length ? heard.map((w) => w.word.trim()).join(' ') : segment.text;
+      return text ? [{ text, final: segment.final }] : [];
+    });
+  }
+
+  /** Whether captions are waiting to be heard or shown (the overlay keeps watching the clock). */
+  pending(nowMs: number): boolean {
+    return this.entries.some((e) => e.hideAtMs > nowMs);
   }
 
   clear(): void {

@@ -1,5 +1,16 @@
-import type { CaptionsUpdate, OffscreenStart, Segment, TabCaptureState } from '@earshot/shared';
+import type {
+  CaptionsUpdate,
+  FilterStatsReport,
+  MuteSpan,
+  OffscreenStart,
+  OutputLevels,
+  Segment,
+  TabCaptureState,
+  WordFilterSettings,
+} from '@earshot/shared';
+import { BlockedWordTracker } from './blocked-word-tracker';
 import { ChunkUploader } from './chunk-uploader';
+import { PlaybackPath } from './playback-path';
 
 const MIME_TYPE = 'audio/webm;codecs=opus';
 const MAX_QUEUED_CHUNKS = 30;
@@ -12,6 +23,7 @@ const RESTART_WINDOW_MS = 60_000;
 export interface TabCaptureEvents {
   onState(state: TabCaptureState): void;
   onCaptions(update: CaptionsUpdate): void;
+  onFilterStats(stats: FilterStatsReport): void;
 }
 
 interface Recording {
@@ -27,17 +39,26 @@ interface Recording {
 /** Recordings whose late segments can still be placed in time (a stopped one's final reply). */
 const REMEMBERED_RECORDINGS = 4;
 
+/** When a recording's time 0 was captured, by the wall clock and on the playback path's context. */
+interface RecordingStart {
+  wallMs: number;
+  contextSeconds: number;
+}
+
 /**
- * Captures one tab's audio: keeps it audible through Web Audio (tab capture mutes the tab),
- * records it as WebM/Opus chunks and uploads them; the backend's segments come back as captions.
+ * Captures one tab's audio: keeps it audible through the playback path (tab capture mutes the
+ * tab), records it as WebM/Opus chunks and uploads them; the backend's segments come back as
+ * captions, and the blocked words among them are silenced on the playback path.
  */
 export class TabCapture {
   private stream: MediaStream | undefined;
-  private audioContext: AudioContext | undefined;
+  private playback: PlaybackPath | undefined;
+  private readonly blockedWords: BlockedWordTracker;
+  private filter: WordFilterSettings;
   private recording: Recording | undefined;
   private uploader: ChunkUploader | undefined;
   private restarts: number[] = [];
-  private readonly recordingStarts = new Map<string, number>();
+  private readonly recordingStarts = new Map<string, RecordingStart>();
   private stopped = false;
   private state: TabCaptureState;
 
@@ -46,14 +67,40 @@ export class TabCapture {
     private readonly events: TabCaptureEvents,
   ) {
     this.state = { tabId: config.tabId, status: 'starting' };
+    this.filter = config.filter;
+    this.blockedWords = new BlockedWordTracker(config.filter);
+  }
+
+  /** New word-filter settings: they apply from the next reply (and the delay changes at once). */
+  setFilter(filter: WordFilterSettings): void {
+    this.filter = filter;
+    this.blockedWords.update(filter);
+    this.configurePlayback();
+  }
+
+  /** Silences spans the page's cached transcript says hold blocked words that are about to play. */
+  muteAhead(spans: MuteSpan[]): void {
+    const playback = this.playback;
+    if (!playback || !this.filter.enabled || this.filter.audioMode === 'off') return;
+    const pad = this.filter.padSeconds;
+    for (const span of spans) {
+      playback.silence({
+        start: playback.contextTimeOfWallClock(span.startAtMs) - pad,
+        end: playback.contextTimeOfWallClock(span.endAtMs) + pad,
+      });
+    }
+  }
+
+  outputLevels(): OutputLevels {
+    return this.playback?.meter.recent() ?? { levels: [] };
   }
 
   async start(): Promise<void> {
     this.stream = await navigator.mediaDevices.getUserMedia({
       audio: { mandatory: { chromeMediaSource: 'tab', chromeMediaSourceId: this.config.streamId } },
     } as unknown as MediaStreamConstraints);
-    this.audioContext = new AudioContext();
-    this.audioContext.createMediaStreamSource(this.stream).connect(this.audioContext.destination);
+    this.playback = new PlaybackPath(this.stream);
+    this.configurePlayback();
     for (const track of this.stream.getAudioTracks()) {
       track.addEventListener('ended', () => this.fail('The tab stopped sharing its audio.'));
     }
@@ -97,6 +144,7 @@ export class TabCapture {
       audioBitsPerSecond: AUDIO_BITS_PER_SECOND,
     });
     const now = Date.now();
+    const startedAtContextSeconds = this.playback?.context.currentTime ?? 0;
     const recording: Recording = {
       id: crypto.randomUUID(),
       recorder,
@@ -105,7 +153,7 @@ export class TabCapture {
       chunkStartedAtMs: now,
       abandoned: false,
     };
-    this.recordingStarts.set(recording.id, now);
+    this.recordingStarts.set(recording.id, { wallMs: now, contextSeconds: startedAtContextSeconds });
     for (const id of [...this.recordingStarts.keys()].slice(0, -REMEMBERED_RECORDINGS))
       this.recordingStarts.delete(id);
     recorder.addEventListener('dataavailable', (event) => {
@@ -145,15 +193,44 @@ export class TabCapture {
 
   private deliver(recordingId: string, segments: Segment[]): void {
     if (this.stopped) return;
-    const startedAtMs = this.recordingStarts.get(recordingId);
-    if (startedAtMs === undefined) return;
+    const started = this.recordingStarts.get(recordingId);
+    if (started === undefined) return;
+    this.silenceBlockedWords(recordingId, started, segments);
     this.events.onCaptions({
       type: 'earshot/captions',
       tabId: this.config.tabId,
       recordingId,
-      recordingStartedAtMs: startedAtMs,
+      recordingStartedAtMs: started.wallMs,
+      playbackDelaySeconds: this.playback?.delaySeconds ?? 0,
       segments,
     });
+  }
+
+  private silenceBlockedWords(recordingId: string, started: RecordingStart, segments: Segment[]): void {
+    const before = { words: this.blockedWords.filteredWords, latency: this.blockedWords.latencySeconds };
+    const spans = this.blockedWords.observe(recordingId, started.wallMs, segments, Date.now());
+    const playback = this.playback;
+    if (playback) {
+      // Recording time t played at context time start + t, and comes out `delay` later.
+      const offset = started.contextSeconds + playback.delaySeconds;
+      for (const span of spans) playback.silence({ start: offset + span.start, end: offset + span.end });
+    }
+    const latencySeconds = this.blockedWords.latencySeconds;
+    if (before.words === this.blockedWords.filteredWords && before.latency === latencySeconds) return;
+    this.events.onFilterStats({
+      type: 'earshot/filter-stats',
+      tabId: this.config.tabId,
+      filteredWords: this.blockedWords.filteredWords,
+      ...(latencySeconds === undefined ? {} : { latencySeconds }),
+    });
+  }
+
+  private configurePlayback(): void {
+    const protect = this.filter.enabled && this.filter.audioMode === 'protect';
+    this.playback?.configure(
+      protect ? this.filter.protectDelaySeconds : 0,
+      protect && this.filter.protectSound === 'bleep',
+    );
   }
 
   private fail(reason: string): void {
@@ -164,9 +241,9 @@ export class TabCapture {
 
   private releaseMedia(): void {
     for (const track of this.stream?.getTracks() ?? []) track.stop();
-    void this.audioContext?.close();
+    void this.playback?.close();
     this.stream = undefined;
-    this.audioContext = undefined;
+    this.playback = undefined;
   }
 
   private setState(patch: Partial<TabCaptureState>): void {

@@ -1,0 +1,325 @@
+import { DEFAULT_WORD_FILTER_SETTINGS, type TranscriptCue, type WordFilterSettings } from '@earshot/shared';
+import type { Page } from '@playwright/test';
+import { videoKey } from '../../extension/lib/transcript/video-identity';
+import { captionLog, recordCaptions, wordsOf } from '../support/caption-log';
+import { EXTENSION_ID } from '../support/extension-browser';
+import { type ExtensionControl, expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import type { StaticServer } from '../support/static-server';
+import {
+  align,
+  heardIn,
+  mediaLog,
+  originalLevels,
+  outputLag,
+  outputLevels,
+  recordMediaClock,
+} from '../support/word-filter-audio';
+import { ensureFilterMedia, FILTER_MEDIA_FILE, type FilterMedia } from '../support/word-filter-media';
+
+/** Speech of a blocked word that may still be heard: one 10 ms block at each edge. */
+const MAX_LEAK_MS = 20;
+/** Share of the other words' speech that must come through. */
+const MIN_HEARD_SHARE = 0.8;
+
+async function setFilter(control: ExtensionControl, patch: Partial<WordFilterSettings>): Promise<void> {
+  const wordFilter: WordFilterSettings = { ...DEFAULT_WORD_FILTER_SETTINGS, ...patch };
+  await control.page.evaluate((value) => chrome.storage.local.set({ wordFilter: value }), wordFilter);
+}
+
+let opened = 0;
+
+function filterMediaUrl(site: StaticServer, variant: string): string {
+  return `${site.origin}/media/${FILTER_MEDIA_FILE}?variant=${variant}`;
+}
+
+/** The plain video page playing the filter test video (its address made unique by `variant`). */
+async function openFilterVideo(
+  page: Page,
+  site: StaticServer,
+  control: ExtensionControl,
+  variant: string,
+): Promise<{ tabId: number }> {
+  await recordCaptions(page);
+  await recordMediaClock(page);
+  await page.goto(`${site.origin}/video.html?word-filter=${++opened}`);
+  const mediaUrl = filterMediaUrl(site, variant);
+  await page.evaluate(async (src) => {
+    const media = document.getElementById('media') as HTMLMediaElement;
+    media.src = src;
+    await media.play();
+  }, mediaUrl);
+  const tabId = await control.tabIdOf(page);
+  expect(await control.command('start', tabId)).toMatchObject({ ok: true });
+  await control.waitForStatus(tabId, 'live');
+  await page.evaluate(async () => {
+    const media = document.getElementById('media') as HTMLMediaElement;
+    media.currentTime = 0;
+    await media.play();
+  });
+  return { tabId };
+}
+
+/** Puts a transcript of the video into the extension's cache, as an earlier viewing would have. */
+async function seedTranscript(
+  control: ExtensionControl,
+  videoKey: string,
+  media: FilterMedia,
+): Promise<void> {
+  const cues: TranscriptCue[] = media.parts.map((part) => ({
+    start_seconds: part.startSeconds,
+    end_seconds: part.endSeconds,
+    text: part.text,
+    words: [
+      { word: part.text, start_seconds: part.startSeconds, end_seconds: part.endSeconds, confidence: 1 },
+    ],
+  }));
+  await control.page.evaluate(
+    ({ key, entries }) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('earshot-transcripts', 1);
+        open.onupgradeneeded = () =>
+          open.result
+            .createObjectStore('videos', { keyPath: 'videoKey' })
+            .createIndex('updatedAtMs', 'updatedAtMs');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('videos', 'readwrite');
+          tx.objectStore('videos').put({
+            videoKey: key,
+            title: 'filter test',
+            updatedAtMs: Date.now(),
+            cues: entries,
+          });
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve();
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    { key: videoKey, entries: cues },
+  );
+}
+
+/** Waits for one whole pass of the video from its start, then whatever the delay holds back. */
+async function playThrough(page: Page, media: FilterMedia, delaySeconds: number): Promise<void> {
+  await page.waitForFunction((end) => {
+    const m = document.getElementById('media') as HTMLMediaElement;
+    return m.currentTime >= end;
+  }, media.parts.at(-1)?.endSeconds ?? 0);
+  await page.waitForTimeout(delaySeconds * 1000 + 600);
+}
+
+interface WordReport {
+  text: string;
+  blocked: boolean;
+  speechMs: number;
+  heardMs: number;
+  /** Where in the part speech was heard, for the log. */
+  edges: string;
+}
+
+/** How each spoken part came out of the playback path during the last pass. */
+async function reportPass(
+  page: Page,
+  control: ExtensionControl,
+  tabId: number,
+  media: FilterMedia,
+  lagRangeMs: [number, number],
+  sinceMs: number,
+): Promise<{ lagMs: number; words: WordReport[] }> {
+  const levels = (await outputLevels(control, tabId)).filter((l) => l.atMs >= sinceMs);
+  const log = (await mediaLog(page)).filter((s) => s.atMs >= sinceMs - 1000);
+  const original = originalLevels(media.file);
+  const { lagMs } = outputLag(levels, log, original, ...lagRangeMs);
+  const blocks = align(levels, log, original, lagMs);
+  const words = media.parts.map((part) => {
+    const { speechMs, heardMs, heard } = heardIn(blocks, part.startSeconds, part.endSeconds);
+    const first = heard[0];
+    const last = heard.at(-1);
+    const edges =
+      first && last
+        ? `heard ${((first.mediaTime - part.startSeconds) * 1000).toFixed(0)}–${((last.mediaTime - part.startSeconds) * 1000 + 10).toFixed(0)} ms into it`
+        : 'not heard';
+    return {
+      text: part.text,
+      blocked: part.blocked,
+      speechMs,
+      heardMs,
+      edges,
+    };
+  });
+  return { lagMs, words };
+}
+
+function expectFiltered(words: WordReport[], label: string): void {
+  for (const w of words) {
+    console.log(
+      `${label}: "${w.text}" ${w.blocked ? 'blocked' : 'clean'}: ${w.heardMs}/${w.speechMs} ms of speech heard (${w.edges})`,
+    );
+    expect(w.speechMs, `"${w.text}" was measured`).toBeGreaterThan(100);
+    if (w.blocked) expect(w.heardMs, `blocked "${w.text}" heard`).toBeLessThanOrEqual(MAX_LEAK_MS);
+    else expect(w.heardMs / w.speechMs, `share of "${w.text}" heard`).toBeGreaterThanOrEqual(MIN_HEARD_SHARE);
+  }
+}
+
+const BLOCKED = ['damn', 'shit', 'hell'];
+
+function expectCaptionsMasked(samples: { text: string }[]): void {
+  for (const sample of samples) {
+    const unmasked = wordsOf(sample.text).filter((w) => BLOCKED.includes(w));
+    expect(unmasked, `caption "${sample.text}"`).toEqual([]);
+  }
+}
+
+test.describe('word filter', () => {
+  test.describe.configure({ timeout: 120_000 });
+
+  test.afterEach(async ({ control }) => {
+    await setFilter(control, {});
+  });
+
+  test('protect mode plays the tab the chosen delay late on the output the user hears', async ({
+    extensionBrowser,
+    site,
+    control,
+  }) => {
+    const media = ensureFilterMedia();
+    await setFilter(control, { audioMode: 'protect', protectDelaySeconds: 2 });
+    const page = await extensionBrowser.context.newPage();
+    try {
+      const { tabId } = await openFilterVideo(page, site, control, 'delay');
+      const since = Date.now();
+      await playThrough(page, media, 2);
+      const levels = (await outputLevels(control, tabId)).filter((l) => l.atMs >= since);
+      const log = await mediaLog(page);
+      const { lagMs, correlation } = outputLag(levels, log, originalLevels(media.file), 0, 4000);
+      console.log(
+        `protect delay 2000 ms: output follows the video ${lagMs} ms late (r = ${correlation.toFixed(2)})`,
+      );
+      expect(correlation).toBeGreaterThan(0.5);
+      expect(lagMs).toBeGreaterThanOrEqual(1950);
+      expect(lagMs).toBeLessThanOrEqual(2300);
+      await control.command('stop', tabId);
+    } finally {
+      await page.close();
+    }
+  });
+
+  for (const mode of ['instant', 'protect'] as const) {
+    test(`${mode} mode: a cached transcript silences each blocked word from its first sound when it plays again`, async ({
+      extensionBrowser,
+      site,
+      control,
+    }) => {
+      const media = ensureFilterMedia();
+      const delay = mode === 'protect' ? 1 : 0;
+      await setFilter(control, { audioMode: mode, protectDelaySeconds: Math.max(delay, 0.5) });
+      const variant = `cached-${mode}`;
+      // The key the extension gives the video (its address, normalised), as a first viewing stored it.
+      const key = videoKey(`${site.origin}/video.html`, filterMediaUrl(site, variant));
+      await seedTranscript(control, key, media);
+      const page = await extensionBrowser.context.newPage();
+      try {
+        const { tabId } = await openFilterVideo(page, site, control, variant);
+        const since = Date.now();
+        await playThrough(page, media, delay);
+        const lagMs = delay * 1000;
+        const report = await reportPass(page, control, tabId, media, [lagMs - 100, lagMs + 400], since);
+        console.log(`${mode} replay: output ${report.lagMs} ms behind the video`);
+        expectFiltered(report.words, `${mode} replay`);
+        await control.command('stop', tabId);
+      } finally {
+        await page.close();
+      }
+    });
+  }
+
+  test('protect mode: live blocked words are silenced before they are heard and masked in captions', async ({
+    extensionBrowser,
+    site,
+    control,
+  }) => {
+    requireRecognisedSpeech();
+    const media = ensureFilterMedia();
+    const delay = 4;
+    await setFilter(control, { audioMode: 'protect', protectDelaySeconds: delay });
+    const page = await extensionBrowser.context.newPage();
+    try {
+      const { tabId } = await openFilterVideo(page, site, control, `live-protect-${Date.now()}`);
+      const since = Date.now();
+      await playThrough(page, media, delay);
+      const stats = await control.page.evaluate(async (id) => {
+        const { filterStats } = await chrome.storage.session.get('filterStats');
+        return (filterStats as Record<string, { filteredWords: number; latencySeconds?: number }>)?.[id];
+      }, tabId);
+      console.log(
+        `protect live: recognition latency ${stats?.latencySeconds?.toFixed(2)} s for a ${delay} s delay`,
+      );
+      const report = await reportPass(
+        page,
+        control,
+        tabId,
+        media,
+        [delay * 1000 - 100, delay * 1000 + 400],
+        since,
+      );
+      expectFiltered(report.words, 'protect live');
+      expectCaptionsMasked(await captionLog(page));
+      expect(stats?.filteredWords).toBeGreaterThanOrEqual(BLOCKED.length);
+
+      const popup = await extensionBrowser.context.newPage();
+      await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html?tabId=${tabId}`);
+      await expect(popup.locator('#filtered-count')).toHaveText(String(stats?.filteredWords));
+      await expect(popup.locator('#latency-fit')).toHaveText(
+        /^Recognition latency \d+\.\d s (fits|does not fit)/,
+      );
+      await popup.close();
+      await control.command('stop', tabId);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('instant mode: live silencing spares the other words, and a replay is silenced from the word start', async ({
+    extensionBrowser,
+    site,
+    control,
+  }) => {
+    requireRecognisedSpeech();
+    const media = ensureFilterMedia();
+    await setFilter(control, { audioMode: 'instant' });
+    const page = await extensionBrowser.context.newPage();
+    try {
+      const { tabId } = await openFilterVideo(page, site, control, `live-instant-${Date.now()}`);
+      const firstPass = Date.now();
+      await playThrough(page, media, 0);
+      const latency = await control.page.evaluate(async (id) => {
+        const { filterStats } = await chrome.storage.session.get('filterStats');
+        return (filterStats as Record<string, { latencySeconds?: number }>)?.[id]?.latencySeconds;
+      }, tabId);
+      expect(latency, 'recognition latency measured').toBeDefined();
+      const first = await reportPass(page, control, tabId, media, [-100, 400], firstPass);
+      // Live, a word is known only `latency` after it ended, so instant mode silences at most its
+      // tail; what it must not do is cut into the words around it.
+      for (const word of first.words) {
+        console.log(
+          `instant first pass (latency ${(latency ?? 0).toFixed(2)} s): "${word.text}" ${word.heardMs}/${word.speechMs} ms heard`,
+        );
+        if (!word.blocked) expect(word.heardMs / word.speechMs).toBeGreaterThanOrEqual(MIN_HEARD_SHARE);
+      }
+
+      await page.evaluate(() => {
+        (document.getElementById('media') as HTMLMediaElement).currentTime = 0;
+      });
+      const replay = Date.now();
+      await playThrough(page, media, 0);
+      const second = await reportPass(page, control, tabId, media, [-100, 400], replay);
+      expectFiltered(second.words, 'instant replay');
+      expectCaptionsMasked(await captionLog(page));
+      await control.command('stop', tabId);
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -1,0 +1,62 @@
+import {
+  type FilterStatsReport,
+  filterEnabledOn,
+  type MuteSpan,
+  type OffscreenFilter,
+  type OffscreenMute,
+  type WordFilterSettings,
+} from '@earshot/shared';
+import { browser } from '#imports';
+import { capturedPagesItem, filterStatsItem, getWordFilterSettings, wordFilterItem } from '../storage-items';
+import { activeTabIds, getCaptureState, isActive } from './capture-states';
+
+function hostnameOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? '').hostname;
+  } catch {
+    return '';
+  }
+}
+
+/** The filter settings as they apply to a page: switched off where the user turned the filter off. */
+export async function filterForPage(url: string | undefined): Promise<WordFilterSettings> {
+  const settings = await getWordFilterSettings();
+  return { ...settings, enabled: filterEnabledOn(settings, hostnameOf(url)) };
+}
+
+/** Sends changed settings to every running capture, each for its own page. */
+export function followFilterSettings(): void {
+  wordFilterItem.watch(async () => {
+    const pages = await capturedPagesItem.getValue();
+    for (const tabId of await activeTabIds()) {
+      const command: OffscreenFilter = {
+        type: 'earshot/offscreen-filter',
+        tabId,
+        filter: await filterForPage(pages[tabId]),
+      };
+      await browser.runtime.sendMessage(command).catch(() => undefined);
+    }
+  });
+}
+
+export async function resetFilterStats(tabId: number): Promise<void> {
+  const { [tabId]: _previous, ...rest } = await filterStatsItem.getValue();
+  await filterStatsItem.setValue(rest);
+}
+
+export async function recordFilterStats(report: FilterStatsReport): Promise<void> {
+  if (!isActive(await getCaptureState(report.tabId))) return;
+  const stats = await filterStatsItem.getValue();
+  const { filteredWords, latencySeconds } = report;
+  await filterStatsItem.setValue({
+    ...stats,
+    [report.tabId]: latencySeconds === undefined ? { filteredWords } : { filteredWords, latencySeconds },
+  });
+}
+
+/** Hands a tab's ahead-of-time silences to the offscreen document, when that tab is captured. */
+export async function relayMuteAhead(tabId: number, spans: MuteSpan[]): Promise<void> {
+  if (!isActive(await getCaptureState(tabId))) return;
+  const command: OffscreenMute = { type: 'earshot/offscreen-mute', tabId, spans };
+  await browser.runtime.sendMessage(command).catch(() => undefined);
+}

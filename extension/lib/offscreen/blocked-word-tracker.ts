@@ -1,0 +1,94 @@
+import { type Segment, type Word, WordFilter, type WordFilterSettings } from '@earshot/shared';
+import type { TimeSpan } from './mute-schedule';
+
+const LATENCY_SAMPLES = 50;
+/** Counted words remembered per recording: enough to cover the replies that can still repeat them. */
+const COUNTED_KEPT = 200;
+
+interface RecordingWords {
+  /** Last final word, kept so a word split across two replies is still found. */
+  tail: Word | undefined;
+  /** Blocked words already counted (recording seconds). */
+  counted: TimeSpan[];
+  /** End of the latest word seen, so each word's latency is measured once. */
+  latestEnd: number;
+}
+
+/**
+ * Reads a capture's caption replies for blocked words: which spans of the recording to silence,
+ * how many distinct blocked words were found, and how late the recognizer reports words.
+ */
+export class BlockedWordTracker {
+  private filter: WordFilter;
+  private readonly recordings = new Map<string, RecordingWords>();
+  private readonly latencies: number[] = [];
+  private counted = 0;
+
+  constructor(private settings: WordFilterSettings) {
+    this.filter = new WordFilter(settings);
+  }
+
+  update(settings: WordFilterSettings): void {
+    this.settings = settings;
+    this.filter = new WordFilter(settings);
+  }
+
+  get filteredWords(): number {
+    return this.counted;
+  }
+
+  /** Median seconds from a word's end being captured to its reply arriving; undefined before any. */
+  get latencySeconds(): number | undefined {
+    if (this.latencies.length === 0) return undefined;
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)];
+  }
+
+  /**
+   * One reply of a recording: returns the recording-time spans to silence now (padded), which
+   * is none when the filter is off here or the audio is left alone.
+   */
+  observe(recordingId: string, recordingStartedAtMs: number, segments: Segment[], nowMs: number): TimeSpan[] {
+    const state = this.recordingState(recordingId);
+    const words = segments.flatMap((s) => s.words);
+    for (const w of words) {
+      if (w.end_seconds <= state.latestEnd) continue;
+      state.latestEnd = w.end_seconds;
+      this.latencies.push(Math.max(0, (nowMs - recordingStartedAtMs) / 1000 - w.end_seconds));
+      if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
+    }
+    const run = state.tail ? [state.tail, ...words] : words;
+    const lastFinal = segments
+      .filter((s) => s.final)
+      .at(-1)
+      ?.words.at(-1);
+    if (lastFinal) state.tail = lastFinal;
+    if (!this.settings.enabled) return [];
+    const spans: TimeSpan[] = [];
+    for (const hit of this.filter.hits(run)) {
+      const span = { start: hit.start_seconds, end: hit.end_seconds };
+      if (!state.counted.some((c) => c.start < span.end && span.start < c.end)) {
+        state.counted.push(span);
+        if (state.counted.length > COUNTED_KEPT) state.counted.shift();
+        this.counted += 1;
+      }
+      if (hit.mute && this.settings.audioMode !== 'off') {
+        spans.push({
+          start: span.start - this.settings.padSeconds,
+          end: span.end + this.settings.padSeconds,
+        });
+      }
+    }
+    return spans;
+  }
+
+  private recordingState(recordingId: string): RecordingWords {
+    let state = this.recordings.get(recordingId);
+    if (!state) {
+      state = { tail: undefined, counted: [], latestEnd: -1 };
+      this.recordings.set(recordingId, state);
+      for (const id of [...this.recordings.keys()].slice(0, -4)) this.recordings.delete(id);
+    }
+    return state;
+  }
+}

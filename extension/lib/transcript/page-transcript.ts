@@ -1,0 +1,133 @@
+import type {
+  CaptionsUpdate,
+  MuteAhead,
+  TranscriptCue,
+  TranscriptPut,
+  Word,
+  WordFilter,
+} from '@earshot/shared';
+import { MediaClock } from './media-clock';
+import { type MediaSpan, silencesDue } from './replay-silences';
+import { mergeCues } from './transcript-cues';
+import { videoKey } from './video-identity';
+
+const CLOCK_EVENTS = ['play', 'playing', 'pause', 'seeked', 'ratechange', 'timeupdate', 'loadedmetadata'];
+const CHECK_EVERY_MS = 100;
+
+export interface PageTranscriptPort {
+  /** Fetches the cached transcript of a video (undefined when there is none). */
+  load(videoKey: string): Promise<TranscriptCue[] | undefined>;
+  save(put: TranscriptPut): void;
+  silenceAhead(request: MuteAhead): void;
+}
+
+/**
+ * The transcript of the media the page plays, in media time: final captions are placed on the
+ * media's timeline and cached per video, and when a cached blocked word is about to play again
+ * the playback path is asked to silence it ahead of time.
+ */
+export class PageTranscript {
+  private media: HTMLMediaElement | undefined;
+  private key: string | undefined;
+  private cues: TranscriptCue[] = [];
+  private blocked: MediaSpan[] = [];
+  private readonly clock = new MediaClock();
+  private readonly announced = new Set<string>();
+  private filter: WordFilter | undefined;
+  private silencing = false;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly port: PageTranscriptPort,
+  ) {
+    for (const type of CLOCK_EVENTS) {
+      doc.addEventListener(type, (event) => this.onMediaEvent(event), { capture: true });
+    }
+    this.timer = setInterval(() => this.announceDueSilences(), CHECK_EVERY_MS);
+  }
+
+  /** The filter that decides which cached words to silence; undefined leaves the sound alone. */
+  setFilter(filter: WordFilter | undefined, silencing: boolean): void {
+    this.filter = filter;
+    this.silencing = silencing;
+    this.findBlocked();
+  }
+
+  identity(): { videoKey: string; title: string } | undefined {
+    return this.key ? { videoKey: this.key, title: this.doc.title } : undefined;
+  }
+
+  /** Places a reply's final segments on the media timeline and caches them. */
+  addCaptions(update: CaptionsUpdate): void {
+    if (!this.key) return;
+    const at = (seconds: number) => this.clock.mediaTimeAt(update.recordingStartedAtMs + seconds * 1000);
+    const cues: TranscriptCue[] = [];
+    for (const segment of update.segments) {
+      if (!segment.final || segment.words.length === 0) continue;
+      const words: Word[] = [];
+      for (const w of segment.words) {
+        const start = at(w.start_seconds);
+        const end = at(w.end_seconds);
+        if (start === undefined || end === undefined || end < start) break;
+        words.push({ ...w, start_seconds: start, end_seconds: end });
+      }
+      if (words.length !== segment.words.length) continue;
+      cues.push({
+        start_seconds: words[0]?.start_seconds ?? 0,
+        end_seconds: words.at(-1)?.end_seconds ?? 0,
+        text: segment.text,
+        words,
+      });
+    }
+    if (cues.length === 0) return;
+    this.cues = mergeCues(this.cues, cues);
+    this.findBlocked();
+    this.port.save({ type: 'earshot/transcript-put', videoKey: this.key, title: this.doc.title, cues });
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private onMediaEvent(event: Event): void {
+    const media = event.target;
+    if (!(media instanceof HTMLMediaElement)) return;
+    if (event.type === 'seeked' || event.type === 'loadedmetadata') this.announced.clear();
+    if (media !== this.media && media.paused) return;
+    this.media = media;
+    this.clock.note(Date.now(), media.currentTime, media.playbackRate, !media.paused);
+    const key = videoKey(this.doc.location.href, media.currentSrc);
+    if (key !== this.key) void this.switchVideo(key);
+  }
+
+  private async switchVideo(key: string): Promise<void> {
+    this.key = key;
+    this.cues = [];
+    this.announced.clear();
+    this.clock.clear();
+    this.findBlocked();
+    const cached = await this.port.load(key).catch(() => undefined);
+    if (this.key !== key || !cached) return;
+    this.cues = mergeCues(cached, this.cues);
+    this.findBlocked();
+  }
+
+  private findBlocked(): void {
+    const words = this.cues.flatMap((c) => c.words);
+    this.blocked = (this.filter?.hits(words) ?? [])
+      .filter((hit) => hit.mute)
+      .map((hit) => ({ start: hit.start_seconds, end: hit.end_seconds }));
+  }
+
+  private announceDueSilences(): void {
+    const media = this.media;
+    if (!media || media.paused || !this.silencing || this.blocked.length === 0) return;
+    const spans = silencesDue(
+      this.blocked,
+      { mediaTime: media.currentTime, rate: media.playbackRate, nowMs: Date.now() },
+      this.announced,
+    );
+    if (spans.length > 0) this.port.silenceAhead({ type: 'earshot/mute-ahead', spans });
+  }
+}

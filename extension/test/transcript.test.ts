@@ -1,0 +1,92 @@
+import { DEFAULT_WORD_FILTER_SETTINGS, type TranscriptCue, type Word, WordFilter } from '@earshot/shared';
+import { describe, expect, it } from 'vitest';
+import { MediaClock } from '../lib/transcript/media-clock';
+import { LOOKAHEAD_SECONDS, silencesDue } from '../lib/transcript/replay-silences';
+import { mergeCues } from '../lib/transcript/transcript-cues';
+import { exportFileName, exportTranscript } from '../lib/transcript/transcript-export';
+import { videoKey } from '../lib/transcript/video-identity';
+
+function cue(text: string, start: number, end: number): TranscriptCue {
+  const parts = text.split(' ');
+  const step = (end - start) / parts.length;
+  const words: Word[] = parts.map((w, i) => ({
+    word: w,
+    start_seconds: start + i * step,
+    end_seconds: start + (i + 1) * step,
+    confidence: 0.9,
+  }));
+  return { start_seconds: start, end_seconds: end, text, words };
+}
+
+describe('video identity', () => {
+  it('uses the media address when it is a real one, else the page, without start positions', () => {
+    expect(videoKey('https://site.test/watch?v=abc&t=42#x', 'blob:https://site.test/123')).toBe(
+      'https://site.test/watch?v=abc',
+    );
+    expect(videoKey('https://site.test/a', 'https://cdn.test/talk.mp4#t=5')).toBe(
+      'https://cdn.test/talk.mp4',
+    );
+    expect(videoKey('https://site.test/watch?t=1&v=abc', '')).toBe(
+      videoKey('https://site.test/watch?v=abc', ''),
+    );
+  });
+});
+
+describe('MediaClock', () => {
+  it('maps a wall-clock moment to the media position played then, across pauses and seeks', () => {
+    const clock = new MediaClock();
+    expect(clock.mediaTimeAt(1000)).toBeUndefined();
+    clock.note(1000, 10, 1, true);
+    clock.note(3000, 12, 2, true);
+    clock.note(4000, 14, 2, false);
+    clock.note(9000, 60, 1, true);
+    expect(clock.mediaTimeAt(2000)).toBe(11);
+    expect(clock.mediaTimeAt(3500)).toBe(13);
+    expect(clock.mediaTimeAt(8000)).toBe(14);
+    expect(clock.mediaTimeAt(9500)).toBe(60.5);
+  });
+});
+
+describe('transcript cues', () => {
+  it('replace the cues they overlap and keep the rest in time order', () => {
+    const merged = mergeCues(
+      [cue('one', 0, 1), cue('two old', 2, 3), cue('three', 5, 6)],
+      [cue('two new', 2.1, 3.1), cue('  ', 7, 8)],
+    );
+    expect(merged.map((c) => c.text)).toEqual(['one', 'two new', 'three']);
+  });
+
+  it('export as SRT or WebVTT in media time, masked or not', () => {
+    const cues = [cue('what the hell', 61.5, 63)];
+    const filter = new WordFilter(DEFAULT_WORD_FILTER_SETTINGS);
+    expect(exportTranscript(cues, 'srt', filter)).toBe('1\n00:01:01,500 --> 00:01:03,000\nwhat the h***\n');
+    expect(exportTranscript(cues, 'vtt', undefined)).toBe(
+      'WEBVTT\n\n00:01:01.500 --> 00:01:03.000\nwhat the hell\n',
+    );
+    expect(exportFileName('My <video>: part 1', 'vtt')).toBe('My video part 1.vtt');
+    expect(exportFileName('', 'srt')).toBe('transcript.srt');
+  });
+});
+
+describe('replay silences', () => {
+  it('announce cached blocked words once, as they come within the lookahead', () => {
+    const announced = new Set<string>();
+    const spans = [
+      { start: 10, end: 10.4 },
+      { start: 30, end: 30.5 },
+    ];
+    const nowMs = 1_000_000;
+    expect(
+      silencesDue(spans, { mediaTime: 10 - LOOKAHEAD_SECONDS - 0.1, rate: 1, nowMs }, announced),
+    ).toEqual([]);
+    expect(silencesDue(spans, { mediaTime: 9, rate: 1, nowMs }, announced)).toEqual([
+      { startAtMs: nowMs + 1000, endAtMs: nowMs + 1400 },
+    ]);
+    expect(silencesDue(spans, { mediaTime: 9.5, rate: 1, nowMs }, announced)).toEqual([]);
+    announced.clear();
+    expect(silencesDue(spans, { mediaTime: 29.5, rate: 2, nowMs }, announced)).toEqual([
+      { startAtMs: nowMs + 250, endAtMs: nowMs + 500 },
+    ]);
+    expect(silencesDue(spans, { mediaTime: 9, rate: 0, nowMs }, new Set())).toEqual([]);
+  });
+});
