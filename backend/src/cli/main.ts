@@ -66,6 +66,10 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on', '8001')
   .option('--every-n-chunks <n>', 'run recognition after every N audio chunks of a recording')
+  .option(
+    '--vad <dir|id|off>',
+    'voice activity detection gating the recognizer: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
+  )
   .action(serveCommand);
 
 try {

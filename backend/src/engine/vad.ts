@@ -73,28 +73,16 @@ export class SileroVad {
     return new SileroVad(session);
   }
 
+  /** A detector over one continuous recording: its recurrent state carries from one call to the next. */
+  createStream(): SileroVadStream {
+    return new SileroVadStream(this.session);
+  }
+
   /** One probability per 512-sample frame; a final partial frame is padded with silence. */
   async probabilities(samples: Float32Array): Promise<Float32Array> {
-    if (!(samples instanceof Float32Array))
-      throw new InvalidAudioError('VAD expects a Float32Array of 16 kHz samples');
-    const frames = Math.ceil(samples.length / FRAME);
-    const result = new Float32Array(frames);
-    const sr = new ort.Tensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []);
-    let state: Float32Array = new Float32Array(STATE_SIZE);
-    const window = new Float32Array(CONTEXT + FRAME);
-    for (let i = 0; i < frames; i++) {
-      window.copyWithin(0, FRAME, FRAME + CONTEXT);
-      window.fill(0, CONTEXT);
-      window.set(samples.subarray(i * FRAME, (i + 1) * FRAME), CONTEXT);
-      const out = await this.session.run({
-        input: new ort.Tensor('float32', window.slice(), [1, CONTEXT + FRAME]),
-        state: new ort.Tensor('float32', state, [2, 1, 128]),
-        sr,
-      });
-      result[i] = tensorData(out.output, Float32Array)[0] ?? 0;
-      state = tensorData(out.stateN, Float32Array);
-    }
-    return result;
+    const stream = this.createStream();
+    const whole = await stream.accept(samples);
+    return joined(whole, await stream.flush());
   }
 
   async speechSegments(samples: Float32Array, options: SpeechSegmentOptions = {}): Promise<SpeechSegment[]> {
@@ -104,6 +92,64 @@ export class SileroVad {
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/**
+ * Silero over audio that arrives piece by piece: each call classifies the whole 512-sample frames it
+ * completes, continuing the model state and context of the frames before, so no sample is seen twice.
+ */
+export class SileroVadStream {
+  readonly sampleRate = SAMPLE_RATE;
+  readonly frameSamples = FRAME;
+  private state: Float32Array = new Float32Array(STATE_SIZE);
+  /** The previous frame's last CONTEXT samples, then the frame being classified. */
+  private readonly window = new Float32Array(CONTEXT + FRAME);
+  private carry = new Float32Array(0);
+  private readonly sr = new ort.Tensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []);
+
+  constructor(private readonly session: ort.InferenceSession) {}
+
+  /** Probabilities of the frames completed by `samples`; a partial frame waits for the next call. */
+  async accept(samples: Float32Array): Promise<Float32Array> {
+    if (!(samples instanceof Float32Array))
+      throw new InvalidAudioError('VAD expects a Float32Array of 16 kHz samples');
+    const pending = this.carry.length === 0 ? samples : joined(this.carry, samples);
+    const frames = Math.floor(pending.length / FRAME);
+    this.carry = pending.slice(frames * FRAME);
+    const result = new Float32Array(frames);
+    for (let i = 0; i < frames; i++)
+      result[i] = await this.classify(pending.subarray(i * FRAME, (i + 1) * FRAME));
+    return result;
+  }
+
+  /** The recording ended: the partial frame left over, padded with silence, gets its probability. */
+  async flush(): Promise<Float32Array> {
+    if (this.carry.length === 0) return new Float32Array(0);
+    const last = this.carry;
+    this.carry = new Float32Array(0);
+    return Float32Array.of(await this.classify(last));
+  }
+
+  private async classify(frame: Float32Array): Promise<number> {
+    const window = this.window;
+    window.copyWithin(0, FRAME, FRAME + CONTEXT);
+    window.fill(0, CONTEXT);
+    window.set(frame, CONTEXT);
+    const out = await this.session.run({
+      input: new ort.Tensor('float32', window.slice(), [1, CONTEXT + FRAME]),
+      state: new ort.Tensor('float32', this.state, [2, 1, 128]),
+      sr: this.sr,
+    });
+    this.state = tensorData(out.stateN, Float32Array);
+    return tensorData(out.output, Float32Array)[0] ?? 0;
+  }
+}
+
+function joined(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
+import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
 import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
@@ -18,6 +19,8 @@ export interface BuildAppOptions {
   recognizer: Recognizer;
   config?: Partial<ServerConfig>;
   logger?: FastifyServerOptions['logger'];
+  /** Voice activity detection per recording (Silero); without it every window is recognized. */
+  createSpeechActivity?: SpeechActivityFactory;
 }
 
 const BACKEND_VERSION: string = JSON.parse(
@@ -29,6 +32,7 @@ export async function buildApp({
   recognizer,
   config,
   logger = false,
+  createSpeechActivity,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
   const app = Fastify({ logger, bodyLimit: settings.bodyLimit });
@@ -49,6 +53,7 @@ export async function buildApp({
     everyNChunks: settings.everyNChunks,
     idleTimeoutMs: settings.idleTimeoutMs,
     maxSessions: settings.maxSessions,
+    createSpeechActivity,
   });
   await app.register(healthRoute, { recognizer, version: BACKEND_VERSION });
   await app.register(readyRoute);

@@ -1,6 +1,17 @@
+import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { loadModelRecognizer } from '../engine';
-import { resolveModel, streamProgress } from '../models';
+import path from 'node:path';
+import { loadModelRecognizer, ModelLoadError, SileroVad } from '../engine';
+import {
+  findModel,
+  ModelUnavailableError,
+  resolveModel,
+  resolveVadModel,
+  streamProgress,
+  VAD_MODEL_ID,
+  type VadModelEntry,
+} from '../models';
+import { SpeechActivity } from '../streaming/speech-activity';
 import { buildApp } from './app';
 import type { ServerConfig } from './config';
 import { hostHeaderName } from './plugins/request-guard';
@@ -16,6 +27,12 @@ export interface StartServerOptions {
   allowedOrigins?: string[];
   allowedHosts?: string[];
   idleTimeoutMs?: number;
+  /**
+   * Voice activity detection: `off`, the `silero-vad` model id, or a directory or file holding
+   * `silero_vad.onnx`. Unset, Silero comes from the model store, and a missing model only turns
+   * gating off (with a warning); an explicit choice that cannot be loaded stops the start.
+   */
+  vad?: string;
 }
 
 export interface RunningServer {
@@ -30,6 +47,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     progress: streamProgress(process.stderr),
   });
   const recognizer = await loadModelRecognizer(model, options.device);
+  const vad = await loadVad(options.vad).catch(async (error: unknown) => {
+    await recognizer.release();
+    throw error;
+  });
   try {
     const config: Partial<ServerConfig> = {
       host: options.host,
@@ -39,24 +60,78 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     };
     if (options.everyNChunks !== undefined) config.everyNChunks = options.everyNChunks;
     if (options.idleTimeoutMs !== undefined) config.idleTimeoutMs = options.idleTimeoutMs;
-    const app = await buildApp({ recognizer, config, logger: { level: 'warn' } });
+    const app = await buildApp({
+      recognizer,
+      config,
+      logger: { level: 'warn' },
+      ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
+    });
     await app.listen({ host: options.host, port: options.port });
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${urlHost(options.host)}:${port}`;
     process.stdout.write(
-      `earshot: serving ${url} model=${recognizer.modelId} device=${recognizer.device} providers=${recognizer.providers.join(',')}\n`,
+      `earshot: serving ${url} model=${recognizer.modelId} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'}\n`,
     );
     return {
       url,
       async close() {
         await app.close();
-        await recognizer.release();
+        await Promise.all([recognizer.release(), vad?.release()]);
       },
     };
   } catch (error) {
-    await recognizer.release();
+    await Promise.all([recognizer.release(), vad?.release()]);
     throw error;
   }
+}
+
+/** Loads Silero VAD as `choice` says; null when gating is off, which is said loudly on stderr. */
+async function loadVad(choice: string | undefined): Promise<SileroVad | null> {
+  if (choice === 'off') {
+    warnGatingOff('--vad off was given');
+    return null;
+  }
+  if (choice !== undefined && choice !== VAD_MODEL_ID) return SileroVad.load(await vadFile(choice));
+  let file: string;
+  try {
+    // One attempt: without the detector the server still works, so a dead network should not hold it up.
+    file = await resolveVadModel({
+      allowDownload: true,
+      retries: 0,
+      progress: streamProgress(process.stderr),
+    });
+  } catch (error) {
+    if (choice === undefined && error instanceof ModelUnavailableError) {
+      const why = error.reason ? `, and it cannot be downloaded now (${error.reason})` : '';
+      warnGatingOff(`${error.missingFiles.join(', ')} is not in ${error.dir}${why}`);
+      return null;
+    }
+    throw error;
+  }
+  try {
+    return await SileroVad.load(file);
+  } catch (error) {
+    if (choice === undefined && error instanceof ModelLoadError) {
+      warnGatingOff(error.message);
+      return null;
+    }
+    throw error;
+  }
+}
+
+/** A directory is expected to hold the model under its usual file name. */
+async function vadFile(dirOrFile: string): Promise<string> {
+  const isDir = (await stat(dirOrFile).catch(() => null))?.isDirectory() ?? false;
+  const entry = findModel(VAD_MODEL_ID) as VadModelEntry;
+  return isDir ? path.join(dirOrFile, entry.file) : dirOrFile;
+}
+
+function warnGatingOff(reason: string): void {
+  process.stderr.write(
+    `earshot: WARNING: VAD gating is off: ${reason}. Silence and music are sent to the recognizer, and ` +
+      `captions become final only when two hypotheses agree. Get Silero VAD with \`pnpm earshot models ` +
+      `download ${VAD_MODEL_ID}\`, or pass --vad <dir>.\n`,
+  );
 }
 
 function urlHost(host: string): string {

@@ -1,5 +1,6 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
+import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
 import { type Infer, StreamSession } from './stream-session';
@@ -17,6 +18,8 @@ export interface SessionManagerOptions {
   maxLagSeconds: number;
   settle: SettleOptions;
   observer?: SessionObserver;
+  /** Voice activity detection per recording; without it every window is recognized. */
+  createSpeechActivity?: SpeechActivityFactory;
 }
 
 export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'infer'> = {
@@ -115,6 +118,7 @@ export class SessionManager {
       settle: this.options.settle,
       capturedAtMs: request.captured_at_ms,
       observer: this.observer,
+      createSpeechActivity: this.options.createSpeechActivity,
     });
     this.sessions.set(key, session);
     this.observer.sessionsChanged?.(this.sessions.size);

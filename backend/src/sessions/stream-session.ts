@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Segment } from '@earshot/shared';
 import { type ContainerFormat, type SettleOptions, StreamDecoder } from '../audio/stream-decoder';
 import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
+import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { StreamingTranscriber } from '../streaming/streaming-transcriber';
 import { type Chunk, ChunkOrder } from './chunk-order';
 import { SessionError } from './session-error';
@@ -27,6 +28,8 @@ export interface StreamSessionOptions {
   settle: SettleOptions;
   capturedAtMs?: number;
   observer: SessionObserver;
+  /** Voice activity detection for the recording; without it every window is recognized. */
+  createSpeechActivity?: SpeechActivityFactory;
 }
 
 export interface ChunkOutcome {
@@ -88,7 +91,12 @@ export class StreamSession {
     this.transcriber = new StreamingTranscriber(
       options.recordingId,
       (samples) => this.recognizeWindow(samples),
-      { sampleRate: SAMPLE_RATE, bufferSeconds: options.bufferSeconds, minWindowSeconds: 0.3 },
+      {
+        sampleRate: SAMPLE_RATE,
+        bufferSeconds: options.bufferSeconds,
+        minWindowSeconds: 0.3,
+        speech: options.createSpeechActivity?.(),
+      },
     );
     this.decoder = new StreamDecoder({
       format: options.format,

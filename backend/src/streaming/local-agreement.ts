@@ -1,3 +1,4 @@
+import type { SpeechSpan } from './speech-activity';
 import { sameWordText, type TimedWord } from './timed-word';
 
 export interface LocalAgreementOptions {
@@ -5,7 +6,10 @@ export interface LocalAgreementOptions {
   commitMarginSeconds: number;
   /** Two hypotheses agree on a word when its text matches and its starts differ by at most this. */
   startToleranceSeconds: number;
-  /** A window longer than this is committed without waiting for agreement. */
+  /**
+   * A window longer than this is cut without waiting for agreement: at its last pause, else after the
+   * last word that ends clear of the margin; never through a word.
+   */
   maxWindowSeconds: number;
   /** When a window holds no words, all but this much of its tail is dropped as silence. */
   silenceTailSeconds: number;
@@ -27,9 +31,10 @@ export interface AgreementStep {
 
 /**
  * LocalAgreement-2 commit policy over a sliding window of not-yet-committed audio: a word is final once
- * two consecutive hypotheses of the window agree on it and it lies clear of the window's end. Committing
- * moves the window start to the end of the last committed word, so the next hypothesis covers only
- * audio whose words are still open.
+ * two consecutive hypotheses of the window agree on it and it lies clear of the window's end, or as soon
+ * as a pause (silence found by a voice activity detector) follows it. Committing moves the window start
+ * to the end of the last committed word, so the next hypothesis covers only audio whose words are still
+ * open.
  */
 export class LocalAgreement {
   private previous: TimedWord[] = [];
@@ -44,31 +49,44 @@ export class LocalAgreement {
 
   /**
    * Feeds the hypothesis for the window [windowStart, windowEnd] (word times already on the recording's
-   * timeline) and returns what became final and what stays interim.
+   * timeline) and the pauses known inside it, and returns what became final and what stays interim.
    */
-  update(hypothesis: readonly TimedWord[], windowEnd: number): AgreementStep {
+  update(
+    hypothesis: readonly TimedWord[],
+    windowEnd: number,
+    pauses: readonly SpeechSpan[] = [],
+  ): AgreementStep {
     const words = this.insideWindow(hypothesis);
     const { commitMarginSeconds, maxWindowSeconds, silenceTailSeconds } = this.options;
     const commitBefore = windowEnd - commitMarginSeconds;
     const forced = windowEnd - this.start > maxWindowSeconds;
-    const agreed = forced ? words.length : this.agreedPrefixLength(words);
 
-    let count = 0;
-    while (count < agreed && (words[count] as TimedWord).end <= commitBefore) count++;
+    let clear = 0;
+    while (clear < words.length && (words[clear] as TimedWord).end <= commitBefore) clear++;
+    const agreed = Math.min(this.agreedPrefixLength(words), clear);
+    const beforePause = this.countBeforeLastPause(words, pauses);
+    const cutAtWordBoundary = forced && beforePause === 0 ? clear : 0;
+    const count = Math.max(agreed, beforePause, cutAtWordBoundary);
     const committed = words.slice(0, count);
     const interim = words.slice(count);
 
     const last = committed.at(-1);
+    const firstOpen = interim[0];
     if (last) {
       this.start = Math.max(this.start, last.end);
-    } else if (words.length === 0) {
+    } else if (!firstOpen) {
       this.start = Math.max(this.start, windowEnd - silenceTailSeconds);
     } else if (forced) {
-      // Nothing ends clear of the margin in an over-long window: cut it anyway so it stays bounded.
-      this.start = Math.max(this.start, commitBefore);
+      // Nothing can be final yet in an over-long window: drop the wordless audio before its first word.
+      this.start = Math.max(this.start, firstOpen.start - commitMarginSeconds);
     }
     this.previous = interim;
     return { committed, interim };
+  }
+
+  /** Nothing new was recognized: the words still open, unchanged. */
+  current(): AgreementStep {
+    return { committed: [], interim: [...this.previous] };
   }
 
   /** The recording ended: everything in the last hypothesis is final. */
@@ -80,7 +98,7 @@ export class LocalAgreement {
     return { committed, interim: [] };
   }
 
-  /** Audio before `seconds` is gone (the buffer dropped it): the window may not start earlier. */
+  /** Audio before `seconds` holds nothing to recognize (the buffer dropped it, or it is not speech). */
   advanceTo(seconds: number): void {
     if (seconds <= this.start) return;
     this.start = seconds;
@@ -89,6 +107,16 @@ export class LocalAgreement {
 
   private insideWindow(hypothesis: readonly TimedWord[]): TimedWord[] {
     return hypothesis.filter((w) => w.end > this.start && w.word.trim() !== '');
+  }
+
+  /** Words before the middle of the last pause (pauses come in time order): nothing said later can join them. */
+  private countBeforeLastPause(words: readonly TimedWord[], pauses: readonly SpeechSpan[]): number {
+    const pause = pauses.at(-1);
+    if (!pause) return 0;
+    const middle = (pause.start + pause.end) / 2;
+    let count = 0;
+    while (count < words.length && midpoint(words[count] as TimedWord) < middle) count++;
+    return count;
   }
 
   private agreedPrefixLength(words: readonly TimedWord[]): number {
@@ -102,4 +130,8 @@ export class LocalAgreement {
     }
     return n;
   }
+}
+
+function midpoint(word: TimedWord): number {
+  return (word.start + word.end) / 2;
 }

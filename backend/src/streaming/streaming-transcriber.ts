@@ -3,6 +3,8 @@ import type { RecognizedWord } from '../engine/types';
 import { CaptionTrack } from './caption-track';
 import { type AgreementStep, LocalAgreement, type LocalAgreementOptions } from './local-agreement';
 import { PcmBuffer } from './pcm-buffer';
+import type { SpeechActivity } from './speech-activity';
+import type { TimedWord } from './timed-word';
 
 /** Recognizes one window of 16 kHz mono audio; word times in seconds from the window's start. */
 export type WindowRecognizer = (samples: Float32Array) => Promise<readonly RecognizedWord[]>;
@@ -14,6 +16,12 @@ export interface StreamingTranscriberOptions {
   /** Windows shorter than this are not worth an encoder pass unless the recording is ending. */
   minWindowSeconds: number;
   agreement?: LocalAgreementOptions;
+  /**
+   * Where the speech is in this recording. With it, windows without speech never reach the recognizer,
+   * windows start at speech onset, words outside speech are dropped, and pauses commit the words before
+   * them; without it, only agreement commits.
+   */
+  speech?: SpeechActivity;
 }
 
 export interface TranscriptUpdate {
@@ -25,8 +33,8 @@ export interface TranscriptUpdate {
 
 /**
  * The streaming policy of one recording, kept apart from the model: it buffers decoded audio, runs the
- * recognizer on the uncommitted window, places the words on the recording's timeline and lets
- * LocalAgreement decide which of them are final.
+ * recognizer on the uncommitted window (only when it holds speech, if a speech detector is given), places
+ * the words on the recording's timeline and lets LocalAgreement decide which of them are final.
  */
 export class StreamingTranscriber {
   private readonly pcm: PcmBuffer;
@@ -55,33 +63,40 @@ export class StreamingTranscriber {
 
   append(samples: Float32Array): void {
     this.pcm.append(samples);
+    this.options.speech?.push(samples);
   }
 
   /** Recognizes the open window; with `final`, everything left becomes final. */
   async step({ final }: { final: boolean }): Promise<TranscriptUpdate> {
-    const { sampleRate, minWindowSeconds } = this.options;
+    const { sampleRate, minWindowSeconds, speech } = this.options;
     this.policy.advanceTo(this.pcm.startSample / sampleRate);
+    if (speech) {
+      await (final ? speech.finish() : speech.settled());
+      // Audio before the next speech onset (minus padding) holds no words: the window starts there.
+      this.policy.advanceTo(speech.speechOnsetFrom(this.policy.windowStart));
+    }
     const startSample = Math.round(this.policy.windowStart * sampleRate);
     const window = this.pcm.read(startSample);
-    const windowSeconds = window.length / sampleRate;
-    if (windowSeconds < minWindowSeconds && !(final && window.length > 0)) {
-      return this.settle(final ? this.policy.finish([]) : null);
+    const offset = startSample / sampleRate;
+    const windowEnd = offset + window.length / sampleRate;
+    const tooShort = window.length / sampleRate < minWindowSeconds && !(final && window.length > 0);
+    if (tooShort || (speech && !speech.hasSpeech(offset, windowEnd))) {
+      return this.settle(final ? this.policy.finish([]) : this.policy.current());
     }
 
-    const offset = startSample / sampleRate;
-    const words = (await this.recognize(window)).map((w) => ({
-      word: w.word,
-      start: w.start + offset,
-      end: w.end + offset,
-      confidence: w.confidence,
-    }));
-    const step = final ? this.policy.finish(words) : this.policy.update(words, offset + windowSeconds);
-    this.pcm.discardBefore(Math.round(this.policy.windowStart * sampleRate));
+    const words: TimedWord[] = (await this.recognize(window))
+      .map((w) => ({ word: w.word, start: w.start + offset, end: w.end + offset, confidence: w.confidence }))
+      .filter((w) => !speech || speech.mayHoldSpeech(w.start, w.end));
+    const step = final
+      ? this.policy.finish(words)
+      : this.policy.update(words, windowEnd, speech?.pauses(offset, windowEnd) ?? []);
     return this.settle(step);
   }
 
-  private settle(step: AgreementStep | null): TranscriptUpdate {
-    if (!step) return { finals: [], interim: this.interim };
+  private settle(step: AgreementStep): TranscriptUpdate {
+    const start = this.policy.windowStart;
+    this.pcm.discardBefore(Math.round(start * this.options.sampleRate));
+    this.options.speech?.forgetBefore(start);
     const final = this.track.finalSegment(step.committed);
     this.interim = this.track.interimSegment(step.interim);
     return { finals: final ? [final] : [], interim: this.interim };

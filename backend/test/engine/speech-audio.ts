@@ -65,3 +65,25 @@ export function audibleSpan(samples: Float32Array, floor = 0.01): { start: numbe
   }
   return { start: first / SAMPLE_RATE, end: (last + 1) / SAMPLE_RATE };
 }
+
+/** A plucked melody over a held chord, made by sox: music without a voice. */
+export function music(seconds: number): Float32Array {
+  const sox = (effects: string[]) => {
+    const raw = execFileSync('sox', [
+      '-n',
+      ...['-r', String(SAMPLE_RATE), '-c', '1', '-b', '32', '-e', 'floating-point', '-t', 'raw', '-'],
+      ...effects,
+    ]);
+    return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice();
+  };
+  const notes = ['C4', 'E4', 'G4', 'C5', 'A4', 'F4', 'D4', 'B3'];
+  const melody = concat(
+    ...Array.from({ length: Math.ceil(seconds / 0.25) }, (_x, i) =>
+      sox(['synth', '0.25', 'pluck', notes[i % notes.length] as string, 'vol', '0.5']),
+    ),
+  );
+  const chord = sox(['synth', String(seconds), 'sine', '131', 'sine', '165', 'sine', '196', 'vol', '0.2']);
+  const out = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+  for (let i = 0; i < out.length; i++) out[i] = (melody[i] ?? 0) + (chord[i] ?? 0);
+  return out;
+}

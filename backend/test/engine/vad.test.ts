@@ -43,6 +43,21 @@ describe.skipIf(!present)(`Silero VAD v5 on real audio${why}`, () => {
     expect(await vad.speechSegments(whiteNoise(5, 0.01))).toEqual([]);
   });
 
+  it('gives a recording fed in uneven pieces the same probabilities as the whole at once', async () => {
+    const audio = concat(silence(0.5), speak('open the door'), silence(0.7));
+    const whole = await vad.probabilities(audio);
+    const stream = vad.createStream();
+    const pieces: Float32Array[] = [];
+    for (let at = 0, i = 0; at < audio.length; i++) {
+      const size = [100, 512, 3000, 777][i % 4] as number;
+      pieces.push(await stream.accept(audio.subarray(at, at + size)));
+      at += size;
+    }
+    pieces.push(await stream.flush());
+    const streamed = concat(...pieces);
+    expect(Array.from(streamed)).toEqual(Array.from(whole));
+  });
+
   it('gives one probability per 512-sample frame, high in speech and low in silence', async () => {
     const speech = speak('good morning to you all');
     const audio = concat(silence(1), speech, silence(1));

@@ -98,4 +98,58 @@ describe('LocalAgreement', () => {
     const step = policy.update([w('kept', 2.5, 2.8)], 5);
     expect(texts(step.committed)).toEqual(['kept']);
   });
+  it('makes the words before a pause final at once, without waiting for a second hypothesis', () => {
+    const policy = new LocalAgreement();
+    const hypothesis = [w('stop', 0.2, 0.6), w('here', 0.7, 1.0), w('then', 1.9, 2.2), w('go', 2.3, 2.5)];
+    const step = policy.update(hypothesis, 3, [{ start: 1.05, end: 1.8 }]);
+    expect(texts(step.committed)).toEqual(['stop', 'here']);
+    expect(texts(step.interim)).toEqual(['then', 'go']);
+    expect(policy.windowStart).toBeCloseTo(1.0);
+  });
+
+  it('commits words before a pause that is still going on at the end of the window', () => {
+    const policy = new LocalAgreement();
+    // The speaker stopped at 1.1 s; 0.3 s of silence so far, less than the commit margin.
+    const step = policy.update([w('yes', 0.5, 0.8), w('please', 0.85, 1.1)], 1.4, [{ start: 1.1, end: 1.4 }]);
+    expect(texts(step.committed)).toEqual(['yes', 'please']);
+    expect(step.interim).toEqual([]);
+  });
+
+  const capped = () =>
+    new LocalAgreement({
+      commitMarginSeconds: 0.5,
+      startToleranceSeconds: 0.4,
+      maxWindowSeconds: 5,
+      silenceTailSeconds: 1,
+    });
+
+  it('cuts an over-long window at its last pause rather than at its last word', () => {
+    const policy = capped();
+    const hypothesis = [
+      w('a', 0.5, 1.0),
+      w('b', 1.2, 1.6),
+      w('c', 2.5, 3.0),
+      w('d', 3.2, 4.0),
+      w('e', 4.2, 4.6),
+    ];
+    const step = policy.update(hypothesis, 5.5, [{ start: 1.7, end: 2.4 }]);
+    expect(texts(step.committed)).toEqual(['a', 'b']);
+    expect(texts(step.interim)).toEqual(['c', 'd', 'e']);
+  });
+
+  it('never cuts an over-long window through a word, even when no word can be committed', () => {
+    const policy = capped();
+    // Six seconds of audio in which the model heard a single word, still running at the window end.
+    const step = policy.update([w('looong', 5.3, 6.1)], 6.2);
+    expect(step.committed).toEqual([]);
+    expect(texts(step.interim)).toEqual(['looong']);
+    expect(policy.windowStart).toBeGreaterThan(4);
+    expect(policy.windowStart).toBeLessThan(5.3);
+  });
+
+  it('reports the open words unchanged when nothing new was recognized', () => {
+    const policy = new LocalAgreement();
+    policy.update([w('maybe', 0.2, 0.6)], 2);
+    expect(policy.current()).toEqual({ committed: [], interim: [w('maybe', 0.2, 0.6)] });
+  });
 });

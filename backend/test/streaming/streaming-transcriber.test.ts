@@ -1,5 +1,12 @@
+import type { Segment } from '@earshot/shared';
 import { describe, expect, it } from 'vitest';
 import type { RecognizedWord } from '../../src/engine/types';
+import {
+  DEFAULT_SPEECH_ACTIVITY_OPTIONS,
+  type FrameClassifier,
+  SpeechActivity,
+  type SpeechSpan,
+} from '../../src/streaming/speech-activity';
 import { StreamingTranscriber, type WindowRecognizer } from '../../src/streaming/streaming-transcriber';
 
 const RATE = 16_000;
@@ -26,16 +33,21 @@ function passage(count: number): SpokenWord[] {
  * index as sample values, so the script can tell which stretch of the recording a window covers and
  * answer with the words fully inside it, times relative to the window, with a little jitter.
  */
-function scriptedRecognizer(
-  truth: readonly SpokenWord[],
-  calls: { first: number; seconds: number }[],
-): WindowRecognizer {
+interface RecognizerCall {
+  first: number;
+  seconds: number;
+  /** Seconds from the recording's start where the window begins and ends. */
+  from: number;
+  to: number;
+}
+
+function scriptedRecognizer(truth: readonly SpokenWord[], calls: RecognizerCall[]): WindowRecognizer {
   let call = 0;
   return async (samples) => {
     const first = samples[0] ?? 0;
     const from = first / RATE;
     const to = (first + samples.length) / RATE;
-    calls.push({ first, seconds: samples.length / RATE });
+    calls.push({ first, seconds: samples.length / RATE, from, to });
     const jitter = (call++ % 2) * 0.04;
     return truth
       .filter((t) => t.start >= from - 1e-6 && t.end <= to)
@@ -56,12 +68,52 @@ function rampAudio(fromSample: number, count: number): Float32Array {
   return samples;
 }
 
-async function streamPassage(
-  truth: SpokenWord[],
-  options: { chunkSeconds: number; maxWindowSeconds?: number },
-) {
-  const calls: { first: number; seconds: number }[] = [];
-  const transcriber = new StreamingTranscriber('rec', scriptedRecognizer(truth, calls), {
+/**
+ * A voice activity detector that knows the truth: frames that begin inside a voiced span are speech
+ * (probability 0.9), all others are not (0.02). Frames follow one another, so their position is counted.
+ */
+class ScriptedVoice implements FrameClassifier {
+  readonly sampleRate = RATE;
+  readonly frameSamples = 512;
+  private received = 0;
+  private frames = 0;
+
+  constructor(private readonly voiced: readonly SpeechSpan[]) {}
+
+  async accept(samples: Float32Array): Promise<Float32Array> {
+    this.received += samples.length;
+    return this.classify(Math.floor(this.received / this.frameSamples));
+  }
+
+  async flush(): Promise<Float32Array> {
+    return this.classify(Math.ceil(this.received / this.frameSamples));
+  }
+
+  private classify(until: number): Float32Array {
+    const out = new Float32Array(Math.max(0, until - this.frames));
+    for (let i = 0; i < out.length; i++) {
+      const at = ((this.frames + i) * this.frameSamples) / RATE;
+      out[i] = this.voiced.some((v) => at >= v.start && at < v.end) ? 0.9 : 0.02;
+    }
+    this.frames = Math.max(this.frames, until);
+    return out;
+  }
+}
+
+interface StreamOptions {
+  chunkSeconds: number;
+  maxWindowSeconds?: number;
+  /** Where the voice is; with it the transcriber gets a speech detector. */
+  voiced?: SpeechSpan[];
+  /** What the recognizer hears, when it hears more than the truth (e.g. words in music). */
+  heard?: SpokenWord[];
+  /** Audio continues this long after the last word. */
+  tailSeconds?: number;
+}
+
+async function streamPassage(truth: SpokenWord[], options: StreamOptions) {
+  const calls: RecognizerCall[] = [];
+  const transcriber = new StreamingTranscriber('rec', scriptedRecognizer(options.heard ?? truth, calls), {
     sampleRate: RATE,
     bufferSeconds: 60,
     minWindowSeconds: 0.3,
@@ -71,21 +123,46 @@ async function streamPassage(
       maxWindowSeconds: options.maxWindowSeconds ?? 15,
       silenceTailSeconds: 1,
     },
+    ...(options.voiced ? { speech: new SpeechActivity(new ScriptedVoice(options.voiced)) } : {}),
   });
-  const total = Math.ceil(((truth.at(-1)?.end ?? 0) + 0.5) * RATE);
+  const total = Math.ceil(((truth.at(-1)?.end ?? 0) + (options.tailSeconds ?? 0.5)) * RATE);
   const chunk = Math.round(options.chunkSeconds * RATE);
   const finals = [];
   const interims = [];
+  /** Seconds of audio received when each final segment was sent. */
+  const finalAt = new Map<string, number>();
   for (let at = 0; at < total; at += chunk) {
     transcriber.append(rampAudio(at, Math.min(chunk, total - at)));
     const update = await transcriber.step({ final: false });
+    for (const segment of update.finals) finalAt.set(segment.id, transcriber.audioSeconds);
     finals.push(...update.finals);
     if (update.interim) interims.push(update.interim);
   }
   const last = await transcriber.step({ final: true });
   finals.push(...last.finals);
-  return { finals, interims, last, calls };
+  return { finals, interims, last, calls, finalAt };
 }
+
+/** Where the voice is in a passage: its words, joined across gaps shorter than `bridge`. */
+function voicedSpans(words: readonly SpokenWord[], bridge = 0.25): SpeechSpan[] {
+  const spans: SpeechSpan[] = [];
+  for (const { start, end } of words) {
+    const last = spans.at(-1);
+    if (last && start - last.end < bridge) last.end = end;
+    else spans.push({ start, end });
+  }
+  return spans;
+}
+
+/** Two passages of `count` words with `silence` seconds of silence (or music) between them. */
+function twoPassages(count: number, silence: number): SpokenWord[] {
+  const first = passage(count).filter((_w, i) => i <= count / 2);
+  const shift = (first.at(-1)?.end ?? 0) + silence;
+  const second = first.map((w, i) => ({ word: `v${i}`, start: w.start + shift, end: w.end + shift }));
+  return [...first, ...second];
+}
+
+const words = (segments: readonly Segment[]) => segments.flatMap((s) => s.words.map((x) => x.word));
 
 describe('StreamingTranscriber', () => {
   it('streams a passage into final segments with every word exactly once, in order, at its time', async () => {
@@ -131,5 +208,104 @@ describe('StreamingTranscriber', () => {
     // Chunks of 3 s against a 2 s cap: every step is past the cap.
     const { finals } = await streamPassage(truth, { chunkSeconds: 3, maxWindowSeconds: 2 });
     expect(finals.flatMap((s) => s.words.map((x) => x.word))).toEqual(truth.map((t) => t.word));
+  });
+});
+
+describe('StreamingTranscriber with a speech detector', () => {
+  const PAD = DEFAULT_SPEECH_ACTIVITY_OPTIONS.padSeconds;
+
+  it('does not call the recognizer over a long silence, and starts the next window at the speech onset', async () => {
+    const truth = twoPassages(8, 20);
+    const voiced = voicedSpans(truth);
+    const [firstVoice, secondVoice] = voiced;
+    expect(voiced).toHaveLength(2);
+    // The silence has a click every 2 s, too short to be speech, heard just before a step.
+    const clicks = Array.from(
+      { length: 9 },
+      (_x, i) => Math.floor(firstVoice?.end ?? 0) + 2 * (i + 1) + 0.75,
+    );
+    const clickSpans = clicks.map((t) => ({ start: t, end: t + 0.1 }));
+    const { finals, calls } = await streamPassage(truth, {
+      chunkSeconds: 1,
+      voiced: [...voiced, ...clickSpans],
+    });
+
+    expect(words(finals)).toEqual(truth.map((t) => t.word));
+    for (const call of calls) {
+      expect(voiced.some((v) => call.from < v.end + PAD && call.to > v.start - PAD)).toBe(true);
+    }
+    const duringSilence = calls.filter(
+      (c) => c.to > (firstVoice?.end ?? 0) + 2 && c.to <= (secondVoice?.start ?? 0),
+    );
+    expect(duringSilence).toEqual([]);
+    const afterSilence = calls.filter((c) => c.to > (secondVoice?.start ?? 0));
+    expect(afterSilence.length).toBeGreaterThan(0);
+    for (const call of afterSilence) {
+      expect(call.from).toBeGreaterThanOrEqual((secondVoice?.start ?? 0) - PAD - 0.04);
+    }
+
+    // The same recording without a detector keeps sending the silence to the recognizer.
+    const ungated = await streamPassage(truth, { chunkSeconds: 1 });
+    expect(
+      ungated.calls.filter((c) => c.to > (firstVoice?.end ?? 0) + 2 && c.to <= (secondVoice?.start ?? 0))
+        .length,
+    ).toBeGreaterThan(10);
+  });
+
+  it('makes the words before a pause final as soon as the pause is heard', async () => {
+    const truth = twoPassages(8, 2);
+    const lastBefore = truth.filter((t) => t.word.startsWith('w')).at(-1) as SpokenWord;
+    const chunk = 1;
+    // The first step whose audio holds the word and enough silence after it to be a pause.
+    const pauseHeardAt =
+      Math.ceil((lastBefore.end + DEFAULT_SPEECH_ACTIVITY_OPTIONS.minSilenceSeconds + 0.04) / chunk) * chunk;
+    const finalAt = (run: Awaited<ReturnType<typeof streamPassage>>) =>
+      run.finalAt.get(run.finals.find((s) => s.words.some((x) => x.word === lastBefore.word))?.id ?? '');
+
+    const gated = await streamPassage(truth, { chunkSeconds: chunk, voiced: voicedSpans(truth) });
+    expect(words(gated.finals)).toEqual(truth.map((t) => t.word));
+    expect(finalAt(gated)).toBe(pauseHeardAt);
+
+    // Agreement alone waits for a second hypothesis that has the word clear of the window's end.
+    const agreementOnly = await streamPassage(truth, { chunkSeconds: chunk });
+    expect(finalAt(agreementOnly)).toBeGreaterThan(pauseHeardAt);
+  });
+
+  it('drops words the recognizer makes up in music, where the detector hears no speech', async () => {
+    const truth = passage(6);
+    const end = truth.at(-1)?.end ?? 0;
+    const heard = [
+      ...truth,
+      { word: 'la', start: end + 1.2, end: end + 1.5 },
+      { word: 'la', start: end + 2.5, end: end + 2.8 },
+    ];
+    const { finals, last } = await streamPassage(truth, {
+      chunkSeconds: 1,
+      voiced: voicedSpans(truth),
+      heard,
+      tailSeconds: 4,
+    });
+    expect(words(finals)).toEqual(truth.map((t) => t.word));
+    expect(last.interim).toBeNull();
+
+    const ungated = await streamPassage(truth, { chunkSeconds: 1, heard, tailSeconds: 4 });
+    expect(words(ungated.finals)).toContain('la');
+  });
+
+  it('loses and doubles nothing when over-long windows are cut at pauses and word boundaries', async () => {
+    const truth = passage(30);
+    const { finals } = await streamPassage(truth, {
+      chunkSeconds: 3,
+      maxWindowSeconds: 2,
+      voiced: voicedSpans(truth),
+    });
+    expect(words(finals)).toEqual(truth.map((t) => t.word));
+  });
+
+  it('gives nothing at all for a recording without speech, without calling the recognizer', async () => {
+    const truth = passage(4);
+    const silent = await streamPassage(truth, { chunkSeconds: 0.5, voiced: [] });
+    expect(silent.finals).toEqual([]);
+    expect(silent.calls).toEqual([]);
   });
 });

@@ -6,6 +6,8 @@ export interface ServeOptions {
   host: string;
   port: string;
   everyNChunks?: string;
+  /** `off`, `silero-vad`, or a directory or file holding silero_vad.onnx. */
+  vad?: string;
 }
 
 function integerIn(name: string, value: string, min: number, max: number): number {
@@ -25,13 +27,14 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       ? undefined
       : integerIn('--every-n-chunks', options.everyNChunks, 1, 1000);
   const { startServer } = await import('../../server/start');
-  // startServer prints the URL, model and device it serves once it is ready.
+  // startServer prints the URL, model, device and VAD it serves with once it is ready.
   const server = await startServer({
     model: options.model ?? defaultModelId(options.device),
     device: options.device,
     host: options.host,
     port,
     ...(everyNChunks !== undefined ? { everyNChunks } : {}),
+    ...(options.vad !== undefined ? { vad: options.vad } : {}),
   });
   await new Promise<void>((resolve) => {
     const stop = () => {

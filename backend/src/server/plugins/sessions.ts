@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { DEFAULT_SESSION_OPTIONS, SessionManager } from '../../sessions/session-manager';
+import type { SpeechActivityFactory } from '../../streaming/speech-activity';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +13,8 @@ export interface SessionsPluginOptions {
   everyNChunks: number;
   idleTimeoutMs: number;
   maxSessions: number;
+  /** Voice activity detection per recording; without it every window is recognized. */
+  createSpeechActivity?: SpeechActivityFactory;
 }
 
 /** The live recordings, shared by the routes; all their decoders stop when the server closes. */
@@ -24,6 +27,7 @@ const sessionsPlugin: FastifyPluginAsync<SessionsPluginOptions> = async (app, op
     maxSessions: options.maxSessions,
     infer: (request) => queue.submit(request),
     observer: app.metrics,
+    createSpeechActivity: options.createSpeechActivity,
   });
   app.decorate('sessions', sessions);
   app.addHook('onClose', async () => sessions.closeAll());

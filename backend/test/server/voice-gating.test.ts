@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { type AsrStreamRequest, AsrStreamResponseSchema } from '@earshot/shared';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Recognizer } from '../../src/engine/types';
+import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
+import { buildApp } from '../../src/server/app';
+import { SpeechActivity } from '../../src/streaming/speech-activity';
+import { concat, music, SAMPLE_RATE, silence, speak } from '../engine/speech-audio';
+import { cutAtArbitraryOffsets, ONE_SECOND_OF_WEBM } from '../sessions/webm-fixture';
+import { ObservedRecognizer } from '../streaming/observed-recognizer';
+import { INJECT_PORT, loadTinyEn, OWN_HOST, streamChunks } from './helpers';
+
+const MODEL = defaultSileroVadPath();
+const present = existsSync(MODEL);
+const why = present ? '' : ` [skipped: no Silero VAD model at ${MODEL}; set EARSHOT_SHARED_DIR]`;
+
+/** 16 kHz samples as WebM/Opus, the way MediaRecorder sends a tab's audio. */
+function webm(samples: Float32Array): Buffer {
+  return execFileSync(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'f32le', '-ar', String(SAMPLE_RATE), '-ac', '1'],
+      ...['-i', 'pipe:0', '-c:a', 'libopus', '-b:a', '48k', '-f', 'webm', 'pipe:1'],
+    ],
+    { input: Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength) },
+  );
+}
+
+let real: Recognizer;
+let vad: SileroVad;
+let noVoice: Buffer;
+let voice: Buffer;
+
+/** An app on tiny-en, with or without Silero per recording, ready (warmed up) before it is used. */
+async function readyApp(gated: boolean): Promise<{ app: FastifyInstance; recognizer: ObservedRecognizer }> {
+  const recognizer = new ObservedRecognizer(real);
+  const app = await buildApp({
+    recognizer,
+    config: { port: INJECT_PORT },
+    ...(gated ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
+  });
+  for (let i = 0; i < 100; i++) {
+    const ready = await app.inject({ method: 'GET', url: '/ready', headers: { host: OWN_HOST } });
+    if (ready.statusCode === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { app, recognizer };
+}
+
+async function streamThrough(app: FastifyInstance, recording: Buffer, recordingId: string) {
+  const post = async (request: AsrStreamRequest) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/asr/stream',
+      headers: { host: OWN_HOST },
+      payload: request,
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    return AsrStreamResponseSchema.parse(response.json());
+  };
+  return streamChunks(post, cutAtArbitraryOffsets(recording, ONE_SECOND_OF_WEBM, 4), {
+    recording_id: recordingId,
+  });
+}
+
+/** Windows the model decoded after its warm-up. */
+const windowsDecoded = (recognizer: ObservedRecognizer) => recognizer.batches.flat().length - 1;
+
+describe.skipIf(!present)(`the service with Silero VAD per recording${why}`, () => {
+  beforeAll(async () => {
+    [real, vad] = await Promise.all([loadTinyEn(), SileroVad.load(MODEL)]);
+    noVoice = webm(concat(silence(2), music(5), silence(2)));
+    voice = webm(concat(silence(1), speak('the dog ran to the park'), silence(2)));
+  });
+  afterAll(async () => {
+    await vad?.release();
+    await real?.release();
+  });
+
+  it('sends a recording of music and silence to the model not once, and captions nothing', async () => {
+    const { app, recognizer } = await readyApp(true);
+    try {
+      const transcript = await streamThrough(app, noVoice, 'music');
+      expect(windowsDecoded(recognizer)).toBe(0);
+      expect(transcript.finals).toEqual([]);
+      expect(transcript.interims).toEqual([]);
+
+      await streamThrough(app, voice, 'speech');
+      expect(windowsDecoded(recognizer)).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('sends the same music and silence to the model when no VAD is given', async () => {
+    const { app, recognizer } = await readyApp(false);
+    try {
+      await streamThrough(app, noVoice, 'music');
+      expect(windowsDecoded(recognizer)).toBeGreaterThan(3);
+    } finally {
+      await app.close();
+    }
+  });
+});
