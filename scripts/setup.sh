@@ -28,4 +28,8 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 # The registry mirror may serve packages without signatures; corepack still checks the
 # sha512 pinned in package.json's packageManager field.
 export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+# The workspace scripts call `pnpm` by name (pnpm -r ...), so it must be on PATH, not only behind corepack.
+if ! command -v pnpm >/dev/null; then
+  corepack enable pnpm 2>/dev/null || sudo corepack enable pnpm
+fi
 corepack pnpm install --frozen-lockfile
