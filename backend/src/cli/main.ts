@@ -30,6 +30,8 @@ program
   .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
   .option('--format <format>', 'json, txt, srt or vtt', 'txt')
   .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
+  .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected when not given')
+  .option('--task <task>', 'Whisper: transcribe, or translate into English')
   .action(transcribeCommand);
 
 const models = program.command('models').description('list, download and verify models');
@@ -70,6 +72,8 @@ program
     '--vad <dir|id|off>',
     'voice activity detection gating the recognizer: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
   )
+  .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected per window when not given')
+  .option('--task <task>', 'Whisper: transcribe, or translate into English')
   .action(serveCommand);
 
 try {

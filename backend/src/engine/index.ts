@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { EngineError } from './errors.js';
 import { type ParakeetOptions, ParakeetRecognizer } from './parakeet.js';
 import type { Recognizer } from './types.js';
 import { defaultSileroVadPath, SileroVad } from './vad.js';
@@ -52,33 +53,39 @@ export async function loadModelRecognizer(
   device: string,
   whisper: Pick<WhisperOptions, 'language' | 'task' | 'guards'> = {},
 ): Promise<Recognizer> {
-  if (isWhisperModelDir(model.dir)) {
-    const vadFile = defaultSileroVadPath();
-    const vad = existsSync(vadFile) ? await SileroVad.load(vadFile) : undefined;
-    if (!vad)
-      console.warn(
-        `WARNING: Silero VAD not found at ${vadFile}; Whisper windows are decoded without voice gating.`,
+  if (!isWhisperModelDir(model.dir)) {
+    const asked = [whisper.language && '--language', whisper.task && '--task'].filter(Boolean);
+    if (asked.length > 0)
+      throw new EngineError(
+        'invalid_options',
+        `${asked.join(' and ')} only apply to Whisper models, and ${model.id} is a Parakeet model`,
       );
-    try {
-      return await loadWhisperRecognizer({
-        modelDir: model.dir,
-        modelId: model.id,
-        device,
-        encoderFile: model.encoderFile,
-        decoderFile: model.decoderFile,
-        ...whisper,
-        ...(vad ? { vad } : {}),
-      });
-    } catch (error) {
-      await vad?.release();
-      throw error;
-    }
+    return loadRecognizer({
+      modelDir: model.dir,
+      modelId: model.id,
+      device,
+      encoderFile: model.encoderFile,
+      decoderFile: model.decoderFile,
+    });
   }
-  return loadRecognizer({
-    modelDir: model.dir,
-    modelId: model.id,
-    device,
-    encoderFile: model.encoderFile,
-    decoderFile: model.decoderFile,
-  });
+  const vadFile = defaultSileroVadPath();
+  const vad = existsSync(vadFile) ? await SileroVad.load(vadFile) : undefined;
+  if (!vad)
+    console.warn(
+      `WARNING: Silero VAD not found at ${vadFile}; Whisper windows are decoded without voice gating.`,
+    );
+  try {
+    return await loadWhisperRecognizer({
+      modelDir: model.dir,
+      modelId: model.id,
+      device,
+      encoderFile: model.encoderFile,
+      decoderFile: model.decoderFile,
+      ...whisper,
+      ...(vad ? { vad } : {}),
+    });
+  } catch (error) {
+    await vad?.release();
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { loadModelRecognizer, ModelLoadError, SileroVad } from '../engine';
+import { loadModelRecognizer, ModelLoadError, SileroVad, type WhisperOptions } from '../engine';
 import {
   findModel,
   ModelUnavailableError,
@@ -24,6 +24,8 @@ export interface StartServerOptions {
   host: string;
   port: number;
   everyNChunks?: number;
+  /** Language and task for Whisper models; refused for Parakeet. */
+  whisper?: Pick<WhisperOptions, 'language' | 'task'>;
   allowedOrigins?: string[];
   allowedHosts?: string[];
   idleTimeoutMs?: number;
@@ -46,7 +48,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     allowDownload: true,
     progress: streamProgress(process.stderr),
   });
-  const recognizer = await loadModelRecognizer(model, options.device);
+  const recognizer = await loadModelRecognizer(model, options.device, options.whisper);
   const vad = await loadVad(options.vad).catch(async (error: unknown) => {
     await recognizer.release();
     throw error;

@@ -62,6 +62,27 @@ describe('earshot with a Whisper model', () => {
     expect(run.stderr).toContain('pnpm earshot models download whisper-base');
   });
 
+  it('takes --language and --task only where they mean something, refusing the rest in one line', async () => {
+    const english = await runCli(['transcribe', wav, '--model', modelDir, '--language', 'en'], env);
+    expect(english.code).toBe(0);
+    const refusals: [string[], RegExp][] = [
+      [['--language', 'de'], /English-only; it cannot take language "de"/],
+      [['--task', 'translate'], /English-only/],
+      [['--task', 'summarize'], /unknown task "summarize": use transcribe or translate/],
+    ];
+    for (const [flags, message] of refusals) {
+      const run = await runCli(['transcribe', wav, '--model', modelDir, ...flags], env);
+      expect(run.code).not.toBe(0);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(message);
+    }
+    const parakeet = await runCli(['transcribe', wav, '--model', 'tiny-en', '--language', 'de'], env);
+    expect(parakeet.code).not.toBe(0);
+    expect(parakeet.stderr).toMatch(
+      /--language only apply to Whisper models, and tiny-en is a Parakeet model/,
+    );
+  });
+
   it('serves a Whisper model: /health names it', async () => {
     const proc = spawn(
       process.execPath,

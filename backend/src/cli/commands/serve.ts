@@ -1,6 +1,7 @@
 import { defaultModelId } from '../../models';
+import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 
-export interface ServeOptions {
+export interface ServeOptions extends WhisperCliOptions {
   model?: string;
   device: string;
   host: string;
@@ -35,6 +36,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     port,
     ...(everyNChunks !== undefined ? { everyNChunks } : {}),
     ...(options.vad !== undefined ? { vad: options.vad } : {}),
+    whisper: whisperOptions(options),
   });
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -3,8 +3,9 @@ import { decodeAudioFile } from '../../audio/file-decoder';
 import { parseDevice } from '../../engine/device-request';
 import { defaultModelId, resolveModel } from '../../models';
 import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../transcript-format';
+import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 
-export interface TranscribeOptions {
+export interface TranscribeOptions extends WhisperCliOptions {
   model?: string;
   device: string;
   format: string;
@@ -30,6 +31,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
     throw new Error(`unknown format "${options.format}": use ${TRANSCRIPT_FORMATS.join(', ')}`);
   }
   parseDevice(options.device);
+  const whisper = whisperOptions(options);
   if (!(await stat(file).catch(() => null))) throw new Error(`file not found: ${file}`);
 
   const model = await resolveModel(options.model ?? defaultModelId(options.device), { allowDownload: false });
@@ -37,7 +39,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
 
   // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.
   const { loadModelRecognizer, transcribeLong } = await import('../../engine');
-  const recognizer = await loadModelRecognizer(model, options.device);
+  const recognizer = await loadModelRecognizer(model, options.device, whisper);
   try {
     const result = await transcribeLong(recognizer, samples, { onProgress: progressLine(process.stderr) });
     const transcript = formatTranscript(result, options.format as TranscriptFormat);
