@@ -37,11 +37,15 @@ export class BlockedWordTracker {
     return this.counted;
   }
 
-  /** Median seconds from a word's end being captured to its reply arriving; undefined before any. */
+  /**
+   * Seconds from a word's start being captured to the reply that first names it, for 95 % of the
+   * recent words; undefined before any. Protect mode must silence from the word's start, and a
+   * delay that fits only the typical word lets the slow ones through.
+   */
   get latencySeconds(): number | undefined {
     if (this.latencies.length === 0) return undefined;
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
+    return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.95) - 1)];
   }
 
   /**
@@ -54,7 +58,7 @@ export class BlockedWordTracker {
     for (const w of words) {
       if (w.end_seconds <= state.latestEnd) continue;
       state.latestEnd = w.end_seconds;
-      this.latencies.push(Math.max(0, (nowMs - recordingStartedAtMs) / 1000 - w.end_seconds));
+      this.latencies.push(Math.max(0, (nowMs - recordingStartedAtMs) / 1000 - w.start_seconds));
       if (this.latencies.length > LATENCY_SAMPLES) this.latencies.shift();
     }
     const run = state.tail ? [state.tail, ...words] : words;

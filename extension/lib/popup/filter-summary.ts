@@ -16,7 +16,8 @@ export function describeFilterMode(settings: WordFilterSettings, enabledHere: bo
 
 /**
  * Whether the recognizer is fast enough for protect mode: a word must be reported, and its
- * silence scheduled, before the delayed sound reaches it (the pad comes before the word).
+ * silence scheduled, before the delayed sound reaches its start less the pad. The latency is
+ * measured from words' starts and is the one 95 % of words beat.
  */
 export function describeLatencyFit(settings: WordFilterSettings, latencySeconds: number | undefined): string {
   if (latencySeconds === undefined) return 'Recognition latency: not measured yet.';
