@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { loadModelRecognizer } from '../src/engine';
-import { resolveModel, streamProgress } from '../src/models';
+import { loadModelRecognizer, SileroVad } from '../src/engine';
+import { resolveModel, resolveVadModel, streamProgress } from '../src/models';
 import { buildApp } from '../src/server/app';
+import { SpeechActivity } from '../src/streaming/speech-activity';
 import { wordErrorRate } from '../src/transcript/word-errors';
 import { buildBaselineApp } from './baseline-server';
 import { BASELINE_TIMESLICE_SECONDS } from './baseline-session';
@@ -44,6 +45,7 @@ const program = new Command('bench')
   .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
   .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", positiveInt, 250)
   .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', positiveInt)
+  .option('--no-vad', 'run the Earshot server without Silero VAD gating (the product gates by default)')
   .parse();
 
 interface Options {
@@ -53,6 +55,7 @@ interface Options {
   device: string;
   timeslice: number;
   everyNChunks?: number;
+  vad: boolean;
 }
 
 async function main(options: Options): Promise<void> {
@@ -62,6 +65,11 @@ async function main(options: Options): Promise<void> {
     progress: streamProgress(process.stderr),
   });
   const recognizer = await loadModelRecognizer(model, options.device);
+  const vad = options.vad
+    ? await SileroVad.load(
+        await resolveVadModel({ allowDownload: true, progress: streamProgress(process.stderr) }),
+      )
+    : null;
   // The offline transcripts are cached per model version: a retrained encoder gets new ones.
   const encoderTime = Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs);
   const modelKey = `${model.id}-${encoderTime}`.replace(/[^\w.-]/g, '_');
@@ -86,7 +94,9 @@ async function main(options: Options): Promise<void> {
     const earshot = await buildApp({
       recognizer,
       config: options.everyNChunks === undefined ? config : { ...config, everyNChunks: options.everyNChunks },
+      ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
     });
+    log(`earshot server: VAD gating ${vad ? 'on (Silero)' : 'off'}`);
     const baseline = await buildBaselineApp(recognizer);
     servers.push(earshot, baseline);
     const urls = { earshot: await listen(earshot), baseline: await listen(baseline) };
@@ -148,7 +158,7 @@ async function main(options: Options): Promise<void> {
     log(`results written to ${resultsFile}`);
   } finally {
     for (const server of servers) await server.close();
-    await recognizer.release();
+    await Promise.all([recognizer.release(), vad?.release()]);
   }
 }
 

@@ -41,7 +41,7 @@ export interface RunMeasures {
   audioSeconds: number;
 }
 
-const LAG_WINDOW_SECONDS = 5;
+export const LAG_WINDOW_SECONDS = 5;
 
 export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
   const interim: number[] = [];

@@ -1,4 +1,4 @@
-import type { RunMeasures } from './measures';
+import { LAG_WINDOW_SECONDS, type RunMeasures } from './measures';
 import type { TabsRun } from './run-tabs';
 import { histogramQuantileBound } from './server-metrics';
 import type { Spread } from './stats';
@@ -123,6 +123,8 @@ export function formatStages(rows: readonly ResultRow[]): string {
         `timeslice wait mean ${s(captureWaitMs.mean)} p95 ${s(captureWaitMs.p95)} s, ` +
         `client queue p50/p95 ${p50p95(clientQueueMs)} s, post→reply p50/p95 ${p50p95(roundTripMs)} s`,
     );
+    const lagSteps = row.measures.lagOverTime.map((w) => s(w.maxLagMs)).join(' ');
+    out.push(`    lag over time (worst tab, per ${LAG_WINDOW_SECONDS} s of audio): ${lagSteps} s`);
     const serverLag = row.measures.serverLagMaxSeconds;
     if (serverLag !== null)
       out.push(`    server-reported lag (audio not yet recognized): max ${serverLag.toFixed(2)} s`);
