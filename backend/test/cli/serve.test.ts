@@ -1,71 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lines, runCli } from './run-cli';
+import { freePort, serve } from './serve-process';
 
 const MODEL_DIR = fileURLToPath(new URL('../fixtures/scripted/level-words', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
-
-let child: ChildProcess | undefined;
-
-afterEach(() => {
-  if (child?.exitCode === null) child.kill('SIGKILL');
-  child = undefined;
-});
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Serving {
-  url: string;
-  stdout: string;
-  /** What the process wrote to stderr so far. */
-  stderr(): string;
-  /** Sends SIGTERM and resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
-
-/** `earshot serve <args>` in a child process, resolved once it prints the URL it serves. */
-async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serving> {
-  const proc = spawn(process.execPath, [TSX, MAIN, 'serve', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child = proc;
-  let stdout = '';
-  let stderr = '';
-  proc.stderr?.setEncoding('utf8').on('data', (t: string) => {
-    stderr += t;
-  });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout?.setEncoding('utf8').on('data', (t: string) => {
-      stdout += t;
-      const match = /serving (http:\/\/\S+)/.exec(stdout);
-      if (match?.[1]) resolve(match[1]);
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    stdout,
-    stderr: () => stderr,
-    stop: () => {
-      proc.kill('SIGTERM');
-      return exited;
-    },
-  };
-}
 
 describe('earshot serve', () => {
   it('serves the model on the given port, answers /health, and exits cleanly on SIGTERM', async () => {

@@ -1,31 +1,23 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
+import { serve } from '../cli/serve-process.js';
 import { tinyWhisperDir } from './whisper-model.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 const env = { HF_HUB_OFFLINE: '1', EARSHOT_DEBUG: '' };
 
 let modelDir: string;
 let dir: string;
 let wav: string;
-let child: ChildProcess | undefined;
 
 beforeAll(() => {
   modelDir = tinyWhisperDir();
   dir = mkdtempSync(path.join(tmpdir(), 'earshot-whisper-cli-'));
   wav = path.join(dir, 'speech.wav');
   execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wav, 'the cat is on the water']);
-});
-
-afterEach(() => {
-  if (child?.exitCode === null) child.kill('SIGKILL');
-  child = undefined;
 });
 
 afterAll(() => {
@@ -83,32 +75,14 @@ describe('earshot with a Whisper model', () => {
     );
   });
 
-  it('serves a Whisper model: /health names it', async () => {
-    const proc = spawn(
-      process.execPath,
-      [TSX, MAIN, 'serve', '--model', modelDir, '--device', 'cpu', '--port', '0'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ...env },
-      },
-    );
-    child = proc;
-    let stdout = '';
-    let stderr = '';
-    proc.stderr?.setEncoding('utf8').on('data', (t: string) => {
-      stderr += t;
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      proc.stdout?.setEncoding('utf8').on('data', (t: string) => {
-        stdout += t;
-        const match = /serving (http:\/\/\S+)/.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
-      });
-      proc.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    });
-    const health = (await (await fetch(`${url}/health`)).json()) as { model?: string; device?: string };
+  it('serves a Whisper model: /health names it, and stops cleanly on SIGTERM', async () => {
+    const server = await serve(['--model', modelDir, '--device', 'cpu', '--port', '0'], env);
+    const health = (await (await fetch(`${server.url}/health`)).json()) as {
+      model?: string;
+      device?: string;
+    };
     expect(health.model).toBe(path.basename(modelDir));
     expect(health.device).toBe('cpu');
-    proc.kill('SIGTERM');
+    expect(await server.stop()).toBe(0);
   });
 });

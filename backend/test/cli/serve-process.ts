@@ -1,0 +1,70 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+
+let child: ChildProcess | undefined;
+
+// tsx runs the CLI in a child of its own and relays SIGTERM to it; a SIGKILL would orphan that child,
+// so a test that did not stop its server gets a SIGTERM and is waited for.
+afterEach(async () => {
+  const proc = child;
+  child = undefined;
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+});
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface Serving {
+  url: string;
+  stdout: string;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** `earshot serve <args>` in a child process, resolved once it prints the URL it serves. */
+export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serving> {
+  const proc = spawn(process.execPath, [TSX, MAIN, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child = proc;
+  let stdout = '';
+  let stderr = '';
+  proc.stderr?.setEncoding('utf8').on('data', (t: string) => {
+    stderr += t;
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout?.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+      const match = /serving (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    stdout,
+    stderr: () => stderr,
+    stop: () => {
+      proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
