@@ -12,7 +12,7 @@ import { SpeechActivity } from '../src/streaming/speech-activity';
 import { wordErrorRate } from '../src/transcript/word-errors';
 import { buildBaselineApp } from './baseline-server';
 import { BASELINE_TIMESLICE_SECONDS } from './baseline-session';
-import { ensureFixture, offlineTranscript } from './fixtures';
+import { ensureFixture, type Fixture, offlineTranscript } from './fixtures';
 import { measureRun } from './measures';
 import { type Design, formatStages, formatTable, type ResultRow, resultRow } from './report';
 import { runTabs, type TabInput } from './run-tabs';
@@ -41,7 +41,12 @@ const program = new Command('bench')
     [1, 2, 4, 8, 16],
   )
   .option('--seconds <n>', 'most seconds of audio per fixture', positiveInt, 60)
-  .option('--model <id>', 'model id or directory', 'tiny-en')
+  .option(
+    '--model <ids>',
+    'model ids or directories, comma separated; each is measured in the same run (e.g. tiny-en,whisper-base)',
+    (v) => v.split(',').filter(Boolean),
+    ['tiny-en'],
+  )
   .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
   .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", positiveInt, 250)
   .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', positiveInt)
@@ -51,7 +56,7 @@ const program = new Command('bench')
 interface Options {
   tabs: number[];
   seconds: number;
-  model: string;
+  model: string[];
   device: string;
   timeslice: number;
   everyNChunks?: number;
@@ -60,43 +65,83 @@ interface Options {
 
 async function main(options: Options): Promise<void> {
   checkVocabulary(WORD_LIST);
-  const model = await resolveModel(options.model, {
-    allowDownload: true,
-    progress: streamProgress(process.stderr),
-  });
-  const recognizer = await loadModelRecognizer(model, options.device);
   const vad = options.vad
     ? await SileroVad.load(
         await resolveVadModel({ allowDownload: true, progress: streamProgress(process.stderr) }),
       )
     : null;
+  const maxTabs = Math.max(...options.tabs);
+  log(
+    `fixtures: ${Math.min(DISTINCT_FIXTURES, maxTabs)} recordings of at most ${options.seconds} s in ${CACHE_DIR}`,
+  );
+  const fixtures: Fixture[] = [];
+  for (let i = 0; i < Math.min(DISTINCT_FIXTURES, maxTabs); i++) {
+    const spec = { seconds: options.seconds, seed: i + 1, wordsPerMinute: SPEAKING_RATES[i] ?? 150 };
+    fixtures.push(await ensureFixture(spec, CACHE_DIR));
+  }
+  try {
+    const runs: ModelRun[] = [];
+    for (const id of options.model) runs.push(await benchModel(id, fixtures, vad, options));
+    const rows = runs.flatMap((r) => r.rows);
+    process.stdout.write(`\n${formatTable(rows)}\n\nLatency budget by stage\n${formatStages(rows)}\n`);
+    await mkdir(CACHE_DIR, { recursive: true });
+    const resultsFile = `${CACHE_DIR}results.json`;
+    await writeFile(
+      resultsFile,
+      JSON.stringify(
+        {
+          settings: { ...options, vad: vad !== null },
+          fixtures: fixtures.map((f) => ({ id: f.id, seconds: f.durationSeconds, text: f.text })),
+          models: runs.map(({ rows: _, ...run }) => run),
+          rows,
+        },
+        null,
+        2,
+      ),
+    );
+    log(`results written to ${resultsFile}`);
+  } finally {
+    await vad?.release();
+  }
+}
+
+interface ModelRun {
+  model: string;
+  device: string;
+  providers: readonly string[];
+  offline: { fixture: string; text: string; werVsText: number }[];
+  rows: ResultRow[];
+}
+
+/** Every tab count through Earshot and the baseline, both serving one model. */
+async function benchModel(
+  id: string,
+  fixtures: readonly Fixture[],
+  vad: SileroVad | null,
+  options: Options,
+): Promise<ModelRun> {
+  const model = await resolveModel(id, { allowDownload: true, progress: streamProgress(process.stderr) });
+  const recognizer = await loadModelRecognizer(model, options.device);
   // The offline transcripts are cached per model version: a retrained encoder gets new ones.
   const encoderTime = Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs);
   const modelKey = `${model.id}-${encoderTime}`.replace(/[^\w.-]/g, '_');
-  const maxTabs = Math.max(...options.tabs);
   const servers: FastifyInstance[] = [];
   try {
-    log(
-      `fixtures: ${Math.min(DISTINCT_FIXTURES, maxTabs)} recordings of at most ${options.seconds} s in ${CACHE_DIR}`,
-    );
     const inputs: TabInput[] = [];
-    for (let i = 0; i < Math.min(DISTINCT_FIXTURES, maxTabs); i++) {
-      const spec = { seconds: options.seconds, seed: i + 1, wordsPerMinute: SPEAKING_RATES[i] ?? 150 };
-      const fixture = await ensureFixture(spec, CACHE_DIR);
+    for (const fixture of fixtures)
       inputs.push({ fixture, offline: await offlineTranscript(fixture, recognizer, modelKey, CACHE_DIR) });
-    }
     const offlineWer = inputs.map((i) => wordErrorRate(i.fixture.text, i.offline.text));
     log(
-      `offline transcript vs spoken text, WER: ${offlineWer.map((w) => `${(w * 100).toFixed(1)}%`).join(', ')}`,
+      `${model.id}: offline transcript vs spoken text, WER: ${offlineWer.map((w) => `${(w * 100).toFixed(1)}%`).join(', ')}`,
     );
 
-    const config = { host: '127.0.0.1', maxSessions: Math.max(16, maxTabs) };
+    const config = { host: '127.0.0.1', maxSessions: Math.max(16, ...options.tabs) };
     const earshot = await buildApp({
       recognizer,
       config: options.everyNChunks === undefined ? config : { ...config, everyNChunks: options.everyNChunks },
       ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
     });
-    log(`earshot server: VAD gating ${vad ? 'on (Silero)' : 'off'}`);
+    log(`${model.id}: earshot server VAD gating ${vad ? 'on (Silero)' : 'off'}`);
     const baseline = await buildBaselineApp(recognizer);
     servers.push(earshot, baseline);
     const urls = { earshot: await listen(earshot), baseline: await listen(baseline) };
@@ -109,7 +154,7 @@ async function main(options: Options): Promise<void> {
     const rows: ResultRow[] = [];
     for (const tabs of options.tabs) {
       for (const design of ['earshot', 'baseline'] as const) {
-        log(`running ${design} with ${tabs} tab(s)…`);
+        log(`${model.id}: running ${design} with ${tabs} tab(s)…`);
         const run = await runTabs({
           label: `${design}-${tabs}`,
           baseUrl: urls[design],
@@ -120,7 +165,7 @@ async function main(options: Options): Promise<void> {
         const failure = run.outcomes.flatMap((o) => o.responses).find((r) => r.error !== null);
         if (failure) log(`${design} refused a chunk (seq ${failure.seq}): ${failure.error}`);
         const measures = measureRun(run.outcomes);
-        rows.push(resultRow(design, tabs, timeslices[design] * 1000, run, measures));
+        rows.push(resultRow(model.id, design, tabs, timeslices[design] * 1000, run, measures));
         const p95 = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '-');
         log(
           `  word→interim p95 ${p95(measures.wordToInterimMs.p95)}, word→final p95 ${p95(measures.wordToFinalMs.p95)}, ` +
@@ -128,37 +173,20 @@ async function main(options: Options): Promise<void> {
         );
       }
     }
-
-    process.stdout.write(`\n${formatTable(rows)}\n\nLatency budget by stage\n${formatStages(rows)}\n`);
-    await mkdir(CACHE_DIR, { recursive: true });
-    const resultsFile = `${CACHE_DIR}results.json`;
-    await writeFile(
-      resultsFile,
-      JSON.stringify(
-        {
-          settings: {
-            ...options,
-            model: model.id,
-            device: recognizer.device,
-            providers: recognizer.providers,
-          },
-          fixtures: inputs.map((i, n) => ({
-            id: i.fixture.id,
-            seconds: i.fixture.durationSeconds,
-            text: i.fixture.text,
-            offlineText: i.offline.text,
-            offlineWerVsText: offlineWer[n],
-          })),
-          rows,
-        },
-        null,
-        2,
-      ),
-    );
-    log(`results written to ${resultsFile}`);
+    return {
+      model: model.id,
+      device: recognizer.device,
+      providers: recognizer.providers,
+      offline: inputs.map((i, n) => ({
+        fixture: i.fixture.id,
+        text: i.offline.text,
+        werVsText: offlineWer[n] ?? Number.NaN,
+      })),
+      rows,
+    };
   } finally {
     for (const server of servers) await server.close();
-    await Promise.all([recognizer.release(), vad?.release()]);
+    await recognizer.release();
   }
 }
 

@@ -18,6 +18,7 @@ export interface ServerStage {
 }
 
 export interface ResultRow {
+  model: string;
   design: Design;
   tabs: number;
   timesliceMs: number;
@@ -34,6 +35,7 @@ export interface ResultRow {
 const MB = 1024 * 1024;
 
 export function resultRow(
+  model: string,
   design: Design,
   tabs: number,
   timesliceMs: number,
@@ -41,6 +43,7 @@ export function resultRow(
   measures: RunMeasures,
 ) {
   return {
+    model,
     design,
     tabs,
     timesliceMs,
@@ -72,6 +75,7 @@ const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
 const p50p95 = (spread: Spread) => `${s(spread.p50)}/${s(spread.p95)}`;
 
 const COLUMNS = [
+  ['model', 14],
   ['design', 8],
   ['tabs', 4],
   ['interim p50/p95 s', 17],
@@ -94,6 +98,7 @@ export function formatTable(rows: readonly ResultRow[]): string {
   const body = rows.map((row) => {
     const m = row.measures;
     return line([
+      row.model,
       row.design,
       String(row.tabs),
       p50p95(m.wordToInterimMs),
@@ -119,7 +124,7 @@ export function formatStages(rows: readonly ResultRow[]): string {
   for (const row of rows) {
     const { captureWaitMs, clientQueueMs, roundTripMs } = row.measures.stages;
     out.push(
-      `${row.design} × ${row.tabs} (timeslice ${row.timesliceMs} ms): ` +
+      `${row.model} ${row.design} × ${row.tabs} (timeslice ${row.timesliceMs} ms): ` +
         `timeslice wait mean ${s(captureWaitMs.mean)} p95 ${s(captureWaitMs.p95)} s, ` +
         `client queue p50/p95 ${p50p95(clientQueueMs)} s, post→reply p50/p95 ${p50p95(roundTripMs)} s`,
     );
