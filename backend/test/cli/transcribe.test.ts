@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, lines, REPO_ROOT, runCli } from './run-cli';
+import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
+import { type CliRun, lines, runCli } from './run-cli';
 
 // Two phrases made of words tiny-en was trained on (its words.txt), with 1.5 s of silence
 // between them: the transcript must come out as two captions.
@@ -74,16 +75,6 @@ interface JsonTranscript {
   segments: { start: number; end: number; text: string; words: JsonWord[] }[];
   words: JsonWord[];
 }
-
-// The model's README says when the committed weights do not recognize speech yet (the first
-// exports heard nothing). The CLI's own behaviour is tested regardless; what the model hears waits
-// for a trained model instead of failing on it (the same rule the engine's tiny-en tests use).
-const untrained = /not at the quality bar/i.test(
-  readFileSync(join(REPO_ROOT, 'backend', 'models', 'tiny-en', 'README.md'), 'utf8'),
-);
-const whyUntrained = untrained
-  ? ' [skipped: backend/models/tiny-en/README.md says the committed tiny-en is not at the quality bar]'
-  : '';
 
 const runs = new Map<string, Promise<CliRun>>();
 /** One CLI run per file and format, shared by the format tests and the recognition tests. */
@@ -159,7 +150,7 @@ describe('earshot transcribe --model tiny-en: output formats', () => {
   });
 });
 
-describe.skipIf(untrained)(`earshot transcribe --model tiny-en: what it hears${whyUntrained}`, () => {
+describe.skipIf(tinyEnBelowBar)(`earshot transcribe --model tiny-en: what it hears${belowBarNote}`, () => {
   it('finds the spoken words, with a segment for each phrase', async () => {
     const transcript = JSON.parse(await succeeded('speech.wav', 'json')) as JsonTranscript;
     expect(recall(transcript.text)).toBeGreaterThanOrEqual(0.8);

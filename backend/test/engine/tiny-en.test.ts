@@ -6,18 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRecognizer, transcribeLong } from '../../src/engine/index.js';
 import type { RecognitionResult, Recognizer } from '../../src/engine/types.js';
 import { wordEdits, words } from '../../src/transcript/word-errors.js';
+import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status.js';
 import { audibleSpan, concat, SAMPLE_RATE, silence, speak } from './speech-audio.js';
 
 const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/tiny-en');
 const present = existsSync(path.join(MODEL_DIR, 'encoder-model.onnx'));
 const why = present ? '' : ` [skipped: tiny-en is not in ${MODEL_DIR}]`;
-// The model's README says when the committed weights do not recognize speech yet (the first export
-// had 100% WER). Tests of recognition quality wait for a trained model instead of failing on it.
-const readme = present ? readFileSync(path.join(MODEL_DIR, 'README.md'), 'utf8') : '';
-const untrained = /not at the quality bar/i.test(readme);
-const whyUntrained = untrained
-  ? ' [skipped: backend/models/tiny-en/README.md says the committed tiny-en is not at the quality bar and recognizes no speech yet]'
-  : '';
 
 // Everyday sentences made only of words tiny-en was trained on (checked against its words.txt).
 const SENTENCES = [
@@ -115,7 +109,7 @@ describe.skipIf(!present)(`tiny-en on espeak-ng speech${why}`, () => {
   });
 });
 
-describe.skipIf(!present || untrained)(`tiny-en recognition quality${why}${whyUntrained}`, () => {
+describe.skipIf(!present || tinyEnBelowBar)(`tiny-en recognition quality${why}${belowBarNote}`, () => {
   let recognizer: Recognizer;
   let audio: Float32Array[];
   beforeAll(async () => {

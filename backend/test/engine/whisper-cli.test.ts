@@ -73,7 +73,7 @@ describe('earshot with a Whisper model', () => {
     expect(parakeet.stderr).toMatch(
       /--language only apply to Whisper models, and tiny-en is a Parakeet model/,
     );
-  });
+  }, 180_000); // five CLI runs, each loading transformers.js and the model
 
   it('serves a Whisper model: /health names it, and stops cleanly on SIGTERM', async () => {
     const server = await serve(['--model', modelDir, '--device', 'cpu', '--port', '0'], env);

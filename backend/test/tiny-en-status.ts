@@ -1,0 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const README = fileURLToPath(new URL('../models/tiny-en/README.md', import.meta.url));
+
+/**
+ * Why tests of what tiny-en hears cannot run yet, or undefined once they can. The model's README says
+ * "not at the quality bar" while its word error rate is above target; tests of recognition quality then
+ * skip with this reason, and once the line is gone they run and must pass (the e2e suite reads the same
+ * line).
+ */
+export const tinyEnBelowBar: string | undefined =
+  existsSync(README) && /not at the quality bar/i.test(readFileSync(README, 'utf8'))
+    ? 'backend/models/tiny-en/README.md says the committed tiny-en is not at its quality bar yet'
+    : undefined;
+
+/** A suffix for the names of tests that skip while tiny-en is below its bar. */
+export const belowBarNote = tinyEnBelowBar ? ` [skipped: ${tinyEnBelowBar}]` : '';
