@@ -1,46 +1,44 @@
-"""tiny-en transducer: conv1d subsampling (x8) + QuartzNet-like conv encoder,
-1-layer LSTM prediction network, additive joint with a TDT-style duration head."""
+"""tiny-en transducer: conv1d subsampling (x4) + QuartzNet-like conv encoder,
+1-layer LSTM prediction network over byte-pair pieces, additive joint with a
+TDT-style duration head."""
+
+import functools
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-WB = "\u2581"
+import bpe
+from wordlist import load_words, word_weights
+
 DURATIONS = [0, 1, 2, 3, 4]
-LETTERS = [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["'"]
-# Characters in the SentencePiece convention: a word's first letter carries the
-# word-start mark, so word boundaries need no token of their own; blank is last.
-VOCAB = [WB + c for c in LETTERS] + LETTERS + ["<blk>"]
+N_PIECES = 256
+_MERGES, _PIECES = bpe.learn(load_words(), N_PIECES, word_weights(load_words()))
+VOCAB = _PIECES + ["<blk>"]
 TOK2ID = {t: i for i, t in enumerate(VOCAB)}
 BLANK = len(VOCAB) - 1
 
 
+@functools.lru_cache(maxsize=None)
+def _word_ids(word):
+    return tuple(TOK2ID[p] for p in bpe.encode_word(word, _MERGES))
+
+
 def encode_text(text):
-    ids = []
-    for w in text.split():
-        for j, ch in enumerate(w):
-            if ch in TOK2ID:
-                ids.append(TOK2ID[(WB + ch) if j == 0 else ch])
-    return ids
+    return [i for w in text.split() for i in _word_ids(w)]
 
 
 def decode_ids(ids):
-    return "".join(VOCAB[i] for i in ids).replace(WB, " ").strip()
+    return "".join(VOCAB[i] for i in ids).replace(bpe.WB, " ").strip()
 
 
-SUBSAMPLING = 8
-
-
-def sub_len(l):
-    # conv k5/s4/p2 then k3/s2/p1
-    l = torch.div(l - 1, 4, rounding_mode="floor") + 1
-    return torch.div(l - 1, 2, rounding_mode="floor") + 1
+SUBSAMPLING = 4
 
 
 class ConvBlock(nn.Module):
     """Residual block: depthwise conv -> BN -> SiLU -> pointwise FF -> BN."""
 
-    def __init__(self, d, k=9, mult=2):
+    def __init__(self, d, k=15, mult=2):
         super().__init__()
         self.dw = nn.Conv1d(d, d, k, padding=k // 2, groups=d)
         self.bn1 = nn.BatchNorm1d(d)
@@ -55,35 +53,32 @@ class ConvBlock(nn.Module):
 
 
 class Encoder(nn.Module):
-    """x8 subsampling: conv1d k5/s4 over the 128 mel channels, then conv1d
-    k3/s2, then residual depthwise-separable conv blocks with BatchNorm
-    (QuartzNet-like). BatchNorm removes per-channel constants, which keeps
-    the encoder input-driven early in training (LayerNorm conformer variants
-    collapsed to an input-independent output in short CPU runs). Padded
-    frames are masked after every layer, so padding never changes valid
-    outputs in eval mode."""
+    """x4 subsampling (two conv1d k3/s2 over the 128 mel channels), then residual
+    depthwise-separable conv blocks with BatchNorm (QuartzNet-like), 40 ms frames.
+    BatchNorm keeps the encoder input-driven from the first steps (LayerNorm
+    conformers collapsed to an input-independent output in short CPU runs). Padded
+    frames are masked after every layer, so padding never changes valid outputs in
+    eval mode."""
 
-    def __init__(self, n_mels=128, d=192, layers=6, k=9, ch=256):
+    def __init__(self, n_mels=128, d=256, layers=8, k=15):
         super().__init__()
-        self.c1 = nn.Conv1d(n_mels, ch, 5, 4, 2)
-        self.bn1 = nn.BatchNorm1d(ch)
-        self.c2 = nn.Conv1d(ch, d, 3, 2, 1)
+        self.c1 = nn.Conv1d(n_mels, d, 3, 2, 1)
+        self.bn1 = nn.BatchNorm1d(d)
+        self.c2 = nn.Conv1d(d, d, 3, 2, 1)
         self.bn2 = nn.BatchNorm1d(d)
         self.blocks = nn.ModuleList([ConvBlock(d, k) for _ in range(layers)])
         self.d = d
 
     def forward(self, feats, lens):  # feats [B,128,T] -> [B,D,T'], lens'
-        l1 = torch.div(lens - 1, 4, rounding_mode="floor") + 1
-        x = F.silu(self.bn1(self.c1(feats)))
-        m1 = (torch.arange(x.shape[2], device=x.device)[None, :] < l1[:, None]).to(x.dtype)
-        x = x * m1[:, None, :]
-        l2 = torch.div(l1 - 1, 2, rounding_mode="floor") + 1
-        x = F.silu(self.bn2(self.c2(x)))
-        m = (torch.arange(x.shape[2], device=x.device)[None, :] < l2[:, None]).to(x.dtype)[:, None, :]
-        x = x * m
+        x, l = feats, lens
+        for conv, bn in ((self.c1, self.bn1), (self.c2, self.bn2)):
+            l = torch.div(l - 1, 2, rounding_mode="floor") + 1
+            x = F.silu(bn(conv(x)))
+            m = (torch.arange(x.shape[2], device=x.device)[None, :] < l[:, None]).to(x.dtype)[:, None, :]
+            x = x * m
         for b in self.blocks:
             x = b(x, m)
-        return x, l2
+        return x, l
 
 
 class Predictor(nn.Module):
@@ -101,7 +96,7 @@ class Predictor(nn.Module):
 
 
 class Joint(nn.Module):
-    def __init__(self, d_enc, d_pred, vocab, j=160, n_dur=len(DURATIONS)):
+    def __init__(self, d_enc, d_pred, vocab, j=256, n_dur=len(DURATIONS)):
         super().__init__()
         self.enc = nn.Linear(d_enc, j)
         self.pred = nn.Linear(d_pred, j)
@@ -115,7 +110,7 @@ class Joint(nn.Module):
 
 
 class Transducer(nn.Module):
-    def __init__(self, vocab=len(VOCAB), d=192, layers=6):
+    def __init__(self, vocab=len(VOCAB), d=256, layers=8):
         super().__init__()
         self.encoder = Encoder(d=d, layers=layers)
         self.predictor = Predictor(vocab)

@@ -21,6 +21,7 @@ import torchaudio
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from features import MelFrontend  # noqa: E402
+from wordlist import load_words, word_weights  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASES = ["en-us", "en-gb", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp",
@@ -36,11 +37,6 @@ VARIANTS = ["", "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5",
 UNSEEN_VOICE = "en-us+klatt2"  # klatt2 variant never used in training
 
 _front = None
-
-
-def load_words():
-    with open(os.path.join(HERE, "words.txt")) as f:
-        return [w.strip() for w in f if w.strip()]
 
 
 def make_sentence(rng, words, weights):
@@ -121,12 +117,7 @@ def main():
     args = ap.parse_args()
 
     words = load_words()
-    # mix of uniform and Zipf-like weights: every word is seen, common words
-    # (the list is roughly frequency ordered) are seen more.
-    weights = [0.5 / len(words) + 0.5 * (1.0 / (i + 20)) /
-               sum(1.0 / (j + 20) for j in range(len(words)))
-               for i in range(len(words))]
-    weights = [w / sum(weights) for w in weights]
+    weights = word_weights(words)
     rng = random.Random(1234)
     held = []
     held_set = set()

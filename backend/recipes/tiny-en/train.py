@@ -46,7 +46,7 @@ def make_batches(lens, max_frames, max_utts, rng):
     return batches
 
 
-def collate(feats, texts, idx, rng=None, specaug=False):
+def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2):
     T = max(feats[i].shape[0] for i in idx)
     B = len(idx)
     x = torch.zeros(B, 128, T)
@@ -61,11 +61,11 @@ def collate(feats, texts, idx, rng=None, specaug=False):
         if specaug:
             f = f.clone()
             for _ in range(2):
-                w = rng.randint(0, 12)
+                w = rng.randint(0, 15)
                 s = rng.randint(0, 128 - w)
                 f[s:s + w] = 0
-            for _ in range(2):
-                w = rng.randint(0, min(20, t // 20))
+            for _ in range(time_masks):
+                w = rng.randint(0, min(25, t // 20))
                 s = rng.randint(0, t - w)
                 f[:, s:s + w] = 0
         x[b, :, :t] = f
@@ -76,24 +76,32 @@ def collate(feats, texts, idx, rng=None, specaug=False):
 
 
 def run(rank, args):
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     if args.world > 1:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}",
                                 rank=rank, world_size=args.world)
     torch.manual_seed(args.seed + rank)
     rng = random.Random(args.seed)  # same batch order on every rank
 
-    feats, texts = [], []
-    for p in sorted(glob.glob(os.path.join(args.work, "train", "feats_*.pt"))):
-        d = torch.load(p)
-        feats += d["feats"]
-        texts += d["texts"]
-    dev_f, dev_t = feats[-args.n_dev:], texts[-args.n_dev:]
-    feats, texts = feats[:-args.n_dev], texts[:-args.n_dev]
-    lens = [f.shape[0] for f in feats]
+    # Shards are read again at every epoch, so training can start while synth.py is
+    # still writing the later ones. The dev set is the head of the first shard.
+    loaded, feats, texts = set(), [], []
+
+    def load_new_shards():
+        paths = sorted(glob.glob(os.path.join(args.work, "train", "feats_*.pt")))
+        count = torch.tensor([len(paths)])
+        if args.world > 1:  # every rank must build the same batches
+            dist.broadcast(count, 0)
+        for p in paths[: int(count)]:
+            if p not in loaded:
+                loaded.add(p)
+                d = torch.load(p)
+                feats.extend(d["feats"])
+                texts.extend(d["texts"])
+
+    load_new_shards()
+    dev_f, dev_t = feats[:args.n_dev], texts[:args.n_dev]
     lead = rank == 0
-    if lead:
-        print(f"train utts {len(feats)} hours {sum(lens) / 360000:.2f} dev {len(dev_f)}", flush=True)
 
     V = len(M.VOCAB)
     cfg = {"d": args.d, "layers": args.layers, "vocab": V}
@@ -103,9 +111,7 @@ def run(rank, args):
         cfg = ck["cfg"]
         prior_steps, prior_seconds = ck["step"], ck["train_seconds"]
     net = M.Transducer(vocab=cfg["vocab"], d=cfg["d"], layers=cfg["layers"])
-    # Two CTC frames per encoder frame: x8 subsampling gives ~12.5 frames/s, about the
-    # character rate of speech, which plain CTC could not always fit.
-    ctc_head = torch.nn.Linear(net.encoder.d, 2 * V)
+    ctc_head = torch.nn.Linear(net.encoder.d, V)
     if args.init:
         net.load_state_dict(ck["model"])
         ctc_head.load_state_dict(ck["ctc"])
@@ -126,13 +132,23 @@ def run(rank, args):
                     "train_seconds": prior_seconds + time.time() - t0},
                    os.path.join(args.work, "ckpt", name))
 
-    def dev_wer(n):
+    def ctc_greedy(x, l):
+        enc, el = net.encoder(x, l)
+        best = ctc_head(enc.transpose(1, 2)).argmax(-1)
+        hyps = []
+        for b in range(best.shape[0]):
+            seq = best[b, : int(el[b])].tolist()
+            hyps.append([k for j, k in enumerate(seq) if k != net.blank and (j == 0 or seq[j - 1] != k)])
+        return hyps
+
+    @torch.no_grad()
+    def dev_wer(n, decode):
         net.eval()
         errs = words = 0
         for s in range(0, n, 20):
             idx = list(range(s, min(n, s + 20)))
             x, l, _, _ = collate(dev_f, dev_t, idx)
-            for i, h in zip(idx, net.greedy(x, l)):
+            for i, h in zip(idx, decode(x, l)):
                 e, w = wer_counts(dev_t[i], M.decode_ids(h))
                 errs += e
                 words += w
@@ -143,6 +159,11 @@ def run(rank, args):
     step, epoch, la = 0, 0, None
     done = False
     while not done:
+        load_new_shards()
+        train_f, train_t = feats[args.n_dev:], texts[args.n_dev:]
+        lens = [f.shape[0] for f in train_f]
+        if lead:
+            print(f"epoch {epoch}: {len(train_f)} utts, {sum(lens) / 360000:.2f} h", flush=True)
         batches = make_batches(lens, args.max_frames, args.max_utts, rng)
         batches = batches[: len(batches) // args.world * args.world][rank::args.world]
         for bidx in batches:
@@ -157,16 +178,21 @@ def run(rank, args):
                 lr *= (step + 1) / args.warmup
             for g in opt.param_groups:
                 g["lr"] = lr
-            x, l, y, yl = collate(feats, texts, bidx, rng, specaug=True)
+            x, l, y, yl = collate(train_f, train_t, bidx, rng, specaug=True, time_masks=args.time_masks)
             B = len(bidx)
             enc, el = net.encoder(x, l)
-            p, _ = net.predictor(torch.cat([torch.full((B, 1), net.blank), y], 1))
             et = enc.transpose(1, 2)
-            logits = net.joint(et[:, :, None], p[:, None])
-            rnnt = torchaudio.functional.rnnt_loss(logits, y.int(), el.int(), yl.int(),
+            # The joint tensor (B x T x U x V) costs most of a step, so the transducer
+            # loss takes a random part of the batch and CTC all of it.
+            sub = torch.randperm(B)[: args.rnnt_utts]
+            ys, yls, els = y[sub, : int(yl[sub].max())], yl[sub], el[sub]
+            es = et[sub, : int(els.max())]
+            p, _ = net.predictor(torch.cat([torch.full((len(sub), 1), net.blank), ys], 1))
+            logits = net.joint(es[:, :, None], p[:, None])
+            rnnt = torchaudio.functional.rnnt_loss(logits, ys.int(), els.int(), yls.int(),
                                                    blank=net.blank, reduction="mean")
-            lp = torch.log_softmax(ctc_head(et).reshape(B, et.shape[1] * 2, V), -1).transpose(0, 1)
-            ctc = torch.nn.functional.ctc_loss(lp, y, el * 2, yl, blank=net.blank,
+            lp = torch.log_softmax(ctc_head(et), -1).transpose(0, 1)
+            ctc = torch.nn.functional.ctc_loss(lp, y, el, yl, blank=net.blank,
                                                reduction="sum", zero_infinity=True) / B
             opt.zero_grad()
             (rnnt + args.ctc * ctc).backward()
@@ -178,20 +204,22 @@ def run(rank, args):
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step()
             step += 1
-            per_tok = float(rnnt) / max(1.0, float(yl.float().mean()))
+            per_tok = torch.tensor([float(rnnt) / max(1.0, float(yls.float().mean())),
+                                    float(ctc) / max(1.0, float(yl.float().mean()))])
             la = per_tok if la is None else 0.95 * la + 0.05 * per_tok
-            if lead and step % 10 == 0:
-                print(f"step {step} ep {epoch} rnnt/tok {la:.3f} lr {lr:.2e} "
+            if lead and step % 20 == 0:
+                print(f"step {step} ep {epoch} rnnt/tok {la[0]:.3f} ctc/tok {la[1]:.3f} lr {lr:.2e} "
                       f"min {(time.time() - t0) / 60:.1f}", flush=True)
             if lead and step % 100 == 0:
                 save("last.pt", step)
-            if lead and step % 200 == 0:
-                print(f"step {step} dev WER (40 utts) {dev_wer(40):.1f}%", flush=True)
+            if lead and step % 250 == 0:
+                print(f"step {step} dev CTC WER ({args.n_dev} utts) {dev_wer(args.n_dev, ctc_greedy):.1f}%", flush=True)
         epoch += 1
     if lead:
         save(args.out_name, step)
         print(f"done step {prior_steps + step} minutes {(time.time() - t0) / 60:.1f} "
-              f"dev WER ({args.n_dev} utts) {dev_wer(args.n_dev):.1f}%", flush=True)
+              f"dev WER ({args.n_dev} utts) transducer {dev_wer(args.n_dev, net.greedy):.1f}% "
+              f"CTC {dev_wer(args.n_dev, ctc_greedy):.1f}%", flush=True)
 
 
 def main():
@@ -201,14 +229,18 @@ def main():
     ap.add_argument("--out-name", default="final.pt")
     ap.add_argument("--minutes", type=float, required=True, help="wall-clock budget; the LR schedule follows it")
     ap.add_argument("--world", type=int, default=1, help="processes (one core each)")
+    ap.add_argument("--threads", type=int, default=1, help="intra-op threads per process")
     ap.add_argument("--port", type=int, default=29517)
-    ap.add_argument("--max-frames", type=int, default=4800)
-    ap.add_argument("--max-utts", type=int, default=32)
+    ap.add_argument("--max-frames", type=int, default=12000)
+    ap.add_argument("--max-utts", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1.5e-3)
     ap.add_argument("--warmup", type=int, default=100)
-    ap.add_argument("--ctc", type=float, default=0.3)
-    ap.add_argument("--d", type=int, default=192)
-    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--ctc", type=float, default=0.5)
+    ap.add_argument("--time-masks", type=int, default=2,
+                    help="SpecAugment time masks per utterance (they can hide a whole short word)")
+    ap.add_argument("--rnnt-utts", type=int, default=8, help="utterances per batch for the transducer loss")
+    ap.add_argument("--d", type=int, default=256)
+    ap.add_argument("--layers", type=int, default=8)
     ap.add_argument("--n-dev", type=int, default=120)
     ap.add_argument("--seed", type=int, default=11)
     args = ap.parse_args()
