@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type AsrStreamRequest, AsrStreamResponseSchema, ErrorResponseSchema } from '@earshot/shared';
+import { type AsrStreamRequest, ErrorResponseSchema } from '@earshot/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recognizer } from '../../src/engine/types';
@@ -14,6 +14,7 @@ import {
   modelDeafNote,
   OWN_HOST,
   offlineWordErrorRate,
+  postChunkOk,
   streamChunks,
   wordErrorRate,
 } from './helpers';
@@ -42,11 +43,7 @@ function post(request: AsrStreamRequest) {
   return app.inject({ method: 'POST', url: '/asr/stream', headers: { host: OWN_HOST }, payload: request });
 }
 
-async function postOk(request: AsrStreamRequest) {
-  const response = await post(request);
-  expect(response.statusCode, response.body).toBe(200);
-  return AsrStreamResponseSchema.parse(response.json());
-}
+const postOk = (request: AsrStreamRequest) => postChunkOk(app, request);
 
 async function openSessions() {
   const response = await app.inject({ method: 'GET', url: '/health', headers: { host: OWN_HOST } });

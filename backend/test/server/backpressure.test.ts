@@ -1,12 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { type AsrStreamRequest, type AsrStreamResponse, AsrStreamResponseSchema } from '@earshot/shared';
+import type { AsrStreamRequest, AsrStreamResponse } from '@earshot/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recognizer } from '../../src/engine/types';
 import { buildApp } from '../../src/server/app';
 import { cutAtArbitraryOffsets, ONE_SECOND_OF_WEBM, speechWebm } from '../sessions/webm-fixture';
 import { ObservedRecognizer } from '../streaming/observed-recognizer';
-import { chunkRequest, INJECT_PORT, loadTinyEn, OWN_HOST } from './helpers';
+import { chunkRequest, INJECT_PORT, loadTinyEn, OWN_HOST, postChunkOk } from './helpers';
 
 const SPOKEN =
   'the dog ran to the park to play with a red ball and the children walk near the river at night';
@@ -32,16 +32,7 @@ afterAll(async () => {
   await tinyEn.release();
 });
 
-async function post(request: AsrStreamRequest): Promise<AsrStreamResponse> {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/asr/stream',
-    headers: { host: OWN_HOST },
-    payload: request,
-  });
-  expect(response.statusCode, response.body).toBe(200);
-  return AsrStreamResponseSchema.parse(response.json());
-}
+const post = (request: AsrStreamRequest) => postChunkOk(app, request);
 
 interface Sent {
   /** How late the chunk was posted against the recorder's schedule, in ms. */

@@ -1,4 +1,11 @@
-import type { AsrStreamRequest, AsrStreamResponse, Segment } from '@earshot/shared';
+import {
+  type AsrStreamRequest,
+  type AsrStreamResponse,
+  AsrStreamResponseSchema,
+  type Segment,
+} from '@earshot/shared';
+import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { loadRecognizer } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { resolveModel } from '../../src/models';
@@ -21,6 +28,21 @@ export async function loadTinyEn(): Promise<Recognizer> {
 /** The port inject tests pretend to listen on, so the default Host allowlist has something to match. */
 export const INJECT_PORT = 8001;
 export const OWN_HOST = `127.0.0.1:${INJECT_PORT}`;
+
+/** POSTs one chunk to the app's /asr/stream as its own host, expects 200 and returns the parsed answer. */
+export async function postChunkOk(
+  app: FastifyInstance,
+  request: AsrStreamRequest,
+): Promise<AsrStreamResponse> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/asr/stream',
+    headers: { host: OWN_HOST },
+    payload: request,
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return AsrStreamResponseSchema.parse(response.json());
+}
 
 export function chunkRequest(
   seq: number,

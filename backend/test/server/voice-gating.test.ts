@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { type AsrStreamRequest, AsrStreamResponseSchema } from '@earshot/shared';
+import type { AsrStreamRequest } from '@earshot/shared';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recognizer } from '../../src/engine/types';
@@ -10,7 +10,7 @@ import { SpeechActivity } from '../../src/streaming/speech-activity';
 import { concat, music, SAMPLE_RATE, silence, speak } from '../engine/speech-audio';
 import { cutAtArbitraryOffsets, ONE_SECOND_OF_WEBM } from '../sessions/webm-fixture';
 import { ObservedRecognizer } from '../streaming/observed-recognizer';
-import { INJECT_PORT, loadTinyEn, OWN_HOST, streamChunks } from './helpers';
+import { INJECT_PORT, loadTinyEn, OWN_HOST, postChunkOk, streamChunks } from './helpers';
 
 const MODEL = defaultSileroVadPath();
 const present = existsSync(MODEL);
@@ -50,16 +50,7 @@ async function readyApp(gated: boolean): Promise<{ app: FastifyInstance; recogni
 }
 
 async function streamThrough(app: FastifyInstance, recording: Buffer, recordingId: string) {
-  const post = async (request: AsrStreamRequest) => {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/asr/stream',
-      headers: { host: OWN_HOST },
-      payload: request,
-    });
-    expect(response.statusCode, response.body).toBe(200);
-    return AsrStreamResponseSchema.parse(response.json());
-  };
+  const post = (request: AsrStreamRequest) => postChunkOk(app, request);
   return streamChunks(post, cutAtArbitraryOffsets(recording, ONE_SECOND_OF_WEBM, 4), {
     recording_id: recordingId,
   });
