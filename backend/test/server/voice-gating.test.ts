@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { AsrStreamRequest } from '@earshot/shared';
 import type { FastifyInstance } from 'fastify';
@@ -7,26 +6,14 @@ import type { Recognizer } from '../../src/engine/types';
 import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import { buildApp } from '../../src/server/app';
 import { SpeechActivity } from '../../src/streaming/speech-activity';
-import { concat, music, SAMPLE_RATE, silence, speak } from '../engine/speech-audio';
-import { cutAtArbitraryOffsets, ONE_SECOND_OF_WEBM } from '../sessions/webm-fixture';
+import { concat, music, silence, speak } from '../engine/speech-audio';
+import { cutAtArbitraryOffsets, ONE_SECOND_OF_WEBM, samplesToWebm } from '../sessions/webm-fixture';
 import { ObservedRecognizer } from '../streaming/observed-recognizer';
 import { INJECT_PORT, loadTinyEn, OWN_HOST, postChunkOk, streamChunks } from './helpers';
 
 const MODEL = defaultSileroVadPath();
 const present = existsSync(MODEL);
 const why = present ? '' : ` [skipped: no Silero VAD model at ${MODEL}; set EARSHOT_SHARED_DIR]`;
-
-/** 16 kHz samples as WebM/Opus, the way MediaRecorder sends a tab's audio. */
-function webm(samples: Float32Array): Buffer {
-  return execFileSync(
-    'ffmpeg',
-    [
-      ...['-hide_banner', '-loglevel', 'error', '-f', 'f32le', '-ar', String(SAMPLE_RATE), '-ac', '1'],
-      ...['-i', 'pipe:0', '-c:a', 'libopus', '-b:a', '48k', '-f', 'webm', 'pipe:1'],
-    ],
-    { input: Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength) },
-  );
-}
 
 let real: Recognizer;
 let vad: SileroVad;
@@ -62,8 +49,8 @@ const windowsDecoded = (recognizer: ObservedRecognizer) => recognizer.batches.fl
 describe.skipIf(!present)(`the service with Silero VAD per recording${why}`, () => {
   beforeAll(async () => {
     [real, vad] = await Promise.all([loadTinyEn(), SileroVad.load(MODEL)]);
-    noVoice = webm(concat(silence(2), music(5), silence(2)));
-    voice = webm(concat(silence(1), speak('the dog ran to the park'), silence(2)));
+    noVoice = samplesToWebm(concat(silence(2), music(5), silence(2)));
+    voice = samplesToWebm(concat(silence(1), speak('the dog ran to the park'), silence(2)));
   });
   afterAll(async () => {
     await vad?.release();

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,18 @@ export async function speechWebm(text: string, options: { speed?: number } = {})
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** 16 kHz mono samples encoded as WebM/Opus, the way MediaRecorder sends a tab's audio. */
+export function samplesToWebm(samples: Float32Array): Buffer {
+  return execFileSync(
+    'ffmpeg',
+    [
+      ...['-hide_banner', '-loglevel', 'error', '-f', 'f32le', '-ar', '16000', '-ac', '1'],
+      ...['-i', 'pipe:0', '-c:a', 'libopus', '-b:a', '48k', '-f', 'webm', 'pipe:1'],
+    ],
+    { input: Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength) },
+  );
 }
 
 /** Decodes a whole file at once: the reference the streamed decode must match. */

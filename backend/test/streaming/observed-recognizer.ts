@@ -1,12 +1,14 @@
 import type { Recognizer } from '../../src/engine/types.js';
 
 /**
- * A real recognizer with what a test needs to see and steer: the texts of each batch in decode order, a
+ * A real recognizer with what a test needs to see and steer: the texts and audio lengths of each batch in decode order, a
  * gate that holds the next decode until released, a real delay per call and per second of audio, and a
  * way to make the next decode fail.
  */
 export class ObservedRecognizer implements Recognizer {
   readonly batches: string[][] = [];
+  /** Seconds of audio of every stream decoded, in decode order. */
+  readonly windowSeconds: number[] = [];
   secondsPerAudioSecond = 0;
   delayPerDecodeMs = 0;
   private gate: Promise<void> | null = null;
@@ -59,5 +61,6 @@ export class ObservedRecognizer implements Recognizer {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     await this.real.decode(streams);
     this.batches.push(streams.map((s) => s.result?.text ?? ''));
+    this.windowSeconds.push(...streams.map((s) => s.duration));
   }
 }
