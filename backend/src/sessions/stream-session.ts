@@ -47,6 +47,8 @@ export interface ChunkOutcome {
 type Intake = { kind: 'nothing_new' } | { kind: 'audio'; seconds: number } | { kind: 'last_chunk' };
 
 const SAMPLE_RATE = 16_000;
+/** Audio before each window the model hears again, so that a word whose onset it timed late is not cut. */
+const WINDOW_CONTEXT_SECONDS = 0.5;
 /** Requests of one recording in progress at once; more means a misbehaving client, not a slow server. */
 const MAX_CHUNKS_IN_FLIGHT = 16;
 
@@ -95,6 +97,7 @@ export class StreamSession {
         sampleRate: SAMPLE_RATE,
         bufferSeconds: options.bufferSeconds,
         minWindowSeconds: 0.3,
+        contextSeconds: WINDOW_CONTEXT_SECONDS,
         speech: options.createSpeechActivity?.(),
       },
     );

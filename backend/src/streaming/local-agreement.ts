@@ -105,8 +105,12 @@ export class LocalAgreement {
     this.previous = this.previous.filter((w) => w.start >= seconds);
   }
 
+  /**
+   * Words of the window: a word lying mostly before its start is one already committed (or cut off),
+   * heard again in the audio given before the window as context.
+   */
   private insideWindow(hypothesis: readonly TimedWord[]): TimedWord[] {
-    return hypothesis.filter((w) => w.end > this.start && w.word.trim() !== '');
+    return hypothesis.filter((w) => midpoint(w) > this.start && w.word.trim() !== '');
   }
 
   /** Words before the middle of the last pause (pauses come in time order): nothing said later can join them. */

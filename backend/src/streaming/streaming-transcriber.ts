@@ -15,6 +15,13 @@ export interface StreamingTranscriberOptions {
   bufferSeconds: number;
   /** Windows shorter than this are not worth an encoder pass unless the recording is ending. */
   minWindowSeconds: number;
+  /**
+   * Audio from before the window handed to the recognizer with it. Models time words late (a
+   * transducer emits a token a frame or more after its sound), so a window starting at the last
+   * committed word's reported end can cut into the next word's onset; with context the model hears
+   * that onset, and the words it finds there that were already committed are dropped by their time.
+   */
+  contextSeconds?: number;
   agreement?: LocalAgreementOptions;
   /**
    * Where the speech is in this recording. With it, windows without speech never reach the recognizer,
@@ -75,12 +82,14 @@ export class StreamingTranscriber {
       // Audio before the next speech onset (minus padding) holds no words: the window starts there.
       this.policy.advanceTo(speech.speechOnsetFrom(this.policy.windowStart));
     }
-    const startSample = Math.round(this.policy.windowStart * sampleRate);
-    const window = this.pcm.read(startSample);
-    const offset = startSample / sampleRate;
+    const windowStart = this.policy.windowStart;
+    const from = this.contextStartSample(windowStart);
+    const window = this.pcm.read(from);
+    const offset = from / sampleRate;
     const windowEnd = offset + window.length / sampleRate;
-    const tooShort = window.length / sampleRate < minWindowSeconds && !(final && window.length > 0);
-    if (tooShort || (speech && !speech.hasSpeech(offset, windowEnd))) {
+    const open = windowEnd - windowStart;
+    const tooShort = open < minWindowSeconds && !(final && open > 0);
+    if (tooShort || (speech && !speech.hasSpeech(windowStart, windowEnd))) {
       return this.settle(final ? this.policy.finish([]) : this.policy.current());
     }
 
@@ -89,13 +98,18 @@ export class StreamingTranscriber {
       .filter((w) => !speech || speech.mayHoldSpeech(w.start, w.end));
     const step = final
       ? this.policy.finish(words)
-      : this.policy.update(words, windowEnd, speech?.pauses(offset, windowEnd) ?? []);
+      : this.policy.update(words, windowEnd, speech?.pauses(windowStart, windowEnd) ?? []);
     return this.settle(step);
+  }
+
+  private contextStartSample(windowStart: number): number {
+    const { sampleRate, contextSeconds = 0 } = this.options;
+    return Math.max(this.pcm.startSample, Math.round((windowStart - contextSeconds) * sampleRate));
   }
 
   private settle(step: AgreementStep): TranscriptUpdate {
     const start = this.policy.windowStart;
-    this.pcm.discardBefore(Math.round(start * this.options.sampleRate));
+    this.pcm.discardBefore(this.contextStartSample(start));
     this.options.speech?.forgetBefore(start);
     const final = this.track.finalSegment(step.committed);
     this.interim = this.track.interimSegment(step.interim);

@@ -41,7 +41,11 @@ interface RecognizerCall {
   to: number;
 }
 
-function scriptedRecognizer(truth: readonly SpokenWord[], calls: RecognizerCall[]): WindowRecognizer {
+function scriptedRecognizer(
+  truth: readonly SpokenWord[],
+  calls: RecognizerCall[],
+  lateBy = 0,
+): WindowRecognizer {
   let call = 0;
   return async (samples) => {
     const first = samples[0] ?? 0;
@@ -49,13 +53,14 @@ function scriptedRecognizer(truth: readonly SpokenWord[], calls: RecognizerCall[
     const to = (first + samples.length) / RATE;
     calls.push({ first, seconds: samples.length / RATE, from, to });
     const jitter = (call++ % 2) * 0.04;
+    // A word is heard only with its onset; a transducer reports it `lateBy` after it was said.
     return truth
-      .filter((t) => t.start >= from - 1e-6 && t.end <= to)
+      .filter((t) => t.start >= from - 1e-6 && t.end + lateBy <= to)
       .map(
         (t): RecognizedWord => ({
           word: t.word,
-          start: t.start - from + jitter,
-          end: t.end - from,
+          start: t.start - from + jitter + lateBy,
+          end: t.end - from + lateBy,
           confidence: 0.8,
         }),
       );
@@ -109,14 +114,19 @@ interface StreamOptions {
   heard?: SpokenWord[];
   /** Audio continues this long after the last word. */
   tailSeconds?: number;
+  /** The recognizer reports words this late. */
+  lateBy?: number;
+  contextSeconds?: number;
 }
 
 async function streamPassage(truth: SpokenWord[], options: StreamOptions) {
   const calls: RecognizerCall[] = [];
-  const transcriber = new StreamingTranscriber('rec', scriptedRecognizer(options.heard ?? truth, calls), {
+  const recognizer = scriptedRecognizer(options.heard ?? truth, calls, options.lateBy);
+  const transcriber = new StreamingTranscriber('rec', recognizer, {
     sampleRate: RATE,
     bufferSeconds: 60,
     minWindowSeconds: 0.3,
+    contextSeconds: options.contextSeconds ?? 0,
     agreement: {
       commitMarginSeconds: 0.5,
       startToleranceSeconds: 0.4,
@@ -201,6 +211,21 @@ describe('StreamingTranscriber', () => {
       expect(segment.start_seconds).toBeGreaterThanOrEqual(previousEnd - 0.05);
       previousEnd = segment.end_seconds;
     }
+  });
+
+  it('hears the onset of the next word when the model times words late, and repeats none', async () => {
+    const truth = passage(30);
+    const { finals, calls } = await streamPassage(truth, {
+      chunkSeconds: 1,
+      lateBy: 0.2,
+      contextSeconds: 0.5,
+    });
+    expect(words(finals)).toEqual(truth.map((t) => t.word));
+    expect(Math.max(...calls.map((c) => c.seconds))).toBeLessThan(4.5);
+
+    // Windows that start at the last committed word's reported end cut into the next word.
+    const withoutContext = await streamPassage(truth, { chunkSeconds: 1, lateBy: 0.2 });
+    expect(words(withoutContext.finals).length).toBeLessThan(truth.length);
   });
 
   it('loses and doubles nothing when a long window is force-committed', async () => {
