@@ -22,6 +22,7 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
   private readonly realTimeFactor: Histogram;
   private readonly lagSeconds: Histogram;
   private readonly audioSeconds: Counter;
+  private readonly skippedAudioSeconds: Counter;
   private readonly behindResponses: Counter;
   private readonly droppedInterims: Counter;
   private readonly supersededInterims: Counter;
@@ -87,6 +88,11 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
     this.audioSeconds = new Counter({
       name: 'earshot_audio_seconds_processed_total',
       help: 'Seconds of audio the recognizer has decoded (windows overlap, so this exceeds audio received)',
+      registers,
+    });
+    this.skippedAudioSeconds = new Counter({
+      name: 'earshot_audio_skipped_seconds_total',
+      help: 'Seconds of audio given up unrecognized because a session fell too far behind',
       registers,
     });
     this.behindResponses = new Counter({
@@ -156,6 +162,10 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
 
   audioDecoderFailed(): void {
     this.decoderFailures.inc({ stage: 'audio' });
+  }
+
+  audioSkipped(seconds: number): void {
+    this.skippedAudioSeconds.inc(seconds);
   }
 
   answered({ behind, lagSeconds }: { behind: boolean; lagSeconds: number }): void {

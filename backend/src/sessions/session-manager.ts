@@ -14,7 +14,10 @@ export interface SessionManagerOptions {
   maxSessions: number;
   maxWaitingChunks: number;
   bufferSeconds: number;
-  /** Once a session has this much audio unrecognized, its next recognition may not be dropped. */
+  /**
+   * Once a session has this much audio unrecognized, its next recognition may not be dropped, and a
+   * window that would take longer than this to recognize is cut to its newest audio.
+   */
   maxLagSeconds: number;
   settle: SettleOptions;
   observer?: SessionObserver;

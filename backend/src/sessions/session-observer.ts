@@ -6,6 +6,8 @@ export interface SessionObserver {
   chunkDecoded?(seconds: number): void;
   /** ffmpeg could not decode a recording's audio. */
   audioDecoderFailed?(): void;
+  /** Seconds of a recording's audio given up unrecognized because recognition fell too far behind. */
+  audioSkipped?(seconds: number): void;
   /** A chunk was answered. */
   answered?(outcome: { behind: boolean; lagSeconds: number }): void;
 }

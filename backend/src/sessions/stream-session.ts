@@ -23,7 +23,11 @@ export interface StreamSessionOptions {
   /** Chunks that may wait ahead of a missing one before the recording is given up. */
   maxWaitingChunks: number;
   bufferSeconds: number;
-  /** Once this much received audio is unrecognized, the next recognition may not be dropped. */
+  /**
+   * Once this much received audio is unrecognized, the next recognition may not be dropped; and if,
+   * at the speed recognition has had, the window would take longer than this to recognize, its older
+   * audio is given up, so that captions stay live and lag bounded when the engine is slower than the audio.
+   */
   maxLagSeconds: number;
   settle: SettleOptions;
   capturedAtMs?: number;
@@ -49,6 +53,10 @@ type Intake = { kind: 'nothing_new' } | { kind: 'audio'; seconds: number } | { k
 const SAMPLE_RATE = 16_000;
 /** Audio before each window the model hears again, so that a word whose onset it timed late is not cut. */
 const WINDOW_CONTEXT_SECONDS = 0.5;
+/** Under load a window is cut to what can be recognized within the lag bound, but never below this. */
+const MIN_WINDOW_UNDER_LOAD_SECONDS = 1;
+/** Weight of the newest recognition in the running estimate of recognition speed. */
+const SPEED_SMOOTHING = 0.3;
 /** Requests of one recording in progress at once; more means a misbehaving client, not a slow server. */
 const MAX_CHUNKS_IN_FLIGHT = 16;
 
@@ -80,6 +88,10 @@ export class StreamSession {
   private failure: { error: unknown } | null = null;
   /** The last recognition was dropped or superseded by the queue. */
   private skipped = false;
+  /** Audio was given up since the last answer. */
+  private shed = false;
+  /** Wall-clock seconds (queue wait included) per second of window audio, over recent recognitions. */
+  private recognitionSpeed: number | null = null;
   /** Audio position (seconds) up to which the last completed recognition saw the audio. */
   private recognizedThrough = 0;
   private chunksSinceRecognition = 0;
@@ -199,6 +211,7 @@ export class StreamSession {
       !this.recognition &&
       this.chunksSinceRecognition >= this.options.everyNChunks
     ) {
+      this.shedBacklog();
       const lagging = this.lagSeconds > this.options.maxLagSeconds;
       const recognition = this.startRecognition({ final: false, kind: lagging ? 'final' : 'interim' });
       await settledOrDue(recognition, arrivedAt + intake.seconds * 1000);
@@ -215,6 +228,20 @@ export class StreamSession {
     } finally {
       this.close();
     }
+  }
+
+  private shedBacklog(): void {
+    const { maxLagSeconds } = this.options;
+    if (this.lagSeconds <= maxLagSeconds || this.recognitionSpeed === null) return;
+    const budget = Math.max(MIN_WINDOW_UNDER_LOAD_SECONDS, maxLagSeconds / this.recognitionSpeed);
+    const end = this.transcriber.audioSeconds;
+    if (end - this.transcriber.windowStart <= budget) return;
+    const keepFrom = end - budget;
+    const update = this.transcriber.skipTo(keepFrom);
+    this.options.observer.audioSkipped?.(keepFrom - this.recognizedThrough);
+    this.recognizedThrough = Math.max(this.recognizedThrough, keepFrom);
+    this.undelivered.push(...update.finals);
+    this.shed = true;
   }
 
   private startRecognition({ final, kind }: { final: boolean; kind: InferenceKind }): Promise<void> {
@@ -240,8 +267,14 @@ export class StreamSession {
   }
 
   private async recognizeWindow(samples: Float32Array) {
+    const startedAt = performance.now();
     const outcome = await this.options.infer({ key: this.options.key, kind: this.nextKind, samples });
     if (outcome.status !== 'recognized') throw new RecognitionSkipped(outcome.status);
+    const speed = (performance.now() - startedAt) / 1000 / (samples.length / SAMPLE_RATE);
+    this.recognitionSpeed =
+      this.recognitionSpeed === null
+        ? speed
+        : this.recognitionSpeed + SPEED_SMOOTHING * (speed - this.recognitionSpeed);
     return outcome.result.words;
   }
 
@@ -262,11 +295,13 @@ export class StreamSession {
     }
     const finals = this.undelivered;
     this.undelivered = [];
+    const shed = this.shed;
+    this.shed = false;
     const interim = this.transcriber.currentInterim;
     const outcome: ChunkOutcome = {
       segments: interim ? [...finals, interim] : finals,
       ended,
-      behind: this.recognition !== null || this.skipped,
+      behind: this.recognition !== null || this.skipped || shed,
       lagSeconds: this.lagSeconds,
     };
     this.options.observer.answered?.(outcome);

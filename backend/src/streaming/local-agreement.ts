@@ -98,6 +98,18 @@ export class LocalAgreement {
     return { committed, interim: [] };
   }
 
+  /**
+   * Recognition is too far behind and audio before `seconds` will never be recognized: the words of the
+   * last hypothesis that end before it become final (nothing better will be known of them) and the
+   * rest of that audio is given up.
+   */
+  skipTo(seconds: number): AgreementStep {
+    if (seconds <= this.start) return this.current();
+    const committed = this.previous.filter((w) => w.end <= seconds);
+    this.advanceTo(seconds);
+    return { committed, interim: [...this.previous] };
+  }
+
   /** Audio before `seconds` holds nothing to recognize (the buffer dropped it, or it is not speech). */
   advanceTo(seconds: number): void {
     if (seconds <= this.start) return;

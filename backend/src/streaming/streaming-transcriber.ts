@@ -64,6 +64,11 @@ export class StreamingTranscriber {
     return this.pcm.endSample / this.options.sampleRate;
   }
 
+  /** Start of the audio not yet final, seconds from the recording's start. */
+  get windowStart(): number {
+    return this.policy.windowStart;
+  }
+
   get currentInterim(): Segment | null {
     return this.interim;
   }
@@ -100,6 +105,14 @@ export class StreamingTranscriber {
       ? this.policy.finish(words)
       : this.policy.update(words, windowEnd, speech?.pauses(windowStart, windowEnd) ?? []);
     return this.settle(step);
+  }
+
+  /**
+   * Gives up recognizing the audio before `seconds` (see LocalAgreement.skipTo); returns the words of the
+   * latest hypothesis there as a final segment.
+   */
+  skipTo(seconds: number): TranscriptUpdate {
+    return this.settle(this.policy.skipTo(seconds));
   }
 
   private contextStartSample(windowStart: number): number {

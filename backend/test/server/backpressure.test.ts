@@ -10,6 +10,8 @@ import { chunkRequest, INJECT_PORT, loadTinyEn, OWN_HOST, postChunkOk } from './
 
 const SPOKEN =
   'the dog ran to the park to play with a red ball and the children walk near the river at night';
+const LATER =
+  'my mother found a small green tree near the house and water for the plant and we like to read a good book by the window when the rain falls';
 /** The recorder's timeslice: a quarter second of audio per chunk, in real time. */
 const CHUNK_INTERVAL_MS = 250;
 /** Every recognizer call takes this much longer than the model needs: three chunks' worth. */
@@ -19,13 +21,17 @@ let tinyEn: Recognizer;
 let recognizer: ObservedRecognizer;
 let app: FastifyInstance;
 let pieces: Buffer[];
+let longPieces: Buffer[];
+let longSeconds: number;
 
 beforeAll(async () => {
   tinyEn = await loadTinyEn();
   recognizer = new ObservedRecognizer(tinyEn);
   app = await buildApp({ recognizer, config: { port: INJECT_PORT } });
-  const { webm } = await speechWebm(SPOKEN);
-  pieces = cutAtArbitraryOffsets(webm, ONE_SECOND_OF_WEBM / 4, 9);
+  const [short, long] = await Promise.all([speechWebm(SPOKEN), speechWebm(`${SPOKEN} ${LATER}`)]);
+  pieces = cutAtArbitraryOffsets(short.webm, ONE_SECOND_OF_WEBM / 4, 9);
+  longPieces = cutAtArbitraryOffsets(long.webm, ONE_SECOND_OF_WEBM / 4, 5);
+  longSeconds = long.seconds;
 });
 afterAll(async () => {
   await app.close();
@@ -44,15 +50,15 @@ interface Sent {
  * What the extension's uploader does: one request at a time, in order, each chunk posted as soon as the
  * recorder has produced it and the previous response is in.
  */
-async function streamLikeTheExtension(recordingId: string): Promise<Sent[]> {
+async function streamLikeTheExtension(recordingId: string, chunks = pieces): Promise<Sent[]> {
   const start = performance.now();
   const sent: Sent[] = [];
-  for (const [seq, piece] of pieces.entries()) {
+  for (const [seq, piece] of chunks.entries()) {
     const due = start + seq * CHUNK_INTERVAL_MS;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const lateMs = performance.now() - due;
-    const final = seq === pieces.length - 1;
+    const final = seq === chunks.length - 1;
     sent.push({
       lateMs,
       response: await post(chunkRequest(seq, piece, { recording_id: recordingId, final })),
@@ -100,5 +106,30 @@ describe('a recording streamed faster than the engine can recognize it', () => {
     const behind = sent.filter((s) => s.response.behind).length;
     expect(behind).toBeLessThanOrEqual(pieces.length / 4);
     expect(Math.max(...sent.map((s) => s.response.lag_seconds ?? Number.NaN))).toBeLessThan(1);
+  });
+
+  it('gives up its oldest audio when the engine is slower than the audio, so lag stays bounded and captions live', async () => {
+    // Two seconds of engine per second of audio: without shedding, every window would be twice as
+    // long as the one before and the lag would grow to the whole recording.
+    recognizer.delayPerDecodeMs = 0;
+    recognizer.secondsPerAudioSecond = 2;
+    try {
+      expect(longSeconds).toBeGreaterThan(12);
+      const sent = await streamLikeTheExtension('engine-slower-than-audio', longPieces);
+      const lags = sent.slice(0, -1).map((s) => s.response.lag_seconds ?? Number.NaN);
+      const secondHalf = lags.slice(Math.floor(lags.length / 2));
+      expect(Math.max(...lags)).toBeLessThan(7);
+      expect(Math.max(...secondHalf)).toBeLessThan(7);
+
+      const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: { host: OWN_HOST } });
+      const skipped = Number(/^earshot_audio_skipped_seconds_total (\S+)$/m.exec(metrics.body)?.[1]);
+      expect(skipped).toBeGreaterThan(3);
+      expect(skipped).toBeLessThan(longSeconds);
+      // Recognition kept working on the newest audio instead of falling ever further behind it.
+      const windows = recognizer.windowSeconds.slice(-10);
+      expect(Math.max(...windows.slice(0, -1))).toBeLessThan(4);
+    } finally {
+      recognizer.secondsPerAudioSecond = 0;
+    }
   });
 });

@@ -52,6 +52,19 @@ describe('LocalAgreement', () => {
     expect(texts(step.interim)).toEqual(['ball']);
   });
 
+  it('gives up audio it cannot keep up with, keeping what the last hypothesis said before the cut', () => {
+    const policy = new LocalAgreement();
+    policy.update([w('one', 0.1, 0.4), w('two', 0.6, 0.9), w('three', 1.0, 1.4), w('four', 2.0, 2.3)], 2.5);
+    const step = policy.skipTo(1.2);
+    expect(texts(step.committed)).toEqual(['one', 'two']);
+    expect(texts(step.interim)).toEqual(['four']);
+    expect(policy.windowStart).toBe(1.2);
+    // Words the next hypothesis places before the cut were given up, not heard again.
+    const next = policy.update([w('three', 1.0, 1.4), w('four', 2.0, 2.3), w('five', 2.6, 2.9)], 4);
+    expect(texts([...next.committed, ...next.interim])).toEqual(['four', 'five']);
+    expect(policy.skipTo(1).committed).toEqual([]);
+  });
+
   it('commits everything left when the recording ends', () => {
     const policy = new LocalAgreement();
     policy.update([w('one', 0.1, 0.4), w('two', 0.6, 0.9)], 1);
