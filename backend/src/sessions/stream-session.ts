@@ -3,7 +3,7 @@ import type { Segment } from '@earshot/shared';
 import { type ContainerFormat, type SettleOptions, StreamDecoder } from '../audio/stream-decoder';
 import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
-import { StreamingTranscriber } from '../streaming/streaming-transcriber';
+import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../streaming/streaming-transcriber';
 import { type Chunk, ChunkOrder } from './chunk-order';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
@@ -51,8 +51,6 @@ export interface ChunkOutcome {
 type Intake = { kind: 'nothing_new' } | { kind: 'audio'; seconds: number } | { kind: 'last_chunk' };
 
 const SAMPLE_RATE = 16_000;
-/** Audio before each window the model hears again, so that a word whose onset it timed late is not cut. */
-const WINDOW_CONTEXT_SECONDS = 0.5;
 /** Under load a window is cut to what can be recognized within the lag bound, but never below this. */
 const MIN_WINDOW_UNDER_LOAD_SECONDS = 1;
 /** Weight of the newest recognition in the running estimate of recognition speed. */
@@ -108,8 +106,7 @@ export class StreamSession {
       {
         sampleRate: SAMPLE_RATE,
         bufferSeconds: options.bufferSeconds,
-        minWindowSeconds: 0.3,
-        contextSeconds: WINDOW_CONTEXT_SECONDS,
+        ...DEFAULT_WINDOW_OPTIONS,
         speech: options.createSpeechActivity?.(),
       },
     );

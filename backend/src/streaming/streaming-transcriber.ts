@@ -31,6 +31,12 @@ export interface StreamingTranscriberOptions {
   speech?: SpeechActivity;
 }
 
+/** Window settings the service streams with. */
+export const DEFAULT_WINDOW_OPTIONS = {
+  minWindowSeconds: 0.3,
+  contextSeconds: 0.5,
+} satisfies Partial<StreamingTranscriberOptions>;
+
 export interface TranscriptUpdate {
   /** Segments that became final with this step. */
   finals: Segment[];

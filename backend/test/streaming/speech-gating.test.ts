@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recognizer } from '../../src/engine/types';
 import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import { SpeechActivity, type SpeechSpan } from '../../src/streaming/speech-activity';
-import { StreamingTranscriber } from '../../src/streaming/streaming-transcriber';
+import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../../src/streaming/streaming-transcriber';
 import { audibleSpan, concat, music, SAMPLE_RATE, silence, speak, whiteNoise } from '../engine/speech-audio';
 import { loadTinyEn, MAX_STREAMING_WER, modelDeafNote, wordErrorRate } from '../server/helpers';
 import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
@@ -54,7 +54,7 @@ interface Call {
   to: number;
 }
 
-/** Streams the recording in 1 s pieces, a step after each, as a session does. */
+/** Streams the recording in 1 s pieces, a step after each, with the windows a session uses. */
 async function stream(recognizer: Recognizer, samples: Float32Array, vad: SileroVad | null) {
   const calls: Call[] = [];
   let received = 0;
@@ -69,9 +69,9 @@ async function stream(recognizer: Recognizer, samples: Float32Array, vad: Silero
       return s.result?.words ?? [];
     },
     {
+      ...DEFAULT_WINDOW_OPTIONS,
       sampleRate: SAMPLE_RATE,
       bufferSeconds: 60,
-      minWindowSeconds: 0.3,
       ...(vad ? { speech: new SpeechActivity(vad.createStream()) } : {}),
     },
   );
