@@ -3,13 +3,16 @@
 // loop onnx-asr uses for NeMo TDT models. Writes a sclite "trn" hypothesis file.
 //
 // usage (from backend/):
-//   node recipes/tiny-en/score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn>
+//   node recipes/tiny-en/score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn> [pad_seconds]
 // wav.list lines: "<utt_id>\t<file relative to wav_dir>"
+// pad_seconds: digital silence put before and after every utterance (streams and long files have
+// pauses; the scoring sets do not).
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 
-const [modelDir, wavDir, listFile, outFile] = process.argv.slice(2);
+const [modelDir, wavDir, listFile, outFile, padArg] = process.argv.slice(2);
+const padSamples = Math.round(Number(padArg ?? 0) * 16000);
 if (!outFile) {
   console.error('usage: score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn>');
   process.exit(2);
@@ -131,7 +134,9 @@ const t0 = Date.now();
 let audioSec = 0;
 for (const line of lines) {
   const [uid, rel] = line.split('\t');
-  const x = readWav(path.join(wavDir, rel));
+  const speech = readWav(path.join(wavDir, rel));
+  const x = new Float32Array(speech.length + 2 * padSamples);
+  x.set(speech, padSamples);
   audioSec += x.length / 16000;
   outLines.push(`${await recognize(x)} (${uid})`);
 }
