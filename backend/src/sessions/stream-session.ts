@@ -235,7 +235,9 @@ export class StreamSession {
     if (end - this.transcriber.windowStart <= budget) return;
     const keepFrom = end - budget;
     const update = this.transcriber.skipTo(keepFrom);
-    this.options.observer.audioSkipped?.(keepFrom - this.recognizedThrough);
+    // Below a fast engine's budget the cut can fall in audio already recognized (its words were interim).
+    const unrecognized = keepFrom - this.recognizedThrough;
+    if (unrecognized > 0) this.options.observer.audioSkipped?.(unrecognized);
     this.recognizedThrough = Math.max(this.recognizedThrough, keepFrom);
     this.undelivered.push(...update.finals);
     this.shed = true;
