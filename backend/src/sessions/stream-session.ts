@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Segment } from '@earshot/shared';
 import { type ContainerFormat, type SettleOptions, StreamDecoder } from '../audio/stream-decoder';
 import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
+import { RunningAverage } from '../streaming/running-average';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../streaming/streaming-transcriber';
 import { type Chunk, ChunkOrder } from './chunk-order';
@@ -54,7 +55,7 @@ const SAMPLE_RATE = 16_000;
 /** Under load a window is cut to what can be recognized within the lag bound, but never below this. */
 const MIN_WINDOW_UNDER_LOAD_SECONDS = 1;
 /** Weight of the newest recognition in the running estimate of recognition speed. */
-const SPEED_SMOOTHING = 0.3;
+const SPEED_WEIGHT = 0.3;
 /** Requests of one recording in progress at once; more means a misbehaving client, not a slow server. */
 const MAX_CHUNKS_IN_FLIGHT = 16;
 
@@ -89,7 +90,7 @@ export class StreamSession {
   /** Audio was given up since the last answer. */
   private shed = false;
   /** Wall-clock seconds (queue wait included) per second of window audio, over recent recognitions. */
-  private recognitionSpeed: number | null = null;
+  private readonly recognitionSpeed = new RunningAverage(SPEED_WEIGHT);
   /** Audio position (seconds) up to which the last completed recognition saw the audio. */
   private recognizedThrough = 0;
   private chunksSinceRecognition = 0;
@@ -229,8 +230,9 @@ export class StreamSession {
 
   private shedBacklog(): void {
     const { maxLagSeconds } = this.options;
-    if (this.lagSeconds <= maxLagSeconds || this.recognitionSpeed === null) return;
-    const budget = Math.max(MIN_WINDOW_UNDER_LOAD_SECONDS, maxLagSeconds / this.recognitionSpeed);
+    const speed = this.recognitionSpeed.value;
+    if (this.lagSeconds <= maxLagSeconds || speed === null) return;
+    const budget = Math.max(MIN_WINDOW_UNDER_LOAD_SECONDS, maxLagSeconds / speed);
     const end = this.transcriber.audioSeconds;
     if (end - this.transcriber.windowStart <= budget) return;
     const keepFrom = end - budget;
@@ -269,11 +271,7 @@ export class StreamSession {
     const startedAt = performance.now();
     const outcome = await this.options.infer({ key: this.options.key, kind: this.nextKind, samples });
     if (outcome.status !== 'recognized') throw new RecognitionSkipped(outcome.status);
-    const speed = (performance.now() - startedAt) / 1000 / (samples.length / SAMPLE_RATE);
-    this.recognitionSpeed =
-      this.recognitionSpeed === null
-        ? speed
-        : this.recognitionSpeed + SPEED_SMOOTHING * (speed - this.recognitionSpeed);
+    this.recognitionSpeed.add((performance.now() - startedAt) / 1000 / (samples.length / SAMPLE_RATE));
     return outcome.result.words;
   }
 

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
+import { RunningAverage } from './running-average';
 
 /**
  * `final`: a result the session must have (the end of a recording, or a session too far behind); never
@@ -65,7 +66,7 @@ interface Waiting {
 }
 
 /** Weight of the newest batch in the running estimate of engine speed. */
-const SPEED_SMOOTHING = 0.3;
+const SPEED_WEIGHT = 0.3;
 
 export class QueueClosedError extends Error {
   constructor() {
@@ -88,7 +89,7 @@ export class InferenceQueue {
   private closed = false;
   private running: { startedAt: number; estimatedSeconds: number } | null = null;
   private drained: Promise<void> = Promise.resolve();
-  private speed: number | null = null;
+  private readonly speed = new RunningAverage(SPEED_WEIGHT);
 
   constructor(
     private readonly recognizer: Recognizer,
@@ -105,7 +106,7 @@ export class InferenceQueue {
 
   /** Engine seconds per second of audio over recent batches; null until a batch has been decoded. */
   get secondsPerAudioSecond(): number | null {
-    return this.speed;
+    return this.speed.value;
   }
 
   submit(request: InferenceRequest): Promise<InferenceOutcome> {
@@ -203,12 +204,11 @@ export class InferenceQueue {
 
   private measure(inferenceSeconds: number, audioSeconds: number): void {
     if (audioSeconds <= 0) return;
-    const latest = inferenceSeconds / audioSeconds;
-    this.speed = this.speed === null ? latest : this.speed + SPEED_SMOOTHING * (latest - this.speed);
+    this.speed.add(inferenceSeconds / audioSeconds);
   }
 
   private estimateSeconds(audioSeconds: number): number {
-    return (this.speed ?? 0) * audioSeconds;
+    return (this.speed.value ?? 0) * audioSeconds;
   }
 
   /**
@@ -217,7 +217,7 @@ export class InferenceQueue {
    * Finals come first in that order, so interims are always the ones to go.
    */
   private dropInterimsThatWouldWaitTooLong(): void {
-    if (this.speed === null || this.interims.length === 0) return;
+    if (this.speed.value === null || this.interims.length === 0) return;
     const { maxBatch, maxWaitSeconds } = this.options;
     let batchStart = this.running
       ? Math.max(0, this.running.estimatedSeconds - (performance.now() - this.running.startedAt) / 1000)
