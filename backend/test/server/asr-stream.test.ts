@@ -14,6 +14,7 @@ import {
   modelDeafNote,
   OWN_HOST,
   offlineWordErrorRate,
+  openSessions,
   postChunkOk,
   streamChunks,
   wordErrorRate,
@@ -44,11 +45,6 @@ function post(request: AsrStreamRequest) {
 }
 
 const postOk = (request: AsrStreamRequest) => postChunkOk(app, request);
-
-async function openSessions() {
-  const response = await app.inject({ method: 'GET', url: '/health', headers: { host: OWN_HOST } });
-  return (response.json() as { sessions: number }).sessions;
-}
 
 const errorOf = (response: { json(): unknown }) => ErrorResponseSchema.parse(response.json()).error;
 
@@ -86,7 +82,7 @@ describe('POST /asr/stream', () => {
     const transcript = await streamChunks(postOk, pieces, { recording_id: 'in-order' });
     expect(new Set(transcript.finals.map((s) => s.id)).size).toBe(transcript.finals.length);
     expect(transcript.interims.every((s) => s.id === 'in-order-interim')).toBe(true);
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
   });
 
   it.skipIf(tinyEnBelowBar)(
@@ -104,7 +100,7 @@ describe('POST /asr/stream', () => {
     );
     expect(response.statusCode).toBe(409);
     expect(errorOf(response).code).toBe('recording_restart_required');
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
   });
 
   it('acknowledges a duplicate chunk and gives the same captions as without it', async () => {
@@ -118,7 +114,7 @@ describe('POST /asr/stream', () => {
     expect(
       wordErrorRate(plain, await postInOrder(repeated, { recording_id: 'duplicates' })),
     ).toBeLessThanOrEqual(SAME_AUDIO_WER);
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
   });
 
   it('puts chunks that arrive out of order back in sequence', async () => {
@@ -131,7 +127,7 @@ describe('POST /asr/stream', () => {
     const shuffled = await postInOrder(shuffledOrder(), { recording_id: 'shuffled' });
     expect(shuffled.length).toBeGreaterThan(0);
     expect(wordErrorRate(plain, shuffled)).toBeLessThanOrEqual(SAME_AUDIO_WER);
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
   });
 
   it.skipIf(tinyEnBelowBar)(
@@ -163,7 +159,7 @@ describe('POST /asr/stream', () => {
     expect(refused.statusCode).toBe(422);
     expect(errorOf(refused).code).toBe('undecodable_audio');
     expect(wordErrorRate(reference.text, transcript.text)).toBeLessThanOrEqual(SAME_AUDIO_WER);
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
   });
 
   it('refuses a recording in a container it cannot decode with 415', async () => {
@@ -173,14 +169,14 @@ describe('POST /asr/stream', () => {
     expect(response.statusCode).toBe(415);
     expect(errorOf(response).code).toBe('unsupported_media_type');
     expect(errorOf(response).message).toContain('audio/mp4');
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
   });
 
   it('closes a session that went idle; its next chunk must restart the recording', async () => {
     await postOk(chunkRequest(0, pieces[0] as Buffer, { recording_id: 'idle' }));
-    expect(await openSessions()).toBe(1);
+    expect(await openSessions(app)).toBe(1);
     await new Promise((resolve) => setTimeout(resolve, 1_600));
-    expect(await openSessions()).toBe(0);
+    expect(await openSessions(app)).toBe(0);
     const response = await post(chunkRequest(1, pieces[1] as Buffer, { recording_id: 'idle' }));
     expect(response.statusCode).toBe(409);
   });

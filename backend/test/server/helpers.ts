@@ -44,6 +44,12 @@ export async function postChunkOk(
   return AsrStreamResponseSchema.parse(response.json());
 }
 
+/** Recordings the app has open, as /health reports them. */
+export async function openSessions(app: FastifyInstance): Promise<number> {
+  const health = await app.inject({ method: 'GET', url: '/health', headers: { host: OWN_HOST } });
+  return (health.json() as { sessions: number }).sessions;
+}
+
 export function chunkRequest(
   seq: number,
   bytes: Uint8Array,

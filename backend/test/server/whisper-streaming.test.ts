@@ -6,13 +6,14 @@ import { loadModelRecognizer } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import type { GuardThresholds } from '../../src/engine/whisper/guards';
+import { resolveModel } from '../../src/models';
 import { buildApp } from '../../src/server/app';
 import { SpeechActivity } from '../../src/streaming/speech-activity';
 import { concat, SAMPLE_RATE, silence, speak } from '../engine/speech-audio';
 import { tinyWhisperDir } from '../engine/whisper-model';
 import { cutAtArbitraryOffsets, ONE_SECOND_OF_WEBM, samplesToWebm } from '../sessions/webm-fixture';
 import { ObservedRecognizer } from '../streaming/observed-recognizer';
-import { INJECT_PORT, OWN_HOST, postChunkOk, streamChunks } from './helpers';
+import { INJECT_PORT, openSessions, postChunkOk, streamChunks } from './helpers';
 
 const VAD_MODEL = defaultSileroVadPath();
 const present = existsSync(VAD_MODEL);
@@ -39,16 +40,8 @@ let shortRecording: Buffer;
 
 /** tiny-whisper loaded the way `serve --model <dir>` loads it, in an app with Silero per recording. */
 async function whisperApp(guards?: Partial<GuardThresholds>) {
-  const real: Recognizer = await loadModelRecognizer(
-    {
-      id: 'tiny-whisper',
-      dir: tinyWhisperDir(),
-      encoderFile: 'onnx/encoder_model.onnx',
-      decoderFile: 'onnx/decoder_model_merged.onnx',
-    },
-    'cpu',
-    guards ? { guards } : {},
-  );
+  const model = await resolveModel(tinyWhisperDir(), { allowDownload: false });
+  const real: Recognizer = await loadModelRecognizer(model, 'cpu', guards ? { guards } : {});
   const recognizer = new ObservedRecognizer(real);
   const app = await buildApp({
     recognizer,
@@ -68,11 +61,6 @@ function stream(app: FastifyInstance, webm: Buffer, recordingId: string) {
   return streamChunks(post, cutAtArbitraryOffsets(webm, ONE_SECOND_OF_WEBM, 9), {
     recording_id: recordingId,
   });
-}
-
-async function openSessions(app: FastifyInstance) {
-  const health = await app.inject({ method: 'GET', url: '/health', headers: { host: OWN_HOST } });
-  return (health.json() as { sessions: number }).sessions;
 }
 
 describe.skipIf(!present)(`Whisper streamed through the service${why}`, () => {
