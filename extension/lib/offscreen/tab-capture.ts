@@ -34,6 +34,8 @@ interface Recording {
   chunkStartedAtMs: number;
   /** Replaced by a new recording: its remaining chunks must not be uploaded. */
   abandoned: boolean;
+  /** Settles on the recorder's `stop` event, which comes after its last chunk. */
+  ended: Promise<void>;
 }
 
 /** Recordings whose late segments can still be placed in time (a stopped one's final reply). */
@@ -126,12 +128,11 @@ export class TabCapture {
     this.stopped = true;
     const recording = this.recording;
     this.recording = undefined;
-    if (recording && recording.recorder.state !== 'inactive') {
-      const flushed = new Promise((resolve) =>
-        recording.recorder.addEventListener('stop', resolve, { once: true }),
-      );
-      recording.recorder.stop();
-      await flushed;
+    if (recording) {
+      // The recorder may already be inactive with its last chunk still to come: a closed tab
+      // ends the track, which stops the recorder by itself.
+      if (recording.recorder.state !== 'inactive') recording.recorder.stop();
+      await recording.ended;
     }
     this.releaseMedia();
     await this.uploader?.drainAndClose(3000);
@@ -152,6 +153,7 @@ export class TabCapture {
       nextSeq: 0,
       chunkStartedAtMs: now,
       abandoned: false,
+      ended: new Promise((resolve) => recorder.addEventListener('stop', () => resolve(), { once: true })),
     };
     this.recordingStarts.set(recording.id, { wallMs: now, contextSeconds: startedAtContextSeconds });
     for (const id of [...this.recordingStarts.keys()].slice(0, -REMEMBERED_RECORDINGS))
@@ -233,10 +235,10 @@ export class TabCapture {
     );
   }
 
+  /** The error is reported once the final chunk is uploaded: the report may close this document. */
   private fail(reason: string): void {
     if (this.stopped) return;
-    this.setState({ status: 'error', reason });
-    void this.stop();
+    void this.stop().then(() => this.setState({ status: 'error', reason }));
   }
 
   private releaseMedia(): void {
