@@ -69,24 +69,25 @@ if [[ "$STAGE" == all || "$STAGE" == continue || "$STAGE" == export ]]; then
   "$PY" "$HERE/export.py" --ckpt "$WORK/ckpt/final.pt" --out "$MODEL"
 fi
 
+# score_set <name> <scoring set> [seconds of silence around each utterance]: decodes through the
+# exported ONNX files into $WORK/score/<name> and prints sclite's summary line.
+score_set() {
+  local name="$1" d="$WORK/$2" out="$WORK/score/$1"
+  mkdir -p "$out"
+  echo "== score $name through the exported ONNX files"
+  (cd "$REPO/backend" && node recipes/tiny-en/score-onnx.mjs "$MODEL" "$d" "$d/wav.list" "$out/hyp.trn" "${3:-0}")
+  "$SCLITE" -r "$d/ref.trn" trn -h "$out/hyp.trn" trn -i rm -o sum dtl stdout > "$out/sclite.txt"
+  grep -E "Sum/Avg" "$out/sclite.txt" | head -1 | sed "s/^/$name /"
+}
+
 if [[ "$STAGE" == all || "$STAGE" == continue || "$STAGE" == score ]]; then
   # The scoring sets are utterances with almost no silence around them; streams and long files have
   # pauses, so test-seen is also scored with 1.5 s of digital silence before and after each utterance.
-  d="$WORK/test-seen"
-  out="$WORK/score/test-seen-pauses"
-  mkdir -p "$out"
-  echo "== score test-seen with 1.5 s of silence around every utterance"
-  (cd "$REPO/backend" && node recipes/tiny-en/score-onnx.mjs "$MODEL" "$d" "$d/wav.list" "$out/hyp.trn" 1.5)
-  "$SCLITE" -r "$d/ref.trn" trn -h "$out/hyp.trn" trn -i rm -o sum dtl stdout > "$out/sclite.txt"
-  grep -E "Sum/Avg" "$out/sclite.txt" | head -1 | sed "s/^/test-seen-pauses /"
+  score_set test-seen-pauses test-seen 1.5
   for set in test-seen test-unseen; do
+    score_set "$set" "$set"
     d="$WORK/$set"
     out="$WORK/score/$set"
-    mkdir -p "$out"
-    echo "== score $set through the exported ONNX files"
-    (cd "$REPO/backend" && node recipes/tiny-en/score-onnx.mjs "$MODEL" "$d" "$d/wav.list" "$out/hyp.trn")
-    "$SCLITE" -r "$d/ref.trn" trn -h "$out/hyp.trn" trn -i rm -o sum dtl stdout > "$out/sclite.txt"
-    grep -E "Sum/Avg" "$out/sclite.txt" | head -1 | sed "s/^/$set /"
     if [[ -f "$WORK/ckpt/final.pt" ]]; then
       # cross-check: PyTorch greedy decoding must give the same text as ONNX
       head -20 "$d/wav.list" > "$out/check.list"

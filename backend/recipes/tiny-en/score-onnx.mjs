@@ -14,7 +14,7 @@ import ort from 'onnxruntime-node';
 const [modelDir, wavDir, listFile, outFile, padArg] = process.argv.slice(2);
 const padSamples = Math.round(Number(padArg ?? 0) * 16000);
 if (!outFile) {
-  console.error('usage: score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn>');
+  console.error('usage: score-onnx.mjs <model_dir> <wav_dir> <wav.list> <hyp.trn> [pad_seconds]');
   process.exit(2);
 }
 
