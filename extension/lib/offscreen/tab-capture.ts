@@ -61,7 +61,8 @@ export class TabCapture {
   private uploader: ChunkUploader | undefined;
   private restarts: number[] = [];
   private readonly recordingStarts = new Map<string, RecordingStart>();
-  private stopped = false;
+  /** Set by the first stop(): every later caller awaits the same wind-down. */
+  private stopping: Promise<void> | undefined;
   private state: TabCaptureState;
 
   constructor(
@@ -122,10 +123,21 @@ export class TabCapture {
     this.startRecording();
   }
 
-  /** Ends the capture: the final chunk is flushed to the backend, the tab plays normally again. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+  /**
+   * Ends the capture: the final chunk is flushed to the backend, the tab plays normally again.
+   * A second call (a closed tab both ends the track and sends a stop command) waits for the first
+   * to finish, since its caller may close this document next.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.windDown();
+    return this.stopping;
+  }
+
+  private get stopped(): boolean {
+    return this.stopping !== undefined;
+  }
+
+  private async windDown(): Promise<void> {
     const recording = this.recording;
     this.recording = undefined;
     if (recording) {
