@@ -31,6 +31,10 @@ program
   .option('--format <format>', 'json, txt, srt or vtt', 'txt')
   .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
   .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected when not given')
+  .option(
+    '--vad <dir|id|off>',
+    'voice activity detection: only speech is decoded, cut at its pauses: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
+  )
   .option('--task <task>', 'Whisper: transcribe, or translate into English')
   .action(transcribeCommand);
 

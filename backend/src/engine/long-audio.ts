@@ -1,5 +1,6 @@
 import { EngineError } from './errors.js';
 import type { RecognitionResult, RecognizedToken, RecognizedWord, Recognizer } from './types.js';
+import type { SpeechSegment } from './vad.js';
 
 export interface LongAudioOptions {
   /** Window length in seconds. */
@@ -10,6 +11,12 @@ export interface LongAudioOptions {
   batchSize?: number;
   /** Called after every batch with seconds of audio covered so far. */
   onProgress?: (doneSeconds: number, totalSeconds: number) => void;
+  /**
+   * Where the speech is (a voice activity detector's segments, in order). Only these stretches are
+   * decoded, each on its own, so windows end in pauses instead of cutting through words, and music
+   * or silence between them never reaches the recognizer. Unset, the whole audio is one stretch.
+   */
+  speech?: readonly SpeechSegment[];
 }
 
 interface Window {
@@ -22,8 +29,8 @@ interface Window {
 }
 
 /**
- * Transcribes audio of any length by decoding overlapping windows in batches and stitching the
- * results. The middle of each overlap is the cut: the left window keeps words whose midpoint is
+ * Transcribes audio of any length by decoding windows in batches and stitching the results. Each
+ * stretch of speech is one window when it fits, else overlapping windows. The middle of each overlap is the cut: the left window keeps words whose midpoint is
  * before it, the right window the words after it. The same word can land a frame either side of
  * the cut in the two windows, so the right window also keeps a word slightly before the cut when
  * it starts after everything already kept, and drops one that overlaps the last kept word.
@@ -31,7 +38,7 @@ interface Window {
 export async function transcribeLong(
   recognizer: Recognizer,
   samples: Float32Array,
-  { chunkSeconds = 20, overlapSeconds = 2, batchSize = 4, onProgress }: LongAudioOptions = {},
+  { chunkSeconds = 20, overlapSeconds = 2, batchSize = 4, onProgress, speech }: LongAudioOptions = {},
 ): Promise<RecognitionResult> {
   if (!(chunkSeconds > 0) || !(overlapSeconds >= 0) || overlapSeconds >= chunkSeconds / 2) {
     throw new EngineError(
@@ -41,7 +48,10 @@ export async function transcribeLong(
   }
   const rate = recognizer.sampleRate;
   const total = samples.length / rate;
-  const windows = planWindows(total, chunkSeconds, overlapSeconds);
+  const stretches = speech ?? [{ start: 0, end: total }];
+  const windows = stretches.flatMap((stretch) =>
+    planWindows(Math.max(0, stretch.start), Math.min(total, stretch.end), chunkSeconds, overlapSeconds),
+  );
   const tolerance = overlapSeconds / 4;
   const words: RecognizedWord[] = [];
   const tokens: RecognizedToken[] = [];
@@ -73,8 +83,10 @@ export async function transcribeLong(
       });
       tokens.push(...shifted.tokens.filter((_, t) => keptWords.has(wordOfToken(shifted, t))));
     });
-    onProgress?.(Math.min(total, batch.at(-1)?.end ?? total), total);
+    const last = batch.at(-1) === windows.at(-1);
+    onProgress?.(last ? total : Math.min(total, batch.at(-1)?.end ?? total), total);
   }
+  if (windows.length === 0) onProgress?.(total, total);
 
   for (let i = 0; i + 1 < words.length; i++) {
     const word = words[i];
@@ -84,21 +96,30 @@ export async function transcribeLong(
   return { text: words.map((w) => w.word).join(' '), tokens, words };
 }
 
-/** Windows of chunkSeconds stepping by chunk − overlap; the last one ends with the audio. */
-export function planWindows(total: number, chunkSeconds: number, overlapSeconds: number): Window[] {
+/**
+ * Windows of chunkSeconds over [from, to), stepping by chunk − overlap; the last one ends at `to`.
+ * The first keeps everything from `from` on, the last everything up to `to`.
+ */
+export function planWindows(
+  from: number,
+  to: number,
+  chunkSeconds: number,
+  overlapSeconds: number,
+): Window[] {
+  if (!(to > from)) return [];
   const step = chunkSeconds - overlapSeconds;
   const spans: { start: number; end: number }[] = [];
-  for (let start = 0; ; start += step) {
-    const end = Math.min(start + chunkSeconds, total);
+  for (let start = from; ; start += step) {
+    const end = Math.min(start + chunkSeconds, to);
     spans.push({ start, end });
-    if (end >= total) break;
+    if (end >= to) break;
   }
   return spans.map((span, i) => {
     const previous = spans[i - 1];
     const next = spans[i + 1];
     return {
       ...span,
-      takeOverAt: previous ? (span.start + previous.end) / 2 : 0,
+      takeOverAt: previous ? (span.start + previous.end) / 2 : from,
       keepUntil: next ? (next.start + span.end) / 2 : Infinity,
     };
   });

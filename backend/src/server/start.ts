@@ -1,17 +1,8 @@
-import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { loadModelRecognizer, ModelLoadError, SileroVad, type WhisperOptions } from '../engine';
-import {
-  findModel,
-  ModelUnavailableError,
-  resolveModel,
-  resolveVadModel,
-  streamProgress,
-  VAD_MODEL_ID,
-  type VadModelEntry,
-} from '../models';
+import { loadModelRecognizer, type WhisperOptions } from '../engine';
+import { resolveModel, streamProgress, VAD_MODEL_ID } from '../models';
 import { SpeechActivity } from '../streaming/speech-activity';
+import { loadVadChoice } from '../vad-choice';
 import { buildApp } from './app';
 import type { ServerConfig } from './config';
 import { hostHeaderName } from './plugins/request-guard';
@@ -37,6 +28,9 @@ export interface StartServerOptions {
   vad?: string;
 }
 
+const SERVER_WITHOUT_VAD =
+  'Silence and music are sent to the recognizer, and captions become final only when two hypotheses agree.';
+
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -49,7 +43,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     progress: streamProgress(process.stderr),
   });
   const recognizer = await loadModelRecognizer(model, options.device, options.whisper);
-  const vad = await loadVad(options.vad).catch(async (error: unknown) => {
+  const vad = await loadVadChoice(options.vad, SERVER_WITHOUT_VAD).catch(async (error: unknown) => {
     await recognizer.release();
     throw error;
   });
@@ -85,55 +79,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await Promise.all([recognizer.release(), vad?.release()]);
     throw error;
   }
-}
-
-/** Loads Silero VAD as `choice` says; null when gating is off, which is said loudly on stderr. */
-async function loadVad(choice: string | undefined): Promise<SileroVad | null> {
-  if (choice === 'off') {
-    warnGatingOff('--vad off was given');
-    return null;
-  }
-  if (choice !== undefined && choice !== VAD_MODEL_ID) return SileroVad.load(await vadFile(choice));
-  let file: string;
-  try {
-    // One attempt: without the detector the server still works, so a dead network should not hold it up.
-    file = await resolveVadModel({
-      allowDownload: true,
-      retries: 0,
-      progress: streamProgress(process.stderr),
-    });
-  } catch (error) {
-    if (choice === undefined && error instanceof ModelUnavailableError) {
-      const why = error.reason ? `, and it cannot be downloaded now (${error.reason})` : '';
-      warnGatingOff(`${error.missingFiles.join(', ')} is not in ${error.dir}${why}`);
-      return null;
-    }
-    throw error;
-  }
-  try {
-    return await SileroVad.load(file);
-  } catch (error) {
-    if (choice === undefined && error instanceof ModelLoadError) {
-      warnGatingOff(error.message);
-      return null;
-    }
-    throw error;
-  }
-}
-
-/** A directory is expected to hold the model under its usual file name. */
-async function vadFile(dirOrFile: string): Promise<string> {
-  const isDir = (await stat(dirOrFile).catch(() => null))?.isDirectory() ?? false;
-  const entry = findModel(VAD_MODEL_ID) as VadModelEntry;
-  return isDir ? path.join(dirOrFile, entry.file) : dirOrFile;
-}
-
-function warnGatingOff(reason: string): void {
-  process.stderr.write(
-    `earshot: WARNING: VAD gating is off: ${reason}. Silence and music are sent to the recognizer, and ` +
-      `captions become final only when two hypotheses agree. Get Silero VAD with \`pnpm earshot models ` +
-      `download ${VAD_MODEL_ID}\`, or pass --vad <dir>.\n`,
-  );
 }
 
 function urlHost(host: string): string {

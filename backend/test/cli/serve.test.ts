@@ -39,11 +39,13 @@ describe('earshot serve', () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 
-  it('says loudly that VAD gating is off when asked to run without it', async () => {
+  it('says loudly that voice activity detection is off when asked to run without it', async () => {
     const server = await serve(['--model', MODEL_DIR, '--port', String(await freePort()), '--vad', 'off']);
     expect(server.stdout).toContain('vad=off');
     expect(lines(server.stderr())).toHaveLength(1);
-    expect(server.stderr()).toMatch(/^earshot: WARNING: VAD gating is off: --vad off was given\./);
+    expect(server.stderr()).toMatch(
+      /^earshot: WARNING: voice activity detection is off: --vad off was given\./,
+    );
     expect(await server.stop()).toBe(0);
   });
 
@@ -57,7 +59,9 @@ describe('earshot serve', () => {
       });
       expect(server.stdout).toContain('vad=off');
       expect(lines(server.stderr())).toHaveLength(1);
-      expect(server.stderr()).toMatch(/VAD gating is off: silero_vad\.onnx is not in .*HF_HUB_OFFLINE=1/);
+      expect(server.stderr()).toMatch(
+        /voice activity detection is off: silero_vad\.onnx is not in .*HF_HUB_OFFLINE=1/,
+      );
       expect(server.stderr()).toContain('earshot models download silero-vad');
       expect((await fetch(`${server.url}/health`)).status).toBe(200);
       expect(await server.stop()).toBe(0);

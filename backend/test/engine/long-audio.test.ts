@@ -82,6 +82,44 @@ describe('transcribeLong', () => {
     expect(batches.at(-1)).toBeCloseTo(100, 6);
   });
 
+  it('decodes only the stretches of speech it is given, splitting one longer than a window', async () => {
+    const { audio, spoken } = script(80, 21);
+    // Stretch edges on silent frames, as a detector's segments end in pauses.
+    const silentFrom = (seconds: number) => {
+      let f = Math.round(seconds / SHIFT);
+      while (audio[f * FRAME] !== 0) f++;
+      return f * SHIFT;
+    };
+    const speech = [
+      { start: silentFrom(3), end: silentFrom(9) },
+      { start: silentFrom(15), end: silentFrom(47) },
+      { start: silentFrom(70), end: 80 },
+    ];
+    const inside = spoken.filter((s) => speech.some((span) => s.start >= span.start && s.start < span.end));
+    const progress: number[] = [];
+    const result = await transcribeLong(recognizer, audio, {
+      speech,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(inside.length).toBeLessThan(spoken.length - 50);
+    expect(result.words.map((w) => [w.word, w.start])).toEqual(
+      inside.map((s) => [s.word, expect.closeTo(s.start, 6)]),
+    );
+    // 1 + 2 + 1 windows in one batch of 4.
+    expect(progress).toEqual([80]);
+  });
+
+  it('hears nothing when no stretch holds speech', async () => {
+    const { audio } = script(30, 5);
+    const progress: number[] = [];
+    const result = await transcribeLong(recognizer, audio, {
+      speech: [],
+      onProgress: (done) => progress.push(done),
+    });
+    expect(result).toEqual({ text: '', tokens: [], words: [] });
+    expect(progress).toEqual([30]);
+  });
+
   it('decodes a short input in one piece, exactly as the recognizer does', async () => {
     const { audio } = script(6, 3);
     const stream = recognizer.createStream();
@@ -99,7 +137,7 @@ describe('transcribeLong', () => {
 
 describe('planWindows', () => {
   it('covers the audio with windows overlapping by the overlap, the last one ending with the audio', () => {
-    const windows = planWindows(50, 20, 2);
+    const windows = planWindows(0, 50, 20, 2);
     expect(windows.map((w) => [w.start, w.end])).toEqual([
       [0, 20],
       [18, 38],
@@ -110,6 +148,14 @@ describe('planWindows', () => {
       [19, 37],
       [37, Infinity],
     ]);
-    expect(planWindows(12, 20, 2)).toEqual([{ start: 0, end: 12, takeOverAt: 0, keepUntil: Infinity }]);
+    expect(planWindows(0, 12, 20, 2)).toEqual([{ start: 0, end: 12, takeOverAt: 0, keepUntil: Infinity }]);
+  });
+
+  it('plans a stretch of speech from its own start', () => {
+    expect(planWindows(30, 60, 20, 2)).toEqual([
+      { start: 30, end: 50, takeOverAt: 30, keepUntil: 49 },
+      { start: 48, end: 60, takeOverAt: 49, keepUntil: Infinity },
+    ]);
+    expect(planWindows(5, 5, 20, 2)).toEqual([]);
   });
 });

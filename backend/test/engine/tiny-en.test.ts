@@ -3,15 +3,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadRecognizer, transcribeLong } from '../../src/engine/index.js';
+import { defaultSileroVadPath, loadRecognizer, SileroVad, transcribeLong } from '../../src/engine/index.js';
 import type { RecognitionResult, Recognizer } from '../../src/engine/types.js';
-import { wordEdits, words } from '../../src/transcript/word-errors.js';
+import { wordEdits, wordErrorRate, words } from '../../src/transcript/word-errors.js';
 import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status.js';
-import { audibleSpan, concat, SAMPLE_RATE, silence, speak } from './speech-audio.js';
+import { audibleSpan, concat, SAMPLE_RATE, silence, speak, whiteNoise } from './speech-audio.js';
 
 const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/tiny-en');
 const present = existsSync(path.join(MODEL_DIR, 'encoder-model.onnx'));
 const why = present ? '' : ` [skipped: tiny-en is not in ${MODEL_DIR}]`;
+const VAD_MODEL = defaultSileroVadPath();
+const vadPresent = existsSync(VAD_MODEL);
+const vadWhy = vadPresent ? '' : ` [skipped: no Silero VAD model at ${VAD_MODEL}; set EARSHOT_SHARED_DIR]`;
 
 // Everyday sentences made only of words tiny-en was trained on (checked against its words.txt).
 const SENTENCES = [
@@ -167,36 +170,48 @@ describe.skipIf(!present || tinyEnBelowBar)(`tiny-en recognition quality${why}${
     });
   });
 
-  it('transcribes 2+ minutes through transcribeLong without losing or doubling words at the cuts', async () => {
-    const pause = silence(2.5);
+  /** All the sentences one after another, `gap(i)` after the i-th, and the seconds each starts at. */
+  function recording(gap: (i: number) => Float32Array): { long: Float32Array; offsets: number[] } {
     const parts: Float32Array[] = [];
     const offsets: number[] = [];
     let at = 0;
-    for (const sentence of audio) {
+    audio.forEach((sentence, i) => {
+      const pause = gap(i);
       offsets.push(at);
       parts.push(sentence, pause);
       at += (sentence.length + pause.length) / SAMPLE_RATE;
-    }
-    const long = concat(...parts);
-    expect(long.length / SAMPLE_RATE).toBeGreaterThan(120);
+    });
+    return { long: concat(...parts), offsets };
+  }
 
+  const errorRate = (text: string) => wordErrorRate(SENTENCES.join(' '), text);
+
+  /** What each sentence decoded on its own gives, placed at its time in the recording. */
+  async function sentenceByAlone(offsets: number[]): Promise<{ word: string; middle: number }[]> {
     const alone = await decodeEach(recognizer, audio);
-    const expected = alone.flatMap((r, i) =>
+    return alone.flatMap((r, i) =>
       r.words.map((w) => ({ word: w.word, middle: (w.start + w.end) / 2 + (offsets[i] ?? 0) })),
     );
+  }
+
+  it('transcribes over a minute of fluent talk through transcribeLong without losing or doubling words at the cuts', async () => {
+    // Short pauses, as in fluent talk: the 20 s windows (2 s overlap) cut through speech.
+    const { long, offsets } = recording(() => silence(0.2));
+    expect(long.length / SAMPLE_RATE).toBeGreaterThan(60);
+    const expected = await sentenceByAlone(offsets);
+    const aloneErrors = errorRate(expected.map((w) => w.word).join(' '));
     const result = await transcribeLong(recognizer, long);
     const got = result.words.map((w) => ({ word: w.word, middle: (w.start + w.end) / 2 }));
 
-    // Overall, the long transcript is the per-sentence transcripts (a little context drift allowed).
-    const edits = wordEdits(
-      expected.map((w) => w.word),
-      got.map((w) => w.word),
-    );
-    expect(edits).toBeLessThanOrEqual(Math.max(2, Math.round(expected.length * 0.02)));
-    // Around every window cut (20 s windows, 2 s overlap: cuts at 19 s, 37 s, ...) nothing is lost
-    // or doubled.
+    // As accurate as decoding sentence by sentence.
+    const errors = errorRate(result.text);
+    expect(errors, result.text).toBeLessThanOrEqual(aloneErrors + 0.02);
+    // Around every window cut (cuts at 19 s, 37 s, ...) nothing is lost or doubled: the sentences
+    // within 1.5 s of the cut read as they do alone (sentence edges are pauses no word straddles).
     for (let cut = 19; cut < long.length / SAMPLE_RATE; cut += 18) {
-      const near = (w: { middle: number }) => Math.abs(w.middle - cut) < 1.5;
+      const from = Math.max(0, ...offsets.filter((o) => o <= cut - 1.5));
+      const to = Math.min(Infinity, ...offsets.filter((o) => o > cut + 1.5));
+      const near = (w: { middle: number }) => w.middle >= from && w.middle < to;
       expect(
         got.filter(near).map((w) => w.word),
         `around ${cut} s`,
@@ -204,4 +219,29 @@ describe.skipIf(!present || tinyEnBelowBar)(`tiny-en recognition quality${why}${
     }
     expect(result.text).toBe(result.words.map((w) => w.word).join(' '));
   });
+
+  it.skipIf(!vadPresent)(
+    `cuts a long recording with pauses and noise at its pauses, as Silero VAD finds them${vadWhy}`,
+    async () => {
+      // 2.5 s between sentences: digital silence, or a hiss no one would caption.
+      const { long, offsets } = recording((i) => (i % 2 === 0 ? silence(2.5) : whiteNoise(2.5, 0.02, i + 1)));
+      expect(long.length / SAMPLE_RATE).toBeGreaterThan(120);
+      const aloneErrors = errorRate((await sentenceByAlone(offsets)).map((w) => w.word).join(' '));
+      const vad = await SileroVad.load(VAD_MODEL);
+      const speech = await vad.speechSegments(long).finally(() => vad.release());
+      expect(speech).toHaveLength(SENTENCES.length);
+
+      const gated = await transcribeLong(recognizer, long, { speech });
+      const ungated = await transcribeLong(recognizer, long);
+      const summary = `alone ${aloneErrors}, gated ${errorRate(gated.text)}, ungated ${errorRate(ungated.text)}`;
+      expect(errorRate(gated.text), summary).toBeLessThanOrEqual(aloneErrors + 0.02);
+      for (const word of gated.words) {
+        const middle = (word.start + word.end) / 2;
+        expect(
+          speech.some((s) => middle >= s.start && middle <= s.end),
+          `${word.word} at ${middle} s`,
+        ).toBe(true);
+      }
+    },
+  );
 });

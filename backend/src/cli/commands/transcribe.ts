@@ -11,7 +11,12 @@ export interface TranscribeOptions extends WhisperCliOptions {
   format: string;
   /** Write the transcript here instead of stdout. */
   output?: string;
+  /** `off`, `silero-vad` or a directory holding silero_vad.onnx; unset, the model store's. */
+  vad?: string;
 }
+
+const WITHOUT_VAD =
+  'The whole file is decoded in overlapping windows, pauses and music included, which costs accuracy.';
 
 const clock = (seconds: number) =>
   `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
@@ -39,9 +44,16 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
 
   // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.
   const { loadModelRecognizer, transcribeLong } = await import('../../engine');
+  const { loadVadChoice } = await import('../../vad-choice');
+  const vad = await loadVadChoice(options.vad, WITHOUT_VAD);
+  const speech = await vad?.speechSegments(samples);
+  await vad?.release();
   const recognizer = await loadModelRecognizer(model, options.device, whisper);
   try {
-    const result = await transcribeLong(recognizer, samples, { onProgress: progressLine(process.stderr) });
+    const result = await transcribeLong(recognizer, samples, {
+      onProgress: progressLine(process.stderr),
+      ...(speech ? { speech } : {}),
+    });
     const transcript = formatTranscript(result, options.format as TranscriptFormat);
     if (options.output) await writeFile(options.output, transcript);
     else process.stdout.write(transcript);
