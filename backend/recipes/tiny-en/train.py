@@ -107,6 +107,10 @@ def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0
 
 def run(rank, args):
     torch.set_num_threads(args.threads)
+    # Most of the transducer loss's gradient over the joint tensor is denormal floats, which
+    # made the joint's backward matrix products ten times slower than the same products on
+    # normal numbers; flushing them to zero changes no result that matters.
+    torch.set_flush_denormal(True)
     if args.world > 1:
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}",
                                 rank=rank, world_size=args.world)
