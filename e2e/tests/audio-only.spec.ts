@@ -1,12 +1,11 @@
 import { captionLog, wordsShown } from '../support/caption-log';
 import { MIN_WORDS_RECOGNISED, visibleCaptionBox } from '../support/expectations';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 import { spokenWords } from '../support/test-media';
 
 test('a page with only <audio> gets captions at the bottom centre of the viewport', async ({
   openCaptured,
 }) => {
-  requireRecognisedSpeech();
   const { page } = await openCaptured('audio.html');
 
   await expect

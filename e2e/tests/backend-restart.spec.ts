@@ -1,5 +1,5 @@
 import { captionLog, wordsOf, wordsShown } from '../support/caption-log';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 import { spokenWords } from '../support/test-media';
 
 test('captions recover on their own after the backend is killed and started again', async ({
@@ -7,7 +7,6 @@ test('captions recover on their own after the backend is killed and started agai
   control,
   backend,
 }) => {
-  requireRecognisedSpeech();
   test.setTimeout(180_000);
   const { page, tabId } = await openCaptured('video.html');
   await expect

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { type CaptionSample, captionLog, wordsOf, wordsShown } from '../support/caption-log';
 import { MIN_WORDS_RECOGNISED, overlapArea, visibleCaptionBox } from '../support/expectations';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 import { ARTIFACTS_DIR } from '../support/paths';
 import { ensureTestMedia, type SpokenSentence, spokenWords } from '../support/test-media';
 
@@ -31,7 +31,6 @@ function wordLatencies(sentences: SpokenSentence[], samples: CaptionSample[]): M
 }
 
 test('captions with the spoken words appear over the playing video', async ({ openCaptured }, testInfo) => {
-  requireRecognisedSpeech();
   const { page } = await openCaptured('video.html');
   const media = ensureTestMedia();
 

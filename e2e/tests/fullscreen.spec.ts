@@ -1,5 +1,5 @@
 import { captionBackgroundIsPainted, captionHost, visibleCaptionBox } from '../support/expectations';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 
 async function captionsAtTheirCentreAreTopmost(page: import('@playwright/test').Page): Promise<boolean> {
   const box = await visibleCaptionBox(page);
@@ -10,7 +10,6 @@ async function captionsAtTheirCentreAreTopmost(page: import('@playwright/test').
 }
 
 test('captions follow the player into fullscreen and stay visible', async ({ openCaptured }) => {
-  requireRecognisedSpeech();
   const { page } = await openCaptured('player.html');
   await visibleCaptionBox(page);
 
@@ -35,7 +34,6 @@ test('captions follow the player into fullscreen and stay visible', async ({ ope
 });
 
 test('captions stay above a bare <video> in fullscreen', async ({ openCaptured }) => {
-  requireRecognisedSpeech();
   const { page } = await openCaptured('video.html');
   await visibleCaptionBox(page);
 

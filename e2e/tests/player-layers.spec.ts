@@ -1,8 +1,7 @@
 import { captionBackgroundIsPainted, overlapArea, visibleCaptionBox } from '../support/expectations';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 
 test('captions sit above a player’s own overlay layers', async ({ openCaptured }) => {
-  requireRecognisedSpeech();
   const { page } = await openCaptured('player.html');
 
   const box = await visibleCaptionBox(page);

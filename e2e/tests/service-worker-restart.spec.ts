@@ -1,5 +1,5 @@
 import { captionLog, wordsShown } from '../support/caption-log';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 import { spokenWords } from '../support/test-media';
 
 test('captions and the stop toggle keep working after the service worker restarts', async ({
@@ -8,7 +8,6 @@ test('captions and the stop toggle keep working after the service worker restart
   extensionBrowser,
   backend,
 }) => {
-  requireRecognisedSpeech();
   const { page, tabId } = await openCaptured('video.html');
   const { serviceWorker, context } = extensionBrowser;
   await serviceWorker.evaluate(() => {

@@ -1,12 +1,11 @@
 import { captionLog } from '../support/caption-log';
 import { captionHost, visibleCaptionBox } from '../support/expectations';
-import { expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { expect, test } from '../support/fixtures';
 
 test('stopping captions leaves the tab playing and audible, and the captions stop', async ({
   openCaptured,
   control,
 }) => {
-  requireRecognisedSpeech();
   const { page, tabId } = await openCaptured('video.html');
   await visibleCaptionBox(page);
   await expect.poll(() => control.tabAudible(tabId)).toBe(true);

@@ -3,7 +3,7 @@ import type { Page } from '@playwright/test';
 import { videoKey } from '../../extension/lib/transcript/video-identity';
 import { captionLog, recordCaptions, wordsOf } from '../support/caption-log';
 import { EXTENSION_ID } from '../support/extension-browser';
-import { type ExtensionControl, expect, requireRecognisedSpeech, test } from '../support/fixtures';
+import { type ExtensionControl, expect, requireQualityBar, test } from '../support/fixtures';
 import type { StaticServer } from '../support/static-server';
 import {
   align,
@@ -240,7 +240,7 @@ test.describe('word filter', () => {
     site,
     control,
   }) => {
-    requireRecognisedSpeech();
+    requireQualityBar();
     const media = ensureFilterMedia();
     const delay = 4;
     await setFilter(control, { audioMode: 'protect', protectDelaySeconds: delay });
@@ -286,7 +286,7 @@ test.describe('word filter', () => {
     site,
     control,
   }) => {
-    requireRecognisedSpeech();
+    requireQualityBar();
     const media = ensureFilterMedia();
     await setFilter(control, { audioMode: 'instant' });
     const page = await extensionBrowser.context.newPage();

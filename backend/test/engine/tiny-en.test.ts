@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSileroVadPath, loadRecognizer, SileroVad, transcribeLong } from '../../src/engine/index.js';
 import type { RecognitionResult, Recognizer } from '../../src/engine/types.js';
 import { wordEdits, wordErrorRate, words } from '../../src/transcript/word-errors.js';
-import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status.js';
 import { audibleSpan, concat, SAMPLE_RATE, silence, speak, whiteNoise } from './speech-audio.js';
 
 const MODEL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../models/tiny-en');
@@ -112,7 +111,7 @@ describe.skipIf(!present)(`tiny-en on espeak-ng speech${why}`, () => {
   });
 });
 
-describe.skipIf(!present || tinyEnBelowBar)(`tiny-en recognition quality${why}${belowBarNote}`, () => {
+describe.skipIf(!present)(`tiny-en recognition quality${why}`, () => {
   let recognizer: Recognizer;
   let audio: Float32Array[];
   beforeAll(async () => {

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Recognizer } from '../../src/engine/types';
 import { buildApp } from '../../src/server/app';
 import { cutAtArbitraryOffsets, decodeWhole, ONE_SECOND_OF_WEBM, speechWebm } from '../sessions/webm-fixture';
-import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
 import {
   chunkRequest,
   INJECT_PORT,
@@ -85,14 +84,11 @@ describe('POST /asr/stream', () => {
     expect(await openSessions(app)).toBe(0);
   });
 
-  it.skipIf(tinyEnBelowBar)(
-    `transcribes the spoken words of a recording streamed chunk by chunk${belowBarNote}`,
-    async () => {
-      expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      const transcript = await streamChunks(postOk, pieces, { recording_id: 'accuracy' });
-      expect(wordErrorRate(SPOKEN, transcript.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-    },
-  );
+  it(`transcribes the spoken words of a recording streamed chunk by chunk`, async () => {
+    expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    const transcript = await streamChunks(postOk, pieces, { recording_id: 'accuracy' });
+    expect(wordErrorRate(SPOKEN, transcript.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+  });
 
   it('asks the client to restart a recording it has never seen (409)', async () => {
     const response = await post(
@@ -130,14 +126,11 @@ describe('POST /asr/stream', () => {
     expect(await openSessions(app)).toBe(0);
   });
 
-  it.skipIf(tinyEnBelowBar)(
-    `transcribes the spoken words of chunks that arrive out of order${belowBarNote}`,
-    async () => {
-      expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      const text = await postInOrder(shuffledOrder(), { recording_id: 'shuffled-accuracy' });
-      expect(wordErrorRate(SPOKEN, text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-    },
-  );
+  it(`transcribes the spoken words of chunks that arrive out of order`, async () => {
+    expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    const text = await postInOrder(shuffledOrder(), { recording_id: 'shuffled-accuracy' });
+    expect(wordErrorRate(SPOKEN, text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+  });
 
   it('refuses garbage audio with 422 for that session only', async () => {
     const reference = await streamChunks(postOk, pieces, { recording_id: 'reference-3', tab_id: 1 });

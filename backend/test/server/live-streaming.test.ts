@@ -12,7 +12,6 @@ import {
   type SpeechRecording,
   speechWebm,
 } from '../sessions/webm-fixture';
-import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
 import {
   loadTinyEn,
   MAX_STREAMING_WER,
@@ -91,18 +90,15 @@ describe('streaming real speech over HTTP', () => {
     expect(await openSessions()).toBe(0);
   });
 
-  it.skipIf(tinyEnBelowBar)(
-    `turns the recording into final captions of the spoken words, timed inside the audio${belowBarNote}`,
-    async () => {
-      expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      const pieces = cutAtArbitraryOffsets(first.webm, ONE_SECOND_OF_WEBM, 21);
-      const transcript = await streamChunks(postFromExtension, pieces, { recording_id: 'live-1', tab_id: 3 });
-      expect(wordErrorRate(FIRST, transcript.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      expectWellFormed(transcript.finals, first.seconds);
-      // Captions appear while the recording is still going, not only when it ends.
-      expect(transcript.interims.length + transcript.finals.length).toBeGreaterThan(1);
-    },
-  );
+  it(`turns the recording into final captions of the spoken words, timed inside the audio`, async () => {
+    expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    const pieces = cutAtArbitraryOffsets(first.webm, ONE_SECOND_OF_WEBM, 21);
+    const transcript = await streamChunks(postFromExtension, pieces, { recording_id: 'live-1', tab_id: 3 });
+    expect(wordErrorRate(FIRST, transcript.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expectWellFormed(transcript.finals, first.seconds);
+    // Captions appear while the recording is still going, not only when it ends.
+    expect(transcript.interims.length + transcript.finals.length).toBeGreaterThan(1);
+  });
 
   const streamTwoTabs = () =>
     Promise.all([
@@ -125,17 +121,14 @@ describe('streaming real speech over HTTP', () => {
     expect(await openSessions()).toBe(0);
   });
 
-  it.skipIf(tinyEnBelowBar)(
-    `gives each of two tabs streamed at the same time its own words${belowBarNote}`,
-    async () => {
-      expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      const [a, b] = await streamTwoTabs();
-      expect(wordErrorRate(FIRST, a.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      expect(wordErrorRate(SECOND, b.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      expect(a.text).not.toMatch(/\bmother\b/);
-      expect(b.text).not.toMatch(/\bchildren\b/);
-    },
-  );
+  it(`gives each of two tabs streamed at the same time its own words`, async () => {
+    expect(offlineWer, modelDeafNote(offlineWer)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    const [a, b] = await streamTwoTabs();
+    expect(wordErrorRate(FIRST, a.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(wordErrorRate(SECOND, b.text)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(a.text).not.toMatch(/\bmother\b/);
+    expect(b.text).not.toMatch(/\bchildren\b/);
+  });
 
   it('refuses a request whose Host is a rebinding domain, over a real connection', async () => {
     const { port } = app.server.address() as AddressInfo;

@@ -8,7 +8,6 @@ import { SpeechActivity, type SpeechSpan } from '../../src/streaming/speech-acti
 import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../../src/streaming/streaming-transcriber';
 import { audibleSpan, concat, music, SAMPLE_RATE, silence, speak, whiteNoise } from '../engine/speech-audio';
 import { loadTinyEn, MAX_STREAMING_WER, modelDeafNote, wordErrorRate } from '../server/helpers';
-import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
 
 const MODEL = defaultSileroVadPath();
 const present = existsSync(MODEL);
@@ -129,18 +128,15 @@ describe.skipIf(!present)(`streaming gated by the real Silero VAD${why}`, () => 
     expect(quietSecondsDecoded(calls)).toBeLessThan(quietSecondsDecoded(ungated.calls) / 4);
   });
 
-  it.skipIf(tinyEnBelowBar)(
-    `streams final words within 1 point of word error rate of the file transcribed offline${belowBarNote}`,
-    async () => {
-      // As `earshot transcribe` does: the file cut at the pauses the detector finds.
-      const speech = await vad.speechSegments(audio.samples);
-      const whole = await transcribeLong(recognizer, audio.samples, { speech });
-      const spoken = `${FIRST} ${SECOND}`;
-      const offline = wordErrorRate(spoken, whole.text);
-      const streamed = wordErrorRate(spoken, (await stream(recognizer, audio.samples, vad)).text);
-      const measured = `offline WER ${(offline * 100).toFixed(1)} %, streamed ${(streamed * 100).toFixed(1)} %`;
-      expect(offline, `${modelDeafNote(offline)} (${measured})`).toBeLessThanOrEqual(MAX_STREAMING_WER);
-      expect(streamed, measured).toBeLessThanOrEqual(offline + 0.01);
-    },
-  );
+  it(`streams final words within 1 point of word error rate of the file transcribed offline`, async () => {
+    // As `earshot transcribe` does: the file cut at the pauses the detector finds.
+    const speech = await vad.speechSegments(audio.samples);
+    const whole = await transcribeLong(recognizer, audio.samples, { speech });
+    const spoken = `${FIRST} ${SECOND}`;
+    const offline = wordErrorRate(spoken, whole.text);
+    const streamed = wordErrorRate(spoken, (await stream(recognizer, audio.samples, vad)).text);
+    const measured = `offline WER ${(offline * 100).toFixed(1)} %, streamed ${(streamed * 100).toFixed(1)} %`;
+    expect(offline, `${modelDeafNote(offline)} (${measured})`).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(streamed, measured).toBeLessThanOrEqual(offline + 0.01);
+  });
 });
