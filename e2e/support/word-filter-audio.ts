@@ -49,15 +49,15 @@ export async function outputLevels(control: ExtensionControl, tabId: number): Pr
   return reply.levels;
 }
 
-/** The media position playing at `wallMs`, from the page's log (undefined outside it). */
+/** The media position playing at `wallMs`, from the page's log (undefined outside it or paused). */
 export function mediaTimeAt(log: readonly MediaSample[], wallMs: number): number | undefined {
   let before: MediaSample | undefined;
   for (const sample of log) {
     if (sample.atMs > wallMs) break;
     before = sample;
   }
-  if (!before || wallMs - before.atMs > 100) return undefined;
-  return before.mediaTime + (before.playing ? (wallMs - before.atMs) / 1000 : 0);
+  if (!before?.playing || wallMs - before.atMs > 100) return undefined;
+  return before.mediaTime + (wallMs - before.atMs) / 1000;
 }
 
 /** RMS of 10 ms blocks of a media file's audio, as decoded by ffmpeg, indexed by media time. */

@@ -110,6 +110,25 @@ async function playThrough(page: Page, media: FilterMedia, delaySeconds: number)
   await page.waitForTimeout(delaySeconds * 1000 + 600);
 }
 
+/** Pauses the video for 1.2 s when it is 0.5 s before each of `times` (media seconds). */
+async function pauseBefore(page: Page, times: number[]): Promise<void> {
+  await page.evaluate((starts) => {
+    const media = document.getElementById('media') as HTMLMediaElement;
+    const pending = [...starts];
+    const timer = setInterval(() => {
+      const next = pending[0];
+      if (next === undefined) {
+        clearInterval(timer);
+        return;
+      }
+      if (media.paused || media.currentTime < next - 0.5) return;
+      pending.shift();
+      media.pause();
+      setTimeout(() => void media.play(), 1200);
+    }, 10);
+  }, times);
+}
+
 interface WordReport {
   text: string;
   blocked: boolean;
@@ -207,32 +226,40 @@ test.describe('word filter', () => {
   });
 
   for (const mode of ['instant', 'protect'] as const) {
-    test(`${mode} mode: a cached transcript silences each blocked word from its first sound when it plays again`, async ({
-      extensionBrowser,
-      site,
-      control,
-    }) => {
-      const media = ensureFilterMedia();
-      const delay = mode === 'protect' ? 1 : 0;
-      await setFilter(control, { audioMode: mode, protectDelaySeconds: Math.max(delay, 0.5) });
-      const variant = `cached-${mode}`;
-      // The key the extension gives the video (its address, normalised), as a first viewing stored it.
-      const key = videoKey(`${site.origin}/video.html`, filterMediaUrl(site, variant));
-      await seedTranscript(control, key, media);
-      const page = await extensionBrowser.context.newPage();
-      try {
-        const { tabId } = await openFilterVideo(page, site, control, variant);
-        const since = Date.now();
-        await playThrough(page, media, delay);
-        const lagMs = delay * 1000;
-        const report = await reportPass(page, control, tabId, media, [lagMs - 100, lagMs + 400], since);
-        console.log(`${mode} replay: output ${report.lagMs} ms behind the video`);
-        expectFiltered(report.words, `${mode} replay`);
-        await control.command('stop', tabId);
-      } finally {
-        await page.close();
-      }
-    });
+    for (const pauses of [false, true]) {
+      const what = pauses
+        ? 'cached blocked words stay silent when the video pauses just before each of them'
+        : 'a cached transcript silences each blocked word from its first sound when it plays again';
+      test(`${mode} mode: ${what}`, async ({ extensionBrowser, site, control }) => {
+        const media = ensureFilterMedia();
+        const delay = mode === 'protect' ? 1 : 0;
+        await setFilter(control, { audioMode: mode, protectDelaySeconds: Math.max(delay, 0.5) });
+        const variant = `cached-${mode}${pauses ? '-paused' : ''}`;
+        // The key the extension gives the video (its address, normalised), as a first viewing stored it.
+        const key = videoKey(`${site.origin}/video.html`, filterMediaUrl(site, variant));
+        await seedTranscript(control, key, media);
+        const page = await extensionBrowser.context.newPage();
+        try {
+          const { tabId } = await openFilterVideo(page, site, control, variant);
+          const since = Date.now();
+          // Each pause comes after the word's silence was announced (1.5 s ahead), before it plays.
+          if (pauses)
+            await pauseBefore(
+              page,
+              media.parts.filter((p) => p.blocked).map((p) => p.startSeconds),
+            );
+          await playThrough(page, media, delay);
+          const lagMs = delay * 1000;
+          const report = await reportPass(page, control, tabId, media, [lagMs - 100, lagMs + 400], since);
+          const label = `${mode} replay${pauses ? ' with pauses' : ''}`;
+          console.log(`${label}: output ${report.lagMs} ms behind the video`);
+          expectFiltered(report.words, label);
+          await control.command('stop', tabId);
+        } finally {
+          await page.close();
+        }
+      });
+    }
   }
 
   test('protect mode: live blocked words are silenced before they are heard and masked in captions', async ({

@@ -26,7 +26,7 @@ function onContentMessage(message: { type?: unknown }, tabId: number, sendRespon
   switch (message?.type) {
     case 'earshot/mute-ahead': {
       const parsed = MuteAheadSchema.safeParse(message);
-      if (parsed.success) void relayMuteAhead(tabId, parsed.data.spans);
+      if (parsed.success) void relayMuteAhead(tabId, parsed.data);
       return false;
     }
     case 'earshot/transcript-put': {

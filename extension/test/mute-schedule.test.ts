@@ -46,4 +46,30 @@ describe('MuteSchedule', () => {
     schedule.add({ start: 2, end: 2.5 }, 1);
     expect(schedule.automation(1, 0, 0.2).map((s) => s.value)).toEqual([0, 0, 0.2, 0.2, 0]);
   });
+
+  it('withdraws the spans that had not started by a time, and keeps one already under way', () => {
+    const schedule = new MuteSchedule();
+    schedule.add({ start: 2, end: 2.5 }, 1);
+    schedule.add({ start: 4, end: 4.5 }, 1);
+    schedule.add({ start: 6, end: 6.5 }, 1);
+    expect(schedule.withdrawFrom(4.2)).toBe(true);
+    expect(schedule.upcoming(1)).toEqual([
+      { start: 2, end: 2.5 },
+      { start: 4, end: 4.5 },
+    ]);
+    expect(schedule.withdrawFrom(5)).toBe(false);
+  });
+
+  it('unites schedules into one that silences wherever any of them does', () => {
+    const heard = new MuteSchedule();
+    const ahead = new MuteSchedule();
+    heard.add({ start: 2, end: 3 }, 1);
+    ahead.add({ start: 2.8, end: 3.4 }, 1);
+    ahead.add({ start: 5, end: 5.5 }, 1);
+    expect(MuteSchedule.union([heard, ahead], 1).upcoming(1)).toEqual([
+      { start: 2, end: 3.4 },
+      { start: 5, end: 5.5 },
+    ]);
+    expect(heard.upcoming(1)).toEqual([{ start: 2, end: 3 }]);
+  });
 });

@@ -89,6 +89,11 @@ export type MuteSpan = z.infer<typeof MuteSpanSchema>;
 export const MuteAheadSchema = z.object({
   type: z.literal('earshot/mute-ahead'),
   spans: z.array(MuteSpanSchema).max(50),
+  /**
+   * The spans replace every span announced before whose sound the tab has not started to play:
+   * the media paused, stalled, seeked or changed speed, so those came at the wrong time.
+   */
+  replace: z.boolean().optional(),
 });
 export type MuteAhead = z.infer<typeof MuteAheadSchema>;
 

@@ -62,8 +62,8 @@ async function updateFilter(message: unknown): Promise<{ ok: true }> {
 }
 
 async function muteAhead(message: unknown): Promise<{ ok: true }> {
-  const { tabId, spans } = OffscreenMuteSchema.parse(message);
-  captures.get(tabId)?.muteAhead(spans);
+  const { tabId, spans, replace } = OffscreenMuteSchema.parse(message);
+  captures.get(tabId)?.muteAhead(spans, replace === true);
   return { ok: true };
 }
 

@@ -1,7 +1,7 @@
 import {
   type FilterStatsReport,
   filterEnabledOn,
-  type MuteSpan,
+  type MuteAhead,
   type OffscreenFilter,
   type OffscreenMute,
   type WordFilterSettings,
@@ -55,8 +55,13 @@ export async function recordFilterStats(report: FilterStatsReport): Promise<void
 }
 
 /** Hands a tab's ahead-of-time silences to the offscreen document, when that tab is captured. */
-export async function relayMuteAhead(tabId: number, spans: MuteSpan[]): Promise<void> {
+export async function relayMuteAhead(tabId: number, { spans, replace }: MuteAhead): Promise<void> {
   if (!isActive(await getCaptureState(tabId))) return;
-  const command: OffscreenMute = { type: 'earshot/offscreen-mute', tabId, spans };
+  const command: OffscreenMute = {
+    type: 'earshot/offscreen-mute',
+    tabId,
+    spans,
+    ...(replace ? { replace } : {}),
+  };
   await browser.runtime.sendMessage(command).catch(() => undefined);
 }

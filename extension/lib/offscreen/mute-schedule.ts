@@ -21,6 +21,13 @@ export const MUTE_RAMP_SECONDS = 0.005;
 export class MuteSchedule {
   private spans: TimeSpan[] = [];
 
+  /** One schedule silencing wherever any of `schedules` does from `now` on. */
+  static union(schedules: readonly MuteSchedule[], now: number): MuteSchedule {
+    const union = new MuteSchedule();
+    for (const schedule of schedules) for (const span of schedule.upcoming(now)) union.add(span, now);
+    return union;
+  }
+
   /** Adds a span; false when it changes nothing (already covered, or wholly past). */
   add(span: TimeSpan, now: number): boolean {
     if (span.end <= now || span.end <= span.start) return false;
@@ -34,6 +41,14 @@ export class MuteSchedule {
     }
     this.spans = merged;
     return true;
+  }
+
+  /** Forgets the spans that start after `time`; false when there were none. */
+  withdrawFrom(time: number): boolean {
+    const kept = this.spans.filter((s) => s.start <= time);
+    const changed = kept.length !== this.spans.length;
+    this.spans = kept;
+    return changed;
   }
 
   /** Spans that have not ended at `now`, in order. */

@@ -18,7 +18,9 @@ export class PlaybackPath {
   private readonly silencer: GainNode;
   private readonly bleep: GainNode;
   private readonly tone: OscillatorNode;
-  private readonly schedule = new MuteSchedule();
+  /** Words heard in the tab's sound, and words a cached transcript announced ahead of time. */
+  private readonly heard = new MuteSchedule();
+  private readonly ahead = new MuteSchedule();
   private bleepOn = false;
 
   constructor(stream: MediaStream) {
@@ -54,7 +56,19 @@ export class PlaybackPath {
 
   /** Silences the output over a span of context time (the delay already added by the caller). */
   silence(span: TimeSpan): void {
-    if (this.schedule.add(span, this.context.currentTime)) this.apply();
+    if (this.heard.add(span, this.context.currentTime)) this.apply();
+  }
+
+  /**
+   * Silences spans announced ahead of time (context time, delay added). `replace` first withdraws
+   * the announced spans whose sound the tab has not started to play: sound already in the delay
+   * line is still silenced as announced.
+   */
+  silenceAhead(spans: TimeSpan[], replace: boolean): void {
+    const now = this.context.currentTime;
+    let changed = replace && this.ahead.withdrawFrom(now + this.delaySeconds);
+    for (const span of spans) changed = this.ahead.add(span, now) || changed;
+    if (changed) this.apply();
   }
 
   /** Context time at which the sound the tab plays at wall-clock `ms` comes out (delay included). */
@@ -69,8 +83,9 @@ export class PlaybackPath {
 
   private apply(): void {
     const now = this.context.currentTime;
-    program(this.silencer.gain, this.schedule.automation(now, 1, 0), now);
-    program(this.bleep.gain, this.schedule.automation(now, 0, this.bleepOn ? BLEEP_LEVEL : 0), now);
+    const all = MuteSchedule.union([this.heard, this.ahead], now);
+    program(this.silencer.gain, all.automation(now, 1, 0), now);
+    program(this.bleep.gain, all.automation(now, 0, this.bleepOn ? BLEEP_LEVEL : 0), now);
   }
 }
 

@@ -81,17 +81,21 @@ export class TabCapture {
     this.configurePlayback();
   }
 
-  /** Silences spans the page's cached transcript says hold blocked words that are about to play. */
-  muteAhead(spans: MuteSpan[]): void {
+  /**
+   * Silences spans the page's cached transcript says hold blocked words that are about to play;
+   * `replace` first withdraws those announced before that the tab has not started to play.
+   */
+  muteAhead(spans: MuteSpan[], replace: boolean): void {
     const playback = this.playback;
     if (!playback || !this.filter.enabled || this.filter.audioMode === 'off') return;
     const pad = this.filter.padSeconds;
-    for (const span of spans) {
-      playback.silence({
+    playback.silenceAhead(
+      spans.map((span) => ({
         start: playback.contextTimeOfWallClock(span.startAtMs) - pad,
         end: playback.contextTimeOfWallClock(span.endAtMs) + pad,
-      });
-    }
+      })),
+      replace,
+    );
   }
 
   outputLevels(): OutputLevels {

@@ -11,7 +11,29 @@ import { type MediaSpan, silencesDue } from './replay-silences';
 import { mergeCues } from './transcript-cues';
 import { videoKey } from './video-identity';
 
-const CLOCK_EVENTS = ['play', 'playing', 'pause', 'seeked', 'ratechange', 'timeupdate', 'loadedmetadata'];
+const CLOCK_EVENTS = [
+  'play',
+  'playing',
+  'pause',
+  'waiting',
+  'seeking',
+  'seeked',
+  'ratechange',
+  'timeupdate',
+  'loadedmetadata',
+];
+/**
+ * Events after which the announced silences come at the wrong wall-clock time: the media stopped,
+ * stalled, jumped or changed speed before the words played.
+ */
+const RESCHEDULING_EVENTS = new Set([
+  'pause',
+  'waiting',
+  'seeking',
+  'seeked',
+  'ratechange',
+  'loadedmetadata',
+]);
 const CHECK_EVERY_MS = 100;
 
 export interface PageTranscriptPort {
@@ -35,6 +57,16 @@ export class PageTranscript {
   private readonly announced = new Set<string>();
   private filter: WordFilter | undefined;
   private silencing = false;
+  /** Stalled for data ('waiting'): the position does not advance until 'playing'. */
+  private stalled = false;
+  /** The next announcement replaces the earlier ones (see RESCHEDULING_EVENTS). */
+  private reschedule = false;
+  /**
+   * Where the media stood when it last stopped, jumped or started: announcing waits until its
+   * position moves on from there, because a resumed element reports its position for a while
+   * before its sound comes out, and wall-clock times taken from it then come early.
+   */
+  private restartedAt: number | undefined;
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(
@@ -93,12 +125,21 @@ export class PageTranscript {
   private onMediaEvent(event: Event): void {
     const media = event.target;
     if (!(media instanceof HTMLMediaElement)) return;
-    if (event.type === 'seeked' || event.type === 'loadedmetadata') this.announced.clear();
     if (media !== this.media && media.paused) return;
+    if (event.type === 'waiting') this.stalled = true;
+    else if (event.type === 'playing') this.stalled = false;
+    if (RESCHEDULING_EVENTS.has(event.type)) {
+      this.announced.clear();
+      this.reschedule = true;
+    }
+    if (RESCHEDULING_EVENTS.has(event.type) || event.type === 'play' || event.type === 'playing') {
+      this.restartedAt = media.currentTime;
+    }
     this.media = media;
     this.clock.note(Date.now(), media.currentTime, media.playbackRate, !media.paused);
     const key = videoKey(this.doc.location.href, media.currentSrc);
     if (key !== this.key) void this.switchVideo(key);
+    if (this.reschedule) this.announceDueSilences();
   }
 
   private async switchVideo(key: string): Promise<void> {
@@ -122,12 +163,21 @@ export class PageTranscript {
 
   private announceDueSilences(): void {
     const media = this.media;
-    if (!media || media.paused || !this.silencing || this.blocked.length === 0) return;
-    const spans = silencesDue(
-      this.blocked,
-      { mediaTime: media.currentTime, rate: media.playbackRate, nowMs: Date.now() },
-      this.announced,
-    );
-    if (spans.length > 0) this.port.silenceAhead({ type: 'earshot/mute-ahead', spans });
+    if (!media || !this.silencing || this.blocked.length === 0) return;
+    const running = !media.paused && !this.stalled && media.currentTime !== this.restartedAt;
+    if (running) this.restartedAt = undefined;
+    const spans = running
+      ? silencesDue(
+          this.blocked,
+          { mediaTime: media.currentTime, rate: media.playbackRate, nowMs: Date.now() },
+          this.announced,
+        )
+      : [];
+    if (this.reschedule) {
+      this.port.silenceAhead({ type: 'earshot/mute-ahead', spans, replace: true });
+      this.reschedule = false;
+    } else if (spans.length > 0) {
+      this.port.silenceAhead({ type: 'earshot/mute-ahead', spans });
+    }
   }
 }
