@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultSileroVadPath } from '../../src/engine/vad';
 import { lines, REPO_ROOT, runCli, runPnpmEarshot } from './run-cli';
 
 // The engine's scripted "level-words" model: a run of 80 ms frames at level 0.1 / 0.2 / 0.3 is
@@ -11,6 +12,10 @@ import { lines, REPO_ROOT, runCli, runPnpmEarshot } from './run-cli';
 // engine, segmentation, output formats) be checked against exactly known words and times.
 const MODEL_DIR = fileURLToPath(new URL('../fixtures/scripted/level-words', import.meta.url));
 const FRAME = 1280;
+/** Flat levels are no speech to a voice activity detector: these runs decode the whole file. */
+const NO_VAD = ['--vad', 'off'];
+const VAD_OFF_WARNING =
+  /^earshot: WARNING: voice activity detection is off: --vad off was given\. The whole file is decoded/;
 
 let dir: string;
 
@@ -51,8 +56,17 @@ describe('earshot transcribe with a model directory', () => {
   it.each(['levels.wav', 'levels.flac'])(
     'reports the words of %s with their times, split at the long pause',
     async (name) => {
-      const result = await runCli(['transcribe', join(dir, name), '--model', MODEL_DIR, '--format', 'json']);
-      expect(result.stderr).toBe('');
+      const result = await runCli([
+        'transcribe',
+        join(dir, name),
+        '--model',
+        MODEL_DIR,
+        '--format',
+        'json',
+        ...NO_VAD,
+      ]);
+      expect(lines(result.stderr)).toHaveLength(1);
+      expect(result.stderr).toMatch(VAD_OFF_WARNING);
       expect(result.code).toBe(0);
       const transcript = JSON.parse(result.stdout);
       expect(transcript.text).toBe('ca dog a');
@@ -64,19 +78,29 @@ describe('earshot transcribe with a model directory', () => {
     },
   );
 
+  it.skipIf(!existsSync(defaultSileroVadPath()))(
+    'decodes only what Silero VAD hears as speech, and flat levels are none',
+    async () => {
+      const result = await runCli(['transcribe', join(dir, 'levels.wav'), '--model', MODEL_DIR]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('');
+    },
+  );
+
   it('writes the same captions as SubRip and WebVTT', async () => {
     const file = join(dir, 'levels.wav');
-    const srt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'srt']);
+    const srt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'srt', ...NO_VAD]);
     expect(srt.code).toBe(0);
     expect(srt.stdout).toMatch(
       /^1\n00:00:00,160 --> 00:00:01,160\nca\n\n2\n00:00:01,680 --> 00:00:02,680\ndog a\n$/,
     );
-    const vtt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'vtt']);
+    const vtt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'vtt', ...NO_VAD]);
     expect(vtt.code).toBe(0);
     expect(vtt.stdout).toMatch(
       /^WEBVTT\n\n00:00:00\.160 --> 00:00:01\.160\nca\n\n00:00:01\.680 --> 00:00:02\.680\ndog a\n$/,
     );
-    const txt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'txt']);
+    const txt = await runCli(['transcribe', file, '--model', MODEL_DIR, '--format', 'txt', ...NO_VAD]);
     expect(txt.stdout).toBe('ca\ndog a\n');
   });
 });
@@ -93,8 +117,9 @@ describe('pnpm earshot', () => {
       'srt',
       '-o',
       out,
+      ...NO_VAD,
     ]);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toMatch(VAD_OFF_WARNING);
     expect(result.stdout).toBe('');
     expect(result.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toMatch(/^1\n00:00:00,160 --> 00:00:01,160\nca\n/);
