@@ -128,7 +128,7 @@ describe.skipIf(!present)(`streaming gated by the real Silero VAD${why}`, () => 
     expect(quietSecondsDecoded(calls)).toBeLessThan(quietSecondsDecoded(ungated.calls) / 4);
   });
 
-  it(`streams final words within 1 point of word error rate of the file transcribed offline`, async () => {
+  it(`streams final words about as accurately as the file transcribed offline`, async () => {
     // As `earshot transcribe` does: the file cut at the pauses the detector finds.
     const speech = await vad.speechSegments(audio.samples);
     const whole = await transcribeLong(recognizer, audio.samples, { speech });
@@ -137,6 +137,9 @@ describe.skipIf(!present)(`streaming gated by the real Silero VAD${why}`, () => 
     const streamed = wordErrorRate(spoken, (await stream(recognizer, audio.samples, vad)).text);
     const measured = `offline WER ${(offline * 100).toFixed(1)} %, streamed ${(streamed * 100).toFixed(1)} %`;
     expect(offline, `${modelDeafNote(offline)} (${measured})`).toBeLessThanOrEqual(MAX_STREAMING_WER);
-    expect(streamed, measured).toBeLessThanOrEqual(offline + 0.01);
+    // Two sentences are too few words to resolve a point of WER: at most one more word wrong (the
+    // benchmark compares streamed and offline text over many more).
+    const oneWord = 1 / spoken.split(' ').length;
+    expect(streamed, measured).toBeLessThanOrEqual(offline + oneWord + 1e-9);
   });
 });
