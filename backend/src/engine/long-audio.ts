@@ -30,8 +30,9 @@ interface Window {
 
 /**
  * Transcribes audio of any length by decoding windows in batches and stitching the results. Each
- * stretch of speech is one window when it fits, else overlapping windows. The middle of each overlap is the cut: the left window keeps words whose midpoint is
- * before it, the right window the words after it. The same word can land a frame either side of
+ * stretch of speech is one window when it fits, else overlapping windows. The middle of each
+ * overlap is the cut: the left window keeps words whose midpoint is before it, the right window
+ * the words after it. The same word can land a frame either side of
  * the cut in the two windows, so the right window also keeps a word slightly before the cut when
  * it starts after everything already kept, and drops one that overlaps the last kept word.
  */
@@ -56,8 +57,9 @@ export async function transcribeLong(
   const words: RecognizedWord[] = [];
   const tokens: RecognizedToken[] = [];
 
-  for (let first = 0; first < windows.length; first += Math.max(1, batchSize)) {
-    const batch = windows.slice(first, first + Math.max(1, batchSize));
+  const size = Math.max(1, batchSize);
+  for (let first = 0; first < windows.length; first += size) {
+    const batch = windows.slice(first, first + size);
     const streams = batch.map((w) => {
       const stream = recognizer.createStream();
       stream.acceptWaveform(samples.subarray(Math.round(w.start * rate), Math.round(w.end * rate)));
@@ -83,8 +85,7 @@ export async function transcribeLong(
       });
       tokens.push(...shifted.tokens.filter((_, t) => keptWords.has(wordOfToken(shifted, t))));
     });
-    const last = batch.at(-1) === windows.at(-1);
-    onProgress?.(last ? total : Math.min(total, batch.at(-1)?.end ?? total), total);
+    onProgress?.(first + size >= windows.length ? total : (batch.at(-1)?.end ?? total), total);
   }
   if (windows.length === 0) onProgress?.(total, total);
 

@@ -55,13 +55,8 @@ export async function recordFilterStats(report: FilterStatsReport): Promise<void
 }
 
 /** Hands a tab's ahead-of-time silences to the offscreen document, when that tab is captured. */
-export async function relayMuteAhead(tabId: number, { spans, replace }: MuteAhead): Promise<void> {
+export async function relayMuteAhead(tabId: number, request: MuteAhead): Promise<void> {
   if (!isActive(await getCaptureState(tabId))) return;
-  const command: OffscreenMute = {
-    type: 'earshot/offscreen-mute',
-    tabId,
-    spans,
-    ...(replace ? { replace } : {}),
-  };
+  const command: OffscreenMute = { ...request, type: 'earshot/offscreen-mute', tabId };
   await browser.runtime.sendMessage(command).catch(() => undefined);
 }

@@ -11,17 +11,6 @@ import { type MediaSpan, silencesDue } from './replay-silences';
 import { mergeCues } from './transcript-cues';
 import { videoKey } from './video-identity';
 
-const CLOCK_EVENTS = [
-  'play',
-  'playing',
-  'pause',
-  'waiting',
-  'seeking',
-  'seeked',
-  'ratechange',
-  'timeupdate',
-  'loadedmetadata',
-];
 /**
  * Events after which the announced silences come at the wrong wall-clock time: the media stopped,
  * stalled, jumped or changed speed before the words played.
@@ -34,6 +23,9 @@ const RESCHEDULING_EVENTS = new Set([
   'ratechange',
   'loadedmetadata',
 ]);
+/** Events that start the media clock again. */
+const STARTING_EVENTS = new Set(['play', 'playing']);
+const CLOCK_EVENTS = [...RESCHEDULING_EVENTS, ...STARTING_EVENTS, 'timeupdate'];
 const CHECK_EVERY_MS = 100;
 
 export interface PageTranscriptPort {
@@ -128,13 +120,12 @@ export class PageTranscript {
     if (media !== this.media && media.paused) return;
     if (event.type === 'waiting') this.stalled = true;
     else if (event.type === 'playing') this.stalled = false;
-    if (RESCHEDULING_EVENTS.has(event.type)) {
+    const rescheduling = RESCHEDULING_EVENTS.has(event.type);
+    if (rescheduling) {
       this.announced.clear();
       this.reschedule = true;
     }
-    if (RESCHEDULING_EVENTS.has(event.type) || event.type === 'play' || event.type === 'playing') {
-      this.restartedAt = media.currentTime;
-    }
+    if (rescheduling || STARTING_EVENTS.has(event.type)) this.restartedAt = media.currentTime;
     this.media = media;
     this.clock.note(Date.now(), media.currentTime, media.playbackRate, !media.paused);
     const key = videoKey(this.doc.location.href, media.currentSrc);

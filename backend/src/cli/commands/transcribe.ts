@@ -46,8 +46,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
   const { loadModelRecognizer, transcribeLong } = await import('../../engine');
   const { loadVadChoice } = await import('../../vad-choice');
   const vad = await loadVadChoice(options.vad, WITHOUT_VAD);
-  const speech = await vad?.speechSegments(samples);
-  await vad?.release();
+  const speech = await vad?.speechSegments(samples).finally(() => vad.release());
   const recognizer = await loadModelRecognizer(model, options.device, whisper);
   try {
     const result = await transcribeLong(recognizer, samples, {
