@@ -60,16 +60,17 @@ describe('TDT greedy decoding through scripted ONNX graphs', () => {
     expect(result.text).toBe('cat dogs');
   });
 
-  it('times words from the frame shift, ending at the last token plus its duration, cut at the next word', async () => {
+  it("times words from the frame shift: a word ends at its last token plus that token's duration, or 0.32 s on for a token of duration 0, cut at the next word", async () => {
     const result = await recognizeOne(await scenario('tdt-durations'), 16);
     const words = result.words;
     expect(words.map((w) => w.word)).toEqual(['cat', 'dogs']);
-    // "cat": tokens at frame 0, the last one skips 2 frames -> ends at 0.16 s.
+    // "cat": both tokens at frame 0; the last one skips 2 frames -> ends at 0.16 s, whatever " ca" said.
     expect(words[0]?.start).toBeCloseTo(0, 6);
     expect(words[0]?.end).toBeCloseTo(2 * SHIFT, 6);
-    // "dogs": " dog" at frame 5, "s" at frame 12 with duration 0 -> one frame long.
+    // "dogs": " dog" at frame 5, "s" at frame 12 with duration 0 -> runs on to 0.96 + 0.32 s, which
+    // is also where the audio ends; "cats" in the symbol-cap scenario runs on with audio to spare.
     expect(words[1]?.start).toBeCloseTo(5 * SHIFT, 6);
-    expect(words[1]?.end).toBeCloseTo(13 * SHIFT, 6);
+    expect(words[1]?.end).toBeCloseTo(12 * SHIFT + 0.32, 6);
   });
 
   it('gives each token its softmax probability and each word its least sure token', async () => {
@@ -97,9 +98,9 @@ describe('TDT greedy decoding through scripted ONNX graphs', () => {
       ['s', 6],
     ]);
     expect(result.words.map((w) => [w.word, w.start, w.end])).toEqual([
-      ['ats', expect.closeTo(0.16, 6), expect.closeTo(0.24, 6)],
+      ['ats', expect.closeTo(0.16, 6), expect.closeTo(0.4, 6)],
       ['dogs', expect.closeTo(0.4, 6), expect.closeTo(0.48, 6)],
-      ['cats', expect.closeTo(0.48, 6), expect.closeTo(0.56, 6)],
+      ['cats', expect.closeTo(0.48, 6), expect.closeTo(0.8, 6)],
     ]);
   });
 
@@ -138,8 +139,9 @@ describe('TDT greedy decoding through scripted ONNX graphs', () => {
     expect(batched).toEqual(single);
     // Each stream stops at its own length even though the batch is padded to 16 frames.
     expect(batched.map((r) => r.text)).toEqual(['cat dogs', 'cat dog', 'cat dog', 'cat dogs']);
-    // The 6-frame (0.48 s) stream's last word ends with the audio.
+    // The 6-frame (0.48 s) and 13-frame (1.04 s) streams' last words end with the audio.
     expect(batched[2]?.words.at(-1)?.end).toBeCloseTo(0.48, 6);
+    expect(batched[3]?.words.at(-1)?.end).toBeCloseTo(1.04, 6);
   });
 
   it('returns an empty result for a stream without audio, next to streams with audio', async () => {

@@ -2,6 +2,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_WORD_FILTER_SETTINGS } from '@earshot/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSileroVadPath, loadRecognizer, SileroVad, transcribeLong } from '../../src/engine/index.js';
 import type { RecognitionResult, Recognizer } from '../../src/engine/types.js';
@@ -142,6 +143,36 @@ describe.skipIf(!present)(`tiny-en recognition quality${why}`, () => {
     });
     expect(timed[0]?.start).toBeGreaterThan(voice.start - 0.3);
     expect(timed.at(-1)?.end).toBeLessThan(voice.end + 0.3);
+  });
+
+  it("times a word said between two others to within half the word filter's default padding of its sound", async () => {
+    // Each phrase said as three parts, trimmed to their sound and joined with 120 ms gaps (as the
+    // word-filter video is), so the middle word's true span is known.
+    const phrases = [
+      ['the cat ran to the park', 'damn', 'it was cold'],
+      ['she said that', 'shit', 'is so hot'],
+      ['we go home', 'hell', 'what a good day'],
+    ];
+    // Half the padding (40 ms) plus one 10 ms block at each edge, as the filter's own tests allow.
+    const slack = DEFAULT_WORD_FILTER_SETTINGS.padSeconds / 2 + 0.01;
+    for (const [before, middle, after] of phrases) {
+      const trimmed = [before, middle, after].map((text) => {
+        const said = speak(text ?? '', { wordsPerMinute: 140 });
+        const span = audibleSpan(said);
+        return said.subarray(Math.round(span.start * SAMPLE_RATE), Math.round(span.end * SAMPLE_RATE));
+      });
+      const [first, second, third] = trimmed.map((t) => t ?? silence(0));
+      const gap = silence(0.12);
+      const trueStart = 0.5 + (first?.length ?? 0) / SAMPLE_RATE + 0.12;
+      const trueEnd = trueStart + (second?.length ?? 0) / SAMPLE_RATE;
+      const [result] = await decodeEach(recognizer, [
+        concat(silence(0.5), first ?? gap, gap, second ?? gap, gap, third ?? gap, silence(0.5)),
+      ]);
+      const word = result?.words.find((w) => w.word === middle);
+      expect(word, result?.text).toBeDefined();
+      expect(word?.start ?? 0, `start of "${middle}"`).toBeLessThanOrEqual(trueStart + slack);
+      expect(word?.end ?? 0, `end of "${middle}"`).toBeGreaterThanOrEqual(trueEnd - slack);
+    }
   });
 
   it('gives a batch of 3 inputs in one decode call the same results as one at a time', async () => {
