@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_WORD_FILTER_SETTINGS } from '@earshot/shared';
 import { Command } from 'commander';
-import { decodeAudioFile } from '../src/audio/file-decoder';
+import { DECODED_SAMPLE_RATE, decodeAudioFile } from '../src/audio/file-decoder';
 import { loadModelRecognizer } from '../src/engine';
 import { resolveModel, streamProgress } from '../src/models';
 import { SENTENCES } from './sentences';
@@ -23,6 +23,7 @@ const VOICES: [string, number][] = [
 ];
 /** Silence around each sentence, as a pause in a stream would leave. */
 const PAD_SECONDS = 0.5;
+const PAD_SAMPLES = Math.round(PAD_SECONDS * DECODED_SAMPLE_RATE);
 /** One 10 ms block at each edge, as the word-filter tests allow. */
 const EDGE_SECONDS = 0.01;
 
@@ -89,9 +90,8 @@ async function main(options: { model: string; device: string }): Promise<void> {
   try {
     for (const sentence of sentences) {
       const said = await decodeAudioFile(sentence.file);
-      const padSamples = Math.round(PAD_SECONDS * recognizer.sampleRate);
-      const samples = new Float32Array(said.length + 2 * padSamples);
-      samples.set(said, padSamples);
+      const samples = new Float32Array(said.length + 2 * PAD_SAMPLES);
+      samples.set(said, PAD_SAMPLES);
       const stream = recognizer.createStream();
       stream.acceptWaveform(samples);
       await recognizer.decode([stream]);

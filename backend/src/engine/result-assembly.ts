@@ -13,9 +13,9 @@ export interface Timing {
  * How long a token whose duration is 0 may run on past its frame. Such a token (every token of a
  * plain RNN-T, and of a TDT model whose duration head says "stay") is emitted near the start of its
  * sound and says nothing of its end; inside a sentence the next word's start cuts the run sooner.
- * Against espeak-ng's own word boundaries (`pnpm bench:word-timing`), tiny-en's word ends come out
- * 31 ms late at the median instead of 79 ms early, and the word filter's default padding covers
- * 99 % of words instead of 60 %.
+ * Chosen with `pnpm bench:word-timing` against espeak-ng's own word boundaries (figures in the
+ * README's Performance section): a shorter run leaves more word tails outside the word filter's
+ * padding, a longer one silences more of the next phrase when the model drops the word after.
  */
 const UNTIMED_TOKEN_RUN_ON_SECONDS = 0.32;
 
@@ -33,7 +33,8 @@ export function assembleResult(
 ): RecognitionResult {
   const { frameShift, duration } = timing;
   const tokens: RecognizedToken[] = [];
-  const words: (RecognizedWord & { lastEnd: number })[] = [];
+  // Each word's end here is its last token's, before the cut at the next word and the audio's end.
+  const words: RecognizedWord[] = [];
   for (const token of decoded) {
     const piece = vocab.pieces[token.id] ?? '';
     if (isControlPiece(piece)) continue;
@@ -44,19 +45,18 @@ export function assembleResult(
       start,
       confidence: token.confidence,
     });
-    const lastEnd = start + (token.step > 0 ? frameShift * token.step : UNTIMED_TOKEN_RUN_ON_SECONDS);
+    const end = start + (token.step > 0 ? frameShift * token.step : UNTIMED_TOKEN_RUN_ON_SECONDS);
     const current = words.at(-1);
     if (piece.startsWith(WORD_START) || !current) {
       words.push({
         word: piece.replaceAll(WORD_START, ''),
         start,
-        end: lastEnd,
+        end,
         confidence: token.confidence,
-        lastEnd,
       });
     } else {
       current.word += piece.replaceAll(WORD_START, '');
-      current.lastEnd = lastEnd;
+      current.end = end;
       current.confidence = Math.min(current.confidence, token.confidence);
     }
   }
@@ -66,7 +66,7 @@ export function assembleResult(
     return {
       word: w.word,
       start: w.start,
-      end: round(Math.max(w.start, Math.min(w.lastEnd, limit))),
+      end: round(Math.max(w.start, Math.min(w.end, limit))),
       confidence: w.confidence,
     };
   });

@@ -155,18 +155,21 @@ describe.skipIf(!present)(`tiny-en recognition quality${why}`, () => {
     ];
     // Half the padding (40 ms) plus one 10 ms block at each edge, as the filter's own tests allow.
     const slack = DEFAULT_WORD_FILTER_SETTINGS.padSeconds / 2 + 0.01;
+    const lead = 0.5;
+    const gap = 0.12;
+    const soundOf = (text: string) => {
+      const said = speak(text, { wordsPerMinute: 140 });
+      const span = audibleSpan(said);
+      return said.subarray(Math.round(span.start * SAMPLE_RATE), Math.round(span.end * SAMPLE_RATE));
+    };
     for (const [before, middle, after] of phrases) {
-      const trimmed = [before, middle, after].map((text) => {
-        const said = speak(text ?? '', { wordsPerMinute: 140 });
-        const span = audibleSpan(said);
-        return said.subarray(Math.round(span.start * SAMPLE_RATE), Math.round(span.end * SAMPLE_RATE));
-      });
-      const [first, second, third] = trimmed.map((t) => t ?? silence(0));
-      const gap = silence(0.12);
-      const trueStart = 0.5 + (first?.length ?? 0) / SAMPLE_RATE + 0.12;
-      const trueEnd = trueStart + (second?.length ?? 0) / SAMPLE_RATE;
+      const [first = silence(0), second = silence(0), third = silence(0)] = [before, middle, after].map(
+        (text) => soundOf(text ?? ''),
+      );
+      const trueStart = lead + first.length / SAMPLE_RATE + gap;
+      const trueEnd = trueStart + second.length / SAMPLE_RATE;
       const [result] = await decodeEach(recognizer, [
-        concat(silence(0.5), first ?? gap, gap, second ?? gap, gap, third ?? gap, silence(0.5)),
+        concat(silence(lead), first, silence(gap), second, silence(gap), third, silence(lead)),
       ]);
       const word = result?.words.find((w) => w.word === middle);
       expect(word, result?.text).toBeDefined();
