@@ -4,8 +4,8 @@ usage: python3 espeak_word_spans.py <out_dir> < jobs.jsonl
 Each input line is {"id", "text", "voice", "rate"}; writes <out_dir>/<id>.wav (mono 16-bit at
 espeak's rate) and prints one JSON list of {"id", "file", "words": [{"word", "start", "end"}]}.
 
-A word starts at its word event and ends where the next event starts; the first word starts where
-the sound starts and the last one ends where it stops. espeak-ng says some short words together
+A word runs from its word event to the next event, less the silence at either edge (espeak pauses
+before some words, "and" for one, and a pause is no part of the word before it). espeak-ng says some short words together
 with a neighbour under one event ("in the"): those words, and the one sharing their event, get
 null times. The standard library only, so that the benchmark needs nothing beyond espeak-ng.
 """
@@ -40,6 +40,14 @@ def audible_blocks(samples, rate):
     size = int(rate * BLOCK_SECONDS)
     return [i for i in range(len(samples) // size)
             if max(abs(s) for s in samples[i * size:(i + 1) * size]) > AUDIBLE]
+
+
+def trim(start, end, loud):
+    """The audible part of [start, end) seconds; unchanged when none of it is audible."""
+    inside = [b for b in loud if start <= b * BLOCK_SECONDS and (b + 1) * BLOCK_SECONDS <= end]
+    if not inside:
+        return start, end
+    return inside[0] * BLOCK_SECONDS, (inside[-1] + 1) * BLOCK_SECONDS
 
 
 def main():
@@ -92,8 +100,11 @@ def main():
         for i, word in enumerate(words):
             start = event_at.get(offsets[i])
             said_alone = start is not None and (i + 1 == len(words) or offsets[i + 1] in event_at)
-            end = bounds[bounds.index(start) + 1] if said_alone else None
-            spans.append({"word": word, "start": start if said_alone else None, "end": end})
+            if said_alone:
+                start, end = trim(start, bounds[bounds.index(start) + 1], loud)
+                spans.append({"word": word, "start": start, "end": end})
+            else:
+                spans.append({"word": word, "start": None, "end": None})
         file = os.path.join(out_dir, f"{job['id']}.wav")
         with wave.open(file, "wb") as w:
             w.setnchannels(1)
