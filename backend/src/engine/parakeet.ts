@@ -8,6 +8,7 @@ import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
 import { requireNames, tensorData } from './onnx-io.js';
 import { assembleResult } from './result-assembly.js';
+import { SoundLevels } from './sound-levels.js';
 import { greedyDecode } from './tdt-decoder.js';
 import type { RecognitionResult, Recognizer, RecognizerStream } from './types.js';
 import { readVocabulary, type Vocabulary } from './vocab.js';
@@ -192,6 +193,7 @@ export class ParakeetRecognizer implements Recognizer {
         assembleResult(tokens[b] ?? [], this.vocab, {
           frameShift: this.config.frameShift,
           duration: stream.duration,
+          levels: new SoundLevels(waves[b] ?? new Float32Array(0), this.sampleRate),
         }),
       );
     });

@@ -1,3 +1,4 @@
+import type { SoundLevels } from './sound-levels.js';
 import type { DecodedToken } from './tdt-decoder.js';
 import type { RecognitionResult, RecognizedToken, RecognizedWord } from './types.js';
 import { isControlPiece, type Vocabulary, WORD_START } from './vocab.js';
@@ -7,15 +8,17 @@ export interface Timing {
   frameShift: number;
   /** Seconds of audio in the stream; no word ends after it. */
   duration: number;
+  /** The stream's loudness, to end a run-on where the sound stops. */
+  levels?: SoundLevels;
 }
 
 /**
  * How long a token whose duration is 0 may run on past its frame. Such a token (every token of a
  * plain RNN-T, and of a TDT model whose duration head says "stay") is emitted near the start of its
- * sound and says nothing of its end; inside a sentence the next word's start cuts the run sooner.
- * Chosen with `pnpm bench:word-timing` against espeak-ng's own word boundaries (figures in the
- * README's Performance section): a shorter run leaves more word tails outside the word filter's
- * padding, a longer one silences more of the next phrase when the model drops the word after.
+ * sound and says nothing of its end; the next word's start, or the sound falling quiet, cuts the
+ * run sooner. Chosen with `pnpm bench:word-timing` against espeak-ng's own word boundaries (figures
+ * in the README's Performance section): a shorter run leaves more word tails outside the word
+ * filter's padding, a longer one silences more of the next word in speech that never pauses.
  */
 const UNTIMED_TOKEN_RUN_ON_SECONDS = 0.32;
 
@@ -23,7 +26,7 @@ const UNTIMED_TOKEN_RUN_ON_SECONDS = 0.32;
  * Turns decoded tokens into timed tokens and words. A piece starting with `▁` opens a word. A word
  * runs from its first token's frame to its last token's frame plus that token's duration, or plus
  * `UNTIMED_TOKEN_RUN_ON_SECONDS` for a token of duration 0, cut at the next word's start and at the
- * end of the audio. Word confidence is the minimum of its tokens' confidences: one unsure piece
+ * end of the audio, and at the sound's falling quiet when `levels` are given. Word confidence is the minimum of its tokens' confidences: one unsure piece
  * makes the whole word unsure, which is what a word filter deciding whether to act on a word needs.
  */
 export function assembleResult(
@@ -31,10 +34,11 @@ export function assembleResult(
   vocab: Vocabulary,
   timing: Timing,
 ): RecognitionResult {
-  const { frameShift, duration } = timing;
+  const { frameShift, duration, levels } = timing;
   const tokens: RecognizedToken[] = [];
-  // Each word's end here is its last token's, before the cut at the next word and the audio's end.
-  const words: RecognizedWord[] = [];
+  // Each word's end here is its last token's, before the cuts; `runOnFrom` is set while that
+  // token has duration 0 and says where its own frame ends.
+  const words: (RecognizedWord & { runOnFrom?: number })[] = [];
   for (const token of decoded) {
     const piece = vocab.pieces[token.id] ?? '';
     if (isControlPiece(piece)) continue;
@@ -46,6 +50,7 @@ export function assembleResult(
       confidence: token.confidence,
     });
     const end = start + (token.step > 0 ? frameShift * token.step : UNTIMED_TOKEN_RUN_ON_SECONDS);
+    const runOnFrom = token.step > 0 ? undefined : start + frameShift;
     const current = words.at(-1);
     if (piece.startsWith(WORD_START) || !current) {
       words.push({
@@ -53,20 +58,23 @@ export function assembleResult(
         start,
         end,
         confidence: token.confidence,
+        runOnFrom,
       });
     } else {
       current.word += piece.replaceAll(WORD_START, '');
       current.end = end;
+      current.runOnFrom = runOnFrom;
       current.confidence = Math.min(current.confidence, token.confidence);
     }
   }
   const kept = words.filter((w) => w.word !== '');
   const result: RecognizedWord[] = kept.map((w, i) => {
-    const limit = Math.min(kept[i + 1]?.start ?? Infinity, duration);
+    const cut = Math.min(w.end, kept[i + 1]?.start ?? Infinity, duration);
+    const end = levels && w.runOnFrom !== undefined ? levels.quietAfter(w.runOnFrom, cut) : cut;
     return {
       word: w.word,
       start: w.start,
-      end: round(Math.max(w.start, Math.min(w.end, limit))),
+      end: round(Math.max(w.start, end)),
       confidence: w.confidence,
     };
   });
