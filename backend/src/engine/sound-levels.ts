@@ -29,24 +29,26 @@ export class SoundLevels {
 
   /**
    * Where the sound heard up to `from` falls quiet for at least MIN_QUIET_SECONDS, looking no
-   * further than `to`; `to` when it does not, or when there was nothing audible to judge by.
+   * further than `to`; `from` when a long enough quiet had begun before it (a token can come a
+   * little after its sound); `to` when there is none, or nothing audible to judge by.
    */
   quietAfter(from: number, to: number): number {
     const first = Math.ceil(from * this.blocksPerSecond);
     const last = Math.floor(to * this.blocksPerSecond);
     const reference = this.loudest(first - Math.round(REFERENCE_SECONDS * this.blocksPerSecond), first);
     if (reference < AUDIBLE_DB) return to;
-    const threshold = reference - QUIET_BELOW_DB;
+    const quiet = (b: number) => (this.db[b] ?? 0) < reference - QUIET_BELOW_DB;
     const needed = Math.round(MIN_QUIET_SECONDS * this.blocksPerSecond);
     let run = 0;
+    for (let b = first - 1; b >= 0 && run < needed && quiet(b); b--) run += 1;
     for (let b = first; b < this.db.length; b++) {
-      if ((this.db[b] ?? 0) >= threshold) {
+      if (!quiet(b)) {
         if (b >= last) return to;
         run = 0;
         continue;
       }
       run += 1;
-      if (run >= needed) return Math.min(to, (b - run + 1) / this.blocksPerSecond);
+      if (run >= needed) return Math.min(to, Math.max(from, (b - run + 1) / this.blocksPerSecond));
     }
     return to;
   }

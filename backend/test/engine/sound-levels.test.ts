@@ -20,6 +20,12 @@ describe('where a sound falls quiet', () => {
     expect(levels.quietAfter(0.1, 0.9)).toBeCloseTo(0.46, 2);
   });
 
+  it('ends at `from` when a long enough quiet had begun before it', () => {
+    const levels = new SoundLevels(wave([0.3, 0.5], [0.12, 0], [0.3, 0.5]), RATE);
+    expect(levels.quietAfter(0.36, 0.6)).toBeCloseTo(0.36, 2);
+    expect(levels.quietAfter(0.1, 0.6)).toBeCloseTo(0.3, 2);
+  });
+
   it('counts sound 40 dB under what came before as quiet, and background a little softer as sound', () => {
     const under = new SoundLevels(wave([0.3, 0.5], [0.3, 0.003]), RATE);
     expect(under.quietAfter(0.1, 0.6)).toBeCloseTo(0.3, 2);
