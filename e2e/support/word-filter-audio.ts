@@ -5,6 +5,8 @@ import type { ExtensionControl } from './fixtures';
 
 /** Loudness of 10 ms blocks. */
 export type Level = OutputLevels['levels'][number];
+/** A silence scheduled on the output, in wall-clock ms at the speakers. */
+export type Silence = OutputLevels['silences'][number];
 
 /** What the media element played when: the page notes its position every 20 ms. */
 export interface MediaSample {
@@ -40,13 +42,33 @@ export async function mediaLog(page: Page): Promise<MediaSample[]> {
   return page.evaluate(() => window.earshotMediaLog ?? []);
 }
 
-/** The playback path's output meter (the AnalyserNode after silencing, before the speakers). */
-export async function outputLevels(control: ExtensionControl, tabId: number): Promise<Level[]> {
-  const reply = (await control.page.evaluate(
+/**
+ * The playback path's output meter (the AnalyserNode after silencing, before the speakers) and the
+ * silences it was asked for.
+ */
+export async function outputLevels(control: ExtensionControl, tabId: number): Promise<OutputLevels> {
+  return (await control.page.evaluate(
     (id) => chrome.runtime.sendMessage({ type: 'earshot/output-levels', tabId: id }),
     tabId,
   )) as OutputLevels;
-  return reply.levels;
+}
+
+/** The silences that reach into [start, end] of media time, placed with the output's lag, for a log. */
+export function silencesNear(
+  silences: readonly Silence[],
+  log: readonly MediaSample[],
+  lagMs: number,
+  start: number,
+  end: number,
+): string[] {
+  const found: string[] = [];
+  for (const s of silences) {
+    const from = mediaTimeAt(log, s.fromMs - lagMs);
+    const to = mediaTimeAt(log, s.toMs - lagMs);
+    if (from === undefined || to === undefined || to < start || from > end) continue;
+    found.push(`${s.source} ${((from - start) * 1000).toFixed(0)}…${((to - start) * 1000).toFixed(0)} ms`);
+  }
+  return found;
 }
 
 /** The media position playing at `wallMs`, from the page's log (undefined outside it or paused). */

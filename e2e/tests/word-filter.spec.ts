@@ -13,6 +13,7 @@ import {
   outputLag,
   outputLevels,
   recordMediaClock,
+  silencesNear,
 } from '../support/word-filter-audio';
 import { ensureFilterMedia, FILTER_MEDIA_FILE, type FilterMedia } from '../support/word-filter-media';
 
@@ -147,7 +148,8 @@ async function reportPass(
   lagRangeMs: [number, number],
   sinceMs: number,
 ): Promise<{ lagMs: number; words: WordReport[] }> {
-  const levels = (await outputLevels(control, tabId)).filter((l) => l.atMs >= sinceMs);
+  const output = await outputLevels(control, tabId);
+  const levels = output.levels.filter((l) => l.atMs >= sinceMs);
   const log = (await mediaLog(page)).filter((s) => s.atMs >= sinceMs - 1000);
   const original = originalLevels(media.file);
   const { lagMs } = outputLag(levels, log, original, ...lagRangeMs);
@@ -156,10 +158,12 @@ async function reportPass(
     const { speechMs, heardMs, heard } = heardIn(blocks, part.startSeconds, part.endSeconds);
     const first = heard[0];
     const last = heard.at(-1);
-    const edges =
+    const heardEdges =
       first && last
         ? `heard ${((first.mediaTime - part.startSeconds) * 1000).toFixed(0)}–${((last.mediaTime - part.startSeconds) * 1000 + 10).toFixed(0)} ms into it`
         : 'not heard';
+    const silences = silencesNear(output.silences, log, lagMs, part.startSeconds, part.endSeconds);
+    const edges = silences.length > 0 ? `${heardEdges}; silenced ${silences.join(', ')}` : heardEdges;
     return {
       text: part.text,
       blocked: part.blocked,
@@ -210,7 +214,7 @@ test.describe('word filter', () => {
       const { tabId } = await openFilterVideo(page, site, control, 'delay');
       const since = Date.now();
       await playThrough(page, media, 2);
-      const levels = (await outputLevels(control, tabId)).filter((l) => l.atMs >= since);
+      const levels = (await outputLevels(control, tabId)).levels.filter((l) => l.atMs >= since);
       const log = await mediaLog(page);
       const { lagMs, correlation } = outputLag(levels, log, originalLevels(media.file), 0, 4000);
       console.log(

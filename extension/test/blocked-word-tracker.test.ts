@@ -38,8 +38,11 @@ describe('BlockedWordTracker', () => {
     expect(more).toEqual([]);
     expect(span?.start).toBeCloseTo(1.25);
     expect(span?.end).toBeCloseTo(1.65);
-    const final = [word('oh', 1, 1.2), word('damn', 1.32, 1.62), word('it', 1.7, 1.8)];
-    expect(tracker.observe('r', T0, [segment('f', final, true)], T0 + 3000)).toHaveLength(1);
+    // The final reply hears the word after it: the padding stops where "it" starts.
+    const final = [word('oh', 1, 1.2), word('damn', 1.32, 1.64), word('it', 1.66, 1.8)];
+    expect(tracker.observe('r', T0, [segment('f', final, true)], T0 + 3000)).toEqual([
+      { start: expect.closeTo(1.27, 9), end: 1.66 },
+    ]);
     expect(tracker.filteredWords).toBe(1);
     tracker.observe('r', T0, [segment('g', [word('crap', 4, 4.3)], true)], T0 + 5300);
     expect(tracker.filteredWords).toBe(2);

@@ -72,7 +72,7 @@ describe('replay silences', () => {
   it('announce cached blocked words once, as they come within the lookahead', () => {
     const announced = new Set<string>();
     const spans = [
-      { start: 10, end: 10.4 },
+      { start: 10, end: 10.4, nextStart: 10.45 },
       { start: 30, end: 30.5 },
     ];
     const nowMs = 1_000_000;
@@ -80,7 +80,7 @@ describe('replay silences', () => {
       silencesDue(spans, { mediaTime: 10 - LOOKAHEAD_SECONDS - 0.1, rate: 1, nowMs }, announced),
     ).toEqual([]);
     expect(silencesDue(spans, { mediaTime: 9, rate: 1, nowMs }, announced)).toEqual([
-      { startAtMs: nowMs + 1000, endAtMs: nowMs + 1400 },
+      { startAtMs: nowMs + 1000, endAtMs: nowMs + 1400, nextStartAtMs: nowMs + 1450 },
     ]);
     expect(silencesDue(spans, { mediaTime: 9.5, rate: 1, nowMs }, announced)).toEqual([]);
     announced.clear();

@@ -79,9 +79,12 @@ export const OffscreenFilterSchema = z.object({
 });
 export type OffscreenFilter = z.infer<typeof OffscreenFilterSchema>;
 
-/** A stretch of time to silence, in wall-clock ms at which the tab played it (before any delay). */
+/**
+ * A blocked word to silence, in wall-clock ms at which the tab played it (before any delay), and
+ * where the word after it starts when known (its padding stops there).
+ */
 export const MuteSpanSchema = z
-  .object({ startAtMs: z.number(), endAtMs: z.number() })
+  .object({ startAtMs: z.number(), endAtMs: z.number(), nextStartAtMs: z.number().optional() })
   .refine((s) => s.endAtMs > s.startAtMs && s.endAtMs - s.startAtMs < 10_000, 'a span is 0–10 s long');
 export type MuteSpan = z.infer<typeof MuteSpanSchema>;
 
@@ -122,9 +125,13 @@ export const OutputLevelsRequestSchema = z.object({
 });
 export type OutputLevelsRequest = z.infer<typeof OutputLevelsRequestSchema>;
 
-/** RMS of 10 ms blocks of what the user hears, by the wall-clock ms at which each block played. */
+/**
+ * RMS of 10 ms blocks of what the user hears, by the wall-clock ms at which each block played, and
+ * the silences scheduled on it: for words the recognizer heard, or announced ahead by a transcript.
+ */
 export const OutputLevelsSchema = z.object({
   levels: z.array(z.object({ atMs: z.number(), rms: z.number().nonnegative() })),
+  silences: z.array(z.object({ fromMs: z.number(), toMs: z.number(), source: z.enum(['heard', 'ahead']) })),
 });
 export type OutputLevels = z.infer<typeof OutputLevelsSchema>;
 

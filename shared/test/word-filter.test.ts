@@ -9,6 +9,7 @@ import {
   parseWordEntry,
   parseWordList,
   readWordFilterSettings,
+  silenceSpan,
   WordFilter,
   type WordFilterLists,
 } from '../src/word-filter';
@@ -175,9 +176,24 @@ describe('hits', () => {
       word('shit', 1, 1.3, 0.3),
     ];
     expect(f.hits(words)).toEqual([
-      { indices: [1], start_seconds: 0.25, end_seconds: 0.6, confidence: 0.9, mute: true },
+      {
+        indices: [1],
+        start_seconds: 0.25,
+        end_seconds: 0.6,
+        confidence: 0.9,
+        mute: true,
+        next_start_seconds: 0.7,
+      },
       { indices: [3], start_seconds: 1, end_seconds: 1.3, confidence: 0.3, mute: false },
     ]);
+  });
+
+  it('are silenced with padding on both sides, but not into the word after', () => {
+    expect(silenceSpan({ start: 1, end: 1.4 }, 0.08)).toEqual({ start: 0.92, end: expect.closeTo(1.48, 9) });
+    expect(silenceSpan({ start: 1, end: 1.4, nextStart: 1.45 }, 0.08)).toEqual({ start: 0.92, end: 1.45 });
+    expect(silenceSpan({ start: 1, end: 1.4, nextStart: 1.6 }, 0.08).end).toBeCloseTo(1.48, 9);
+    // A next word said to start inside the blocked one never shortens the blocked word itself.
+    expect(silenceSpan({ start: 1, end: 1.4, nextStart: 1.3 }, 0.08)).toEqual({ start: 0.92, end: 1.4 });
   });
 
   it('mute low-confidence matches too when the user asks for it', () => {

@@ -69,7 +69,7 @@ async function muteAhead(message: unknown): Promise<{ ok: true }> {
 
 async function outputLevels(message: unknown): Promise<OutputLevels> {
   const { tabId } = OutputLevelsRequestSchema.parse(message);
-  return captures.get(tabId)?.outputLevels() ?? { levels: [] };
+  return captures.get(tabId)?.outputLevels() ?? { levels: [], silences: [] };
 }
 
 const HANDLERS: Record<string, (message: unknown) => Promise<unknown>> = {

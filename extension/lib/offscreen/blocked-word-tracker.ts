@@ -1,4 +1,4 @@
-import { type Segment, type Word, WordFilter, type WordFilterSettings } from '@earshot/shared';
+import { type Segment, silenceSpan, type Word, WordFilter, type WordFilterSettings } from '@earshot/shared';
 import type { TimeSpan } from './mute-schedule';
 
 const LATENCY_SAMPLES = 50;
@@ -77,10 +77,7 @@ export class BlockedWordTracker {
         this.counted += 1;
       }
       if (hit.mute && this.settings.audioMode !== 'off') {
-        spans.push({
-          start: span.start - this.settings.padSeconds,
-          end: span.end + this.settings.padSeconds,
-        });
+        spans.push(silenceSpan({ ...span, nextStart: hit.next_start_seconds }, this.settings.padSeconds));
       }
     }
     return spans;

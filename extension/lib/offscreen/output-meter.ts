@@ -25,8 +25,16 @@ export class OutputMeter {
     this.timer = setInterval(() => this.read(), READ_EVERY_MS);
   }
 
-  recent(): OutputLevels {
-    return { levels: [...this.levels] };
+  recent(): OutputLevels['levels'] {
+    return [...this.levels];
+  }
+
+  /** Converts context time to the wall-clock ms at which its sound reaches the speakers. */
+  wallClock(): (contextTime: number) => number {
+    const stamp = this.context.getOutputTimestamp();
+    const performanceTime = stamp.performanceTime ?? performance.now();
+    const contextTime = stamp.contextTime ?? this.context.currentTime;
+    return (time) => performance.timeOrigin + performanceTime + (time - contextTime) * 1000;
   }
 
   stop(): void {
@@ -42,11 +50,7 @@ export class OutputMeter {
     const blocks = Math.floor(fresh / blockSamples);
     if (blocks === 0) return;
     this.lastReadContextTime += (blocks * blockSamples) / rate;
-    const stamp = this.context.getOutputTimestamp();
-    const wallAt = (contextTime: number) =>
-      performance.timeOrigin +
-      (stamp.performanceTime ?? performance.now()) +
-      (contextTime - (stamp.contextTime ?? now)) * 1000;
+    const wallAt = this.wallClock();
     const firstSample = this.buffer.length - blocks * blockSamples;
     for (let b = 0; b < blocks; b++) {
       let sum = 0;

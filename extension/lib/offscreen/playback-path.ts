@@ -1,9 +1,13 @@
-import { MAX_PROTECT_DELAY_SECONDS } from '@earshot/shared';
+import { MAX_PROTECT_DELAY_SECONDS, type OutputLevels } from '@earshot/shared';
 import { MuteSchedule, type TimeSpan } from './mute-schedule';
 import { OutputMeter } from './output-meter';
 
 const BLEEP_HZ = 1000;
 const BLEEP_LEVEL = 0.2;
+/** Silences remembered for `outputLevels()`, as long as the meter keeps its levels. */
+const SILENCES_KEPT_SECONDS = 60;
+
+type SilenceSource = OutputLevels['silences'][number]['source'];
 
 /**
  * What the user hears of a captured tab (tab capture mutes the tab itself):
@@ -22,6 +26,8 @@ export class PlaybackPath {
   private readonly heard = new MuteSchedule();
   private readonly ahead = new MuteSchedule();
   private bleepOn = false;
+  /** Silences asked for, with the wall-clock ms they were to be heard at when asked. */
+  private readonly scheduled: (OutputLevels['silences'][number] & { end: number })[] = [];
 
   constructor(stream: MediaStream) {
     const ctx = this.context;
@@ -56,6 +62,7 @@ export class PlaybackPath {
 
   /** Silences the output over a span of context time (the delay already added by the caller). */
   silence(span: TimeSpan): void {
+    this.remember(span, 'heard');
     if (this.heard.add(span, this.context.currentTime)) this.apply();
   }
 
@@ -67,8 +74,19 @@ export class PlaybackPath {
   silenceAhead(spans: TimeSpan[], replace: boolean): void {
     const now = this.context.currentTime;
     let changed = replace && this.ahead.withdrawFrom(now + this.delaySeconds);
-    for (const span of spans) changed = this.ahead.add(span, now) || changed;
+    for (const span of spans) {
+      this.remember(span, 'ahead');
+      changed = this.ahead.add(span, now) || changed;
+    }
     if (changed) this.apply();
+  }
+
+  /** What the user heard lately and the silences asked for on it, in wall-clock ms at the speakers. */
+  outputLevels(): OutputLevels {
+    return {
+      levels: this.meter.recent(),
+      silences: this.scheduled.map(({ fromMs, toMs, source }) => ({ fromMs, toMs, source })),
+    };
   }
 
   /** Context time at which the sound the tab plays at wall-clock `ms` comes out (delay included). */
@@ -79,6 +97,13 @@ export class PlaybackPath {
   async close(): Promise<void> {
     this.meter.stop();
     await this.context.close();
+  }
+
+  private remember(span: TimeSpan, source: SilenceSource): void {
+    const wallAt = this.meter.wallClock();
+    this.scheduled.push({ fromMs: wallAt(span.start), toMs: wallAt(span.end), source, end: span.end });
+    const stale = this.scheduled.findIndex((s) => s.end > this.context.currentTime - SILENCES_KEPT_SECONDS);
+    if (stale > 0) this.scheduled.splice(0, stale);
   }
 
   private apply(): void {

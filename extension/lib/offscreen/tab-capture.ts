@@ -1,12 +1,13 @@
-import type {
-  CaptionsUpdate,
-  FilterStatsReport,
-  MuteSpan,
-  OffscreenStart,
-  OutputLevels,
-  Segment,
-  TabCaptureState,
-  WordFilterSettings,
+import {
+  type CaptionsUpdate,
+  type FilterStatsReport,
+  type MuteSpan,
+  type OffscreenStart,
+  type OutputLevels,
+  type Segment,
+  silenceSpan,
+  type TabCaptureState,
+  type WordFilterSettings,
 } from '@earshot/shared';
 import { BlockedWordTracker } from './blocked-word-tracker';
 import { ChunkUploader } from './chunk-uploader';
@@ -88,18 +89,24 @@ export class TabCapture {
   muteAhead(spans: MuteSpan[], replace: boolean): void {
     const playback = this.playback;
     if (!playback || !this.filter.enabled || this.filter.audioMode === 'off') return;
-    const pad = this.filter.padSeconds;
+    const at = (ms: number) => playback.contextTimeOfWallClock(ms);
     playback.silenceAhead(
-      spans.map((span) => ({
-        start: playback.contextTimeOfWallClock(span.startAtMs) - pad,
-        end: playback.contextTimeOfWallClock(span.endAtMs) + pad,
-      })),
+      spans.map((span) =>
+        silenceSpan(
+          {
+            start: at(span.startAtMs),
+            end: at(span.endAtMs),
+            ...(span.nextStartAtMs === undefined ? {} : { nextStart: at(span.nextStartAtMs) }),
+          },
+          this.filter.padSeconds,
+        ),
+      ),
       replace,
     );
   }
 
   outputLevels(): OutputLevels {
-    return this.playback?.meter.recent() ?? { levels: [] };
+    return this.playback?.outputLevels() ?? { levels: [], silences: [] };
   }
 
   async start(): Promise<void> {

@@ -155,7 +155,7 @@ export class PageTranscript {
     const words = this.cues.flatMap((c) => c.words);
     this.blocked = (this.filter?.hits(words) ?? [])
       .filter((hit) => hit.mute)
-      .map((hit) => ({ start: hit.start_seconds, end: hit.end_seconds }));
+      .map((hit) => ({ start: hit.start_seconds, end: hit.end_seconds, nextStart: hit.next_start_seconds }));
   }
 
   private announceDueSilences(): void {

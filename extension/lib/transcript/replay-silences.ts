@@ -4,6 +4,8 @@ import type { MuteSpan } from '@earshot/shared';
 export interface MediaSpan {
   start: number;
   end: number;
+  /** Where the word after it starts, when there is one. */
+  nextStart?: number;
 }
 
 /** How far ahead blocked words are announced: covers messaging and a sleeping service worker. */
@@ -26,9 +28,11 @@ export function silencesDue(
     const key = `${span.start.toFixed(3)}-${span.end.toFixed(3)}`;
     if (announced.has(key) || span.end <= mediaTime || span.start > mediaTime + LOOKAHEAD_SECONDS) continue;
     announced.add(key);
+    const atMs = (time: number) => nowMs + ((time - mediaTime) / rate) * 1000;
     due.push({
-      startAtMs: nowMs + ((span.start - mediaTime) / rate) * 1000,
-      endAtMs: nowMs + ((span.end - mediaTime) / rate) * 1000,
+      startAtMs: atMs(span.start),
+      endAtMs: atMs(span.end),
+      ...(span.nextStart === undefined ? {} : { nextStartAtMs: atMs(span.nextStart) }),
     });
   }
   return due;

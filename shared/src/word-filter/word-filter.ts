@@ -20,6 +20,26 @@ export interface FilterHit {
   confidence: number;
   /** Whether the audio should be silenced (always masked in captions). */
   mute: boolean;
+  /** Where the word after it starts, when the run has one: the padding after the hit stops there. */
+  next_start_seconds?: number;
+}
+
+/** A blocked word's stretch in any one clock, and where the word after it starts. */
+export interface BlockedSpan {
+  start: number;
+  end: number;
+  nextStart?: number;
+}
+
+/**
+ * The stretch to silence for a blocked word: padded by `pad` on each side for the recognizer's
+ * timing error, except into the word after it. A word's end is the less certain edge and may run
+ * on to the next word's start, and that word's own start comes a little late rather than early:
+ * padding past it cut the start of the next phrase.
+ */
+export function silenceSpan(span: BlockedSpan, pad: number): { start: number; end: number } {
+  const limit = span.nextStart ?? Number.POSITIVE_INFINITY;
+  return { start: span.start - pad, end: Math.max(span.end, Math.min(span.end + pad, limit)) };
 }
 
 /**
@@ -99,12 +119,14 @@ export class WordFilter {
     const hit = (indices: number[]): FilterHit => {
       const covered = indices.map((i) => words[i] as Word);
       const confidence = Math.min(...covered.map((w) => w.confidence));
+      const after = words[Math.max(...indices) + 1];
       return {
         indices,
         start_seconds: Math.min(...covered.map((w) => w.start_seconds)),
         end_seconds: Math.max(...covered.map((w) => w.end_seconds)),
         confidence,
         mute: confidence >= this.lists.minConfidence || this.lists.muteLowConfidence,
+        ...(after ? { next_start_seconds: after.start_seconds } : {}),
       };
     };
     for (let i = 0; i < words.length; i++) {
