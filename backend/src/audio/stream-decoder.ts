@@ -42,7 +42,10 @@ export class StreamDecoder {
       ['-hide_banner', '-nostdin', '-loglevel', 'error'],
       ['-probesize', '32', '-analyzeduration', '0'],
       ['-f', options.format, '-i', 'pipe:0'],
-      ['-vn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
+      // A gap in the stream's timestamps (the tab sent no sound for a while, as across a seek) is
+      // filled with silence: dropped, it would pull every later word earlier than it was said.
+      ['-vn', '-af', 'aresample=async=1'],
+      ['-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
     ].flat();
     this.child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (bytes: Buffer) => this.onStdout(bytes));

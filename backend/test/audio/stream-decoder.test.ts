@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { StreamDecoder } from '../../src/audio/stream-decoder.js';
+
+const work = mkdtempSync(path.join(tmpdir(), 'earshot-stream-decoder-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** 2 s of tone as WebM/Opus whose timestamps jump 0.5 s after the first second. */
+function webmWithGap(): Buffer {
+  const file = path.join(work, 'gap.webm');
+  execFileSync('ffmpeg', [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=f=440:d=2:r=48000'],
+    ...['-af', "asetpts='if(gte(T,1),PTS+0.5/TB,PTS)'", '-c:a', 'libopus', '-f', 'webm', file],
+  ]);
+  return readFileSync(file);
+}
+
+describe('StreamDecoder', () => {
+  it('keeps the timeline of a stream whose timestamps jump: the gap comes out as silence', async () => {
+    const chunks: Float32Array[] = [];
+    const decoder = new StreamDecoder({ format: 'matroska', onPcm: (samples) => chunks.push(samples) });
+    const bytes = webmWithGap();
+    for (let at = 0; at < bytes.length; at += 4000) decoder.write(bytes.subarray(at, at + 4000));
+    await decoder.end();
+    expect(decoder.decodedSeconds).toBeCloseTo(2.5, 1);
+    const pcm = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+    let offset = 0;
+    for (const c of chunks) {
+      pcm.set(c, offset);
+      offset += c.length;
+    }
+    const rms = (from: number, to: number) => {
+      const part = pcm.subarray(Math.round(from * 16000), Math.round(to * 16000));
+      return Math.sqrt(part.reduce((sum, v) => sum + v * v, 0) / part.length);
+    };
+    expect(rms(1.1, 1.4)).toBeLessThan(0.001);
+    expect(rms(1.6, 2.4)).toBeGreaterThan(0.05);
+  });
+});
