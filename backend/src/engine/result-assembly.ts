@@ -25,9 +25,10 @@ const UNTIMED_TOKEN_RUN_ON_SECONDS = 0.32;
 /**
  * Turns decoded tokens into timed tokens and words. A piece starting with `▁` opens a word. A word
  * runs from its first token's frame to its last token's frame plus that token's duration, or plus
- * `UNTIMED_TOKEN_RUN_ON_SECONDS` for a token of duration 0, cut at the next word's start and at the
- * end of the audio, and at the sound's falling quiet when `levels` are given. Word confidence is the minimum of its tokens' confidences: one unsure piece
- * makes the whole word unsure, which is what a word filter deciding whether to act on a word needs.
+ * `UNTIMED_TOKEN_RUN_ON_SECONDS` for a token of duration 0, cut at the next word's start, at the end
+ * of the audio, and (given `levels`) where the sound falls quiet. Word confidence is the minimum of
+ * its tokens' confidences: one unsure piece makes the whole word unsure, which is what a word filter
+ * deciding whether to act on a word needs.
  */
 export function assembleResult(
   decoded: DecodedToken[],
