@@ -11,20 +11,22 @@ const REFERENCE_SECONDS = 0.3;
 /** Below this (dBFS) there is nothing loud enough to judge a quiet by. */
 const AUDIBLE_DB = -70;
 
-/** Short-time loudness of a waveform, in 10 ms blocks, to find where a sound stops. */
+/**
+ * Short-time loudness of a waveform, in 10 ms blocks, to find where a sound stops. Blocks are
+ * measured when first asked for: a decode asks about a few words' ends, not the whole stream.
+ */
 export class SoundLevels {
   private readonly db: Float32Array;
+  private readonly blockSize: number;
   private readonly blocksPerSecond: number;
 
-  constructor(samples: Float32Array, sampleRate: number) {
-    const size = Math.max(1, Math.round(sampleRate * BLOCK_SECONDS));
-    this.blocksPerSecond = sampleRate / size;
-    this.db = new Float32Array(Math.floor(samples.length / size));
-    for (let b = 0; b < this.db.length; b++) {
-      let sum = 0;
-      for (let i = b * size; i < (b + 1) * size; i++) sum += (samples[i] ?? 0) ** 2;
-      this.db[b] = 10 * Math.log10(sum / size + 1e-20);
-    }
+  constructor(
+    private readonly samples: Float32Array,
+    sampleRate: number,
+  ) {
+    this.blockSize = Math.max(1, Math.round(sampleRate * BLOCK_SECONDS));
+    this.blocksPerSecond = sampleRate / this.blockSize;
+    this.db = new Float32Array(Math.floor(samples.length / this.blockSize)).fill(Number.NaN);
   }
 
   /**
@@ -37,7 +39,7 @@ export class SoundLevels {
     const last = Math.floor(to * this.blocksPerSecond);
     const reference = this.loudest(first - Math.round(REFERENCE_SECONDS * this.blocksPerSecond), first);
     if (reference < AUDIBLE_DB) return to;
-    const quiet = (b: number) => (this.db[b] ?? 0) < reference - QUIET_BELOW_DB;
+    const quiet = (b: number) => this.level(b) < reference - QUIET_BELOW_DB;
     const needed = Math.round(MIN_QUIET_SECONDS * this.blocksPerSecond);
     let run = 0;
     for (let b = first - 1; b >= 0 && run < needed && quiet(b); b--) run += 1;
@@ -55,8 +57,19 @@ export class SoundLevels {
 
   private loudest(from: number, to: number): number {
     let max = Number.NEGATIVE_INFINITY;
-    for (let b = Math.max(0, from); b < Math.min(to, this.db.length); b++)
-      max = Math.max(max, this.db[b] ?? max);
+    for (let b = Math.max(0, from); b < Math.min(to, this.db.length); b++) max = Math.max(max, this.level(b));
     return max;
+  }
+
+  /** Loudness of block `b` in dBFS (0 past the end, which never counts as quiet). */
+  private level(b: number): number {
+    const known = this.db[b];
+    if (known === undefined) return 0;
+    if (!Number.isNaN(known)) return known;
+    let sum = 0;
+    for (let i = b * this.blockSize; i < (b + 1) * this.blockSize; i++) sum += (this.samples[i] ?? 0) ** 2;
+    const db = 10 * Math.log10(sum / this.blockSize + 1e-20);
+    this.db[b] = db;
+    return db;
   }
 }
