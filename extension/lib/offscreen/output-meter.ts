@@ -1,7 +1,8 @@
 import type { OutputLevels } from '@earshot/shared';
 
 const BLOCK_SECONDS = 0.01;
-const KEEP_MS = 60_000;
+/** How long levels are kept for `recent()`. */
+export const LEVELS_KEPT_MS = 60_000;
 const READ_EVERY_MS = 100;
 
 /**
@@ -61,7 +62,7 @@ export class OutputMeter {
       const blockStart = now - ((blocks - b) * blockSamples) / rate;
       this.levels.push({ atMs: wallAt(blockStart), rms: Math.sqrt(sum / blockSamples) });
     }
-    const cutoff = Date.now() - KEEP_MS;
+    const cutoff = Date.now() - LEVELS_KEPT_MS;
     const stale = this.levels.findIndex((l) => l.atMs >= cutoff);
     if (stale > 0) this.levels.splice(0, stale);
   }

@@ -1,13 +1,11 @@
 import { MAX_PROTECT_DELAY_SECONDS, type OutputLevels } from '@earshot/shared';
 import { MuteSchedule, type TimeSpan } from './mute-schedule';
-import { OutputMeter } from './output-meter';
+import { LEVELS_KEPT_MS, OutputMeter } from './output-meter';
 
 const BLEEP_HZ = 1000;
 const BLEEP_LEVEL = 0.2;
-/** Silences remembered for `outputLevels()`, as long as the meter keeps its levels. */
-const SILENCES_KEPT_SECONDS = 60;
 
-type SilenceSource = OutputLevels['silences'][number]['source'];
+type Silence = OutputLevels['silences'][number];
 
 /**
  * What the user hears of a captured tab (tab capture mutes the tab itself):
@@ -26,8 +24,8 @@ export class PlaybackPath {
   private readonly heard = new MuteSchedule();
   private readonly ahead = new MuteSchedule();
   private bleepOn = false;
-  /** Silences asked for, with the wall-clock ms they were to be heard at when asked. */
-  private readonly scheduled: (OutputLevels['silences'][number] & { end: number })[] = [];
+  /** Silences asked for, at the wall-clock ms they were to be heard at when asked; kept as the levels are. */
+  private readonly scheduled: Silence[] = [];
 
   constructor(stream: MediaStream) {
     const ctx = this.context;
@@ -85,7 +83,7 @@ export class PlaybackPath {
   outputLevels(): OutputLevels {
     return {
       levels: this.meter.recent(),
-      silences: this.scheduled.map(({ fromMs, toMs, source }) => ({ fromMs, toMs, source })),
+      silences: [...this.scheduled],
     };
   }
 
@@ -99,10 +97,10 @@ export class PlaybackPath {
     await this.context.close();
   }
 
-  private remember(span: TimeSpan, source: SilenceSource): void {
+  private remember(span: TimeSpan, source: Silence['source']): void {
     const wallAt = this.meter.wallClock();
-    this.scheduled.push({ fromMs: wallAt(span.start), toMs: wallAt(span.end), source, end: span.end });
-    const stale = this.scheduled.findIndex((s) => s.end > this.context.currentTime - SILENCES_KEPT_SECONDS);
+    this.scheduled.push({ fromMs: wallAt(span.start), toMs: wallAt(span.end), source });
+    const stale = this.scheduled.findIndex((s) => s.toMs > Date.now() - LEVELS_KEPT_MS);
     if (stale > 0) this.scheduled.splice(0, stale);
   }
 
