@@ -1,4 +1,11 @@
-import { type Segment, silenceSpan, type Word, WordFilter, type WordFilterSettings } from '@earshot/shared';
+import {
+  blockedSpan,
+  type Segment,
+  silenceSpan,
+  type Word,
+  WordFilter,
+  type WordFilterSettings,
+} from '@earshot/shared';
 import type { TimeSpan } from './mute-schedule';
 
 const LATENCY_SAMPLES = 50;
@@ -70,14 +77,14 @@ export class BlockedWordTracker {
     if (!this.settings.enabled) return [];
     const spans: TimeSpan[] = [];
     for (const hit of this.filter.hits(run)) {
-      const span = { start: hit.start_seconds, end: hit.end_seconds };
+      const span = blockedSpan(hit);
       if (!state.counted.some((c) => c.start < span.end && span.start < c.end)) {
         state.counted.push(span);
         if (state.counted.length > COUNTED_KEPT) state.counted.shift();
         this.counted += 1;
       }
       if (hit.mute && this.settings.audioMode !== 'off') {
-        spans.push(silenceSpan({ ...span, nextStart: hit.next_start_seconds }, this.settings.padSeconds));
+        spans.push(silenceSpan(span, this.settings.padSeconds));
       }
     }
     return spans;

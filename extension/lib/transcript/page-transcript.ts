@@ -1,10 +1,11 @@
-import type {
-  CaptionsUpdate,
-  MuteAhead,
-  TranscriptCue,
-  TranscriptPut,
-  Word,
-  WordFilter,
+import {
+  blockedSpan,
+  type CaptionsUpdate,
+  type MuteAhead,
+  type TranscriptCue,
+  type TranscriptPut,
+  type Word,
+  type WordFilter,
 } from '@earshot/shared';
 import { MediaClock } from './media-clock';
 import { type MediaSpan, silencesDue } from './replay-silences';
@@ -153,9 +154,7 @@ export class PageTranscript {
 
   private findBlocked(): void {
     const words = this.cues.flatMap((c) => c.words);
-    this.blocked = (this.filter?.hits(words) ?? [])
-      .filter((hit) => hit.mute)
-      .map((hit) => ({ start: hit.start_seconds, end: hit.end_seconds, nextStart: hit.next_start_seconds }));
+    this.blocked = (this.filter?.hits(words) ?? []).filter((hit) => hit.mute).map(blockedSpan);
   }
 
   private announceDueSilences(): void {

@@ -1,12 +1,7 @@
-import type { MuteSpan } from '@earshot/shared';
+import type { BlockedSpan, MuteSpan } from '@earshot/shared';
 
 /** A blocked word of a cached transcript, in media time (seconds). */
-export interface MediaSpan {
-  start: number;
-  end: number;
-  /** Where the word after it starts, when there is one. */
-  nextStart?: number;
-}
+export type MediaSpan = BlockedSpan;
 
 /** How far ahead blocked words are announced: covers messaging and a sleeping service worker. */
 export const LOOKAHEAD_SECONDS = 1.5;

@@ -31,6 +31,11 @@ export interface BlockedSpan {
   nextStart?: number;
 }
 
+/** A hit's own stretch, in the clock of the words it was found in. */
+export function blockedSpan(hit: FilterHit): BlockedSpan {
+  return { start: hit.start_seconds, end: hit.end_seconds, nextStart: hit.next_start_seconds };
+}
+
 /**
  * The stretch to silence for a blocked word: padded by `pad` on each side for the recognizer's
  * timing error, except into the word after it. A word's end is the less certain edge and may run
