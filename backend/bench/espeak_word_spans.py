@@ -5,9 +5,10 @@ Each input line is {"id", "text", "voice", "rate"}; writes <out_dir>/<id>.wav (m
 espeak's rate) and prints one JSON list of {"id", "file", "words": [{"word", "start", "end"}]}.
 
 A word runs from its word event to the next event, less the silence at either edge (espeak pauses
-before some words, "and" for one, and a pause is no part of the word before it). espeak-ng says some short words together
-with a neighbour under one event ("in the"): those words, and the one sharing their event, get
-null times. The standard library only, so that the benchmark needs nothing beyond espeak-ng.
+before some words, "and" for one, and a pause is no part of the word before it). espeak-ng says
+some short words together with a neighbour under one event ("in the"): those words, and the one
+sharing their event, get null times. The standard library only, so that the benchmark needs
+nothing beyond espeak-ng.
 """
 import array
 import ctypes

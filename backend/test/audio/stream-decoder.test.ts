@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StreamDecoder } from '../../src/audio/stream-decoder.js';
+import { concat, SAMPLE_RATE } from '../engine/speech-audio.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'earshot-stream-decoder-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -26,14 +27,9 @@ describe('StreamDecoder', () => {
     for (let at = 0; at < bytes.length; at += 4000) decoder.write(bytes.subarray(at, at + 4000));
     await decoder.end();
     expect(decoder.decodedSeconds).toBeCloseTo(2.5, 1);
-    const pcm = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
-    let offset = 0;
-    for (const c of chunks) {
-      pcm.set(c, offset);
-      offset += c.length;
-    }
+    const pcm = concat(...chunks);
     const rms = (from: number, to: number) => {
-      const part = pcm.subarray(Math.round(from * 16000), Math.round(to * 16000));
+      const part = pcm.subarray(Math.round(from * SAMPLE_RATE), Math.round(to * SAMPLE_RATE));
       return Math.sqrt(part.reduce((sum, v) => sum + v * v, 0) / part.length);
     };
     expect(rms(1.1, 1.4)).toBeLessThan(0.001);
