@@ -42,10 +42,9 @@ export class StreamDecoder {
       ['-hide_banner', '-nostdin', '-loglevel', 'error'],
       ['-probesize', '32', '-analyzeduration', '0'],
       ['-f', options.format, '-i', 'pipe:0'],
-      // A gap in the stream's timestamps (the tab sent no sound for a while, as across a seek) is
-      // filled with silence: dropped, it would pull every later word earlier than it was said.
-      ['-vn', '-af', 'aresample=async=1'],
-      ['-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
+      // Sample n of the output is sample n of the stream: the recorder is fed without gaps, while
+      // the timestamps it writes follow the wall clock and run ahead under load.
+      ['-vn', '-ac', '1', '-ar', String(sampleRate), '-f', 'f32le', 'pipe:1'],
     ].flat();
     this.child = spawn(options.ffmpegPath ?? 'ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.on('data', (bytes: Buffer) => this.onStdout(bytes));

@@ -20,19 +20,19 @@ function webmWithGap(): Buffer {
 }
 
 describe('StreamDecoder', () => {
-  it('keeps the timeline of a stream whose timestamps jump: the gap comes out as silence', async () => {
+  it('follows the samples, not the timestamps: a jump in them adds no silence', async () => {
     const chunks: Float32Array[] = [];
     const decoder = new StreamDecoder({ format: 'matroska', onPcm: (samples) => chunks.push(samples) });
     const bytes = webmWithGap();
     for (let at = 0; at < bytes.length; at += 4000) decoder.write(bytes.subarray(at, at + 4000));
     await decoder.end();
-    expect(decoder.decodedSeconds).toBeCloseTo(2.5, 1);
+    expect(decoder.decodedSeconds).toBeCloseTo(2, 1);
     const pcm = concat(...chunks);
     const rms = (from: number, to: number) => {
       const part = pcm.subarray(Math.round(from * SAMPLE_RATE), Math.round(to * SAMPLE_RATE));
       return Math.sqrt(part.reduce((sum, v) => sum + v * v, 0) / part.length);
     };
-    expect(rms(1.1, 1.4)).toBeLessThan(0.001);
-    expect(rms(1.6, 2.4)).toBeGreaterThan(0.05);
+    for (let at = 0.1; at < 1.9; at += 0.2)
+      expect(rms(at, at + 0.1), `tone at ${at} s`).toBeGreaterThan(0.05);
   });
 });

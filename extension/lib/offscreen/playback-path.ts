@@ -10,12 +10,15 @@ type Silence = OutputLevels['silences'][number];
 /**
  * What the user hears of a captured tab (tab capture mutes the tab itself):
  * tab stream → delay (protect mode) → word silencer → meter → speakers, with a tone that can
- * stand in for a silenced word. The recorder takes the tab stream directly, so the recognizer
- * hears everything, undelayed.
+ * stand in for a silenced word. The recording stream branches off before the delay, so the
+ * recognizer hears everything, undelayed, on this context's clock: its nth sample entered the
+ * path n samples after the recording began, however the tab's own stream stalls or jumps.
  */
 export class PlaybackPath {
   readonly context = new AudioContext();
   readonly meter: OutputMeter;
+  /** The tab's sound as it enters the path, for the recorder. */
+  readonly recordingStream: MediaStream;
   private readonly delay: DelayNode;
   private readonly silencer: GainNode;
   private readonly bleep: GainNode;
@@ -37,7 +40,13 @@ export class PlaybackPath {
     this.tone = ctx.createOscillator();
     this.tone.frequency.value = BLEEP_HZ;
     const analyser = ctx.createAnalyser();
-    ctx.createMediaStreamSource(stream).connect(this.delay).connect(this.silencer).connect(analyser);
+    const source = ctx.createMediaStreamSource(stream);
+    source.connect(this.delay).connect(this.silencer).connect(analyser);
+    const recorded = ctx.createMediaStreamDestination();
+    // Mono: the recognizer hears one channel, and the encoder's bits all go to it.
+    recorded.channelCount = 1;
+    source.connect(recorded);
+    this.recordingStream = recorded.stream;
     this.tone.connect(this.bleep).connect(analyser);
     analyser.connect(ctx.destination);
     this.tone.start();
@@ -90,6 +99,11 @@ export class PlaybackPath {
   /** Context time at which the sound the tab plays at wall-clock `ms` comes out (delay included). */
   contextTimeOfWallClock(ms: number): number {
     return this.context.currentTime + (ms - Date.now()) / 1000 + this.delaySeconds;
+  }
+
+  /** Wall-clock ms at which the tab played the sound that entered the path at context time `time`. */
+  wallClockOfContextTime(time: number): number {
+    return Date.now() + (time - this.context.currentTime) * 1000;
   }
 
   async close(): Promise<void> {

@@ -42,12 +42,6 @@ interface Recording {
 /** Recordings whose late segments can still be placed in time (a stopped one's final reply). */
 const REMEMBERED_RECORDINGS = 4;
 
-/** When a recording's time 0 was captured, by the wall clock and on the playback path's context. */
-interface RecordingStart {
-  wallMs: number;
-  contextSeconds: number;
-}
-
 /**
  * Captures one tab's audio: keeps it audible through the playback path (tab capture mutes the
  * tab), records it as WebM/Opus chunks and uploads them; the backend's segments come back as
@@ -61,7 +55,8 @@ export class TabCapture {
   private recording: Recording | undefined;
   private uploader: ChunkUploader | undefined;
   private restarts: number[] = [];
-  private readonly recordingStarts = new Map<string, RecordingStart>();
+  /** Context time at which each recording's time 0 entered the playback path. */
+  private readonly recordingStarts = new Map<string, number>();
   /** Set by the first stop(): every later caller awaits the same wind-down. */
   private stopping: Promise<void> | undefined;
   private state: TabCaptureState;
@@ -162,13 +157,12 @@ export class TabCapture {
   }
 
   private startRecording(): void {
-    if (!this.stream || this.stopped) return;
-    const recorder = new MediaRecorder(this.stream, {
+    if (!this.playback || this.stopped) return;
+    const recorder = new MediaRecorder(this.playback.recordingStream, {
       mimeType: MIME_TYPE,
       audioBitsPerSecond: AUDIO_BITS_PER_SECOND,
     });
     const now = Date.now();
-    const startedAtContextSeconds = this.playback?.context.currentTime ?? 0;
     const recording: Recording = {
       id: crypto.randomUUID(),
       recorder,
@@ -178,7 +172,7 @@ export class TabCapture {
       abandoned: false,
       ended: new Promise((resolve) => recorder.addEventListener('stop', () => resolve(), { once: true })),
     };
-    this.recordingStarts.set(recording.id, { wallMs: now, contextSeconds: startedAtContextSeconds });
+    this.recordingStarts.set(recording.id, this.playback.context.currentTime);
     for (const id of [...this.recordingStarts.keys()].slice(0, -REMEMBERED_RECORDINGS))
       this.recordingStarts.delete(id);
     recorder.addEventListener('dataavailable', (event) => {
@@ -217,27 +211,34 @@ export class TabCapture {
   }
 
   private deliver(recordingId: string, segments: Segment[]): void {
-    if (this.stopped) return;
+    const playback = this.playback;
     const started = this.recordingStarts.get(recordingId);
-    if (started === undefined) return;
-    this.silenceBlockedWords(recordingId, started, segments);
+    if (this.stopped || !playback || started === undefined) return;
+    // Taken afresh for each reply: the context's clock may drift from the wall clock.
+    const startedAtMs = playback.wallClockOfContextTime(started);
+    this.silenceBlockedWords(recordingId, started, startedAtMs, segments);
     this.events.onCaptions({
       type: 'earshot/captions',
       tabId: this.config.tabId,
       recordingId,
-      recordingStartedAtMs: started.wallMs,
-      playbackDelaySeconds: this.playback?.delaySeconds ?? 0,
+      recordingStartedAtMs: startedAtMs,
+      playbackDelaySeconds: playback.delaySeconds,
       segments,
     });
   }
 
-  private silenceBlockedWords(recordingId: string, started: RecordingStart, segments: Segment[]): void {
+  private silenceBlockedWords(
+    recordingId: string,
+    startedAtContextSeconds: number,
+    startedAtMs: number,
+    segments: Segment[],
+  ): void {
     const before = { words: this.blockedWords.filteredWords, latency: this.blockedWords.latencySeconds };
-    const spans = this.blockedWords.observe(recordingId, started.wallMs, segments, Date.now());
+    const spans = this.blockedWords.observe(recordingId, startedAtMs, segments, Date.now());
     const playback = this.playback;
     if (playback) {
-      // Recording time t played at context time start + t, and comes out `delay` later.
-      const offset = started.contextSeconds + playback.delaySeconds;
+      // Recording time t entered the path at context time start + t, and comes out `delay` later.
+      const offset = startedAtContextSeconds + playback.delaySeconds;
       for (const span of spans) playback.silence({ start: offset + span.start, end: offset + span.end });
     }
     const latencySeconds = this.blockedWords.latencySeconds;
