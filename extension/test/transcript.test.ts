@@ -1,8 +1,14 @@
-import { DEFAULT_WORD_FILTER_SETTINGS, type TranscriptCue, type Word, WordFilter } from '@earshot/shared';
+import {
+  DEFAULT_WORD_FILTER_SETTINGS,
+  type Segment,
+  type TranscriptCue,
+  type Word,
+  WordFilter,
+} from '@earshot/shared';
 import { describe, expect, it } from 'vitest';
 import { MediaClock } from '../lib/transcript/media-clock';
 import { LOOKAHEAD_SECONDS, silencesDue } from '../lib/transcript/replay-silences';
-import { mergeCues } from '../lib/transcript/transcript-cues';
+import { cuesInMediaTime, mergeCues } from '../lib/transcript/transcript-cues';
 import { exportFileName, exportTranscript } from '../lib/transcript/transcript-export';
 import { videoKey } from '../lib/transcript/video-identity';
 
@@ -54,6 +60,37 @@ describe('transcript cues', () => {
       [cue('two new', 2.1, 3.1), cue('  ', 7, 8)],
     );
     expect(merged.map((c) => c.text)).toEqual(['one', 'two new', 'three']);
+  });
+
+  it('place a reply on the media timeline, split where the media jumped between its words', () => {
+    const clock = new MediaClock();
+    // Played from 30 s; at wall 1.2 s the viewer jumps back to 0 and it plays on from there.
+    clock.note(0, 30, 1, true);
+    clock.note(500, 30.5, 1, true);
+    clock.note(1200, 0, 1, true);
+    clock.note(1450, 0.25, 1, true);
+    const reply = cue('so then the cat ran', 0.2, 2.2);
+    const [so, then, the, cat, ran] = reply.words as [Word, Word, Word, Word, Word];
+    // "the" is said across the jump: it belongs to neither side and is left out.
+    const segment: Segment = {
+      id: 's1',
+      text: reply.text,
+      start_seconds: 0.2,
+      end_seconds: 2.2,
+      confidence: 0.9,
+      final: true,
+      words: reply.words,
+    };
+    const cues = cuesInMediaTime([segment, { ...segment, final: false }], (s) => s * 1000, clock);
+    expect(cues.map((c) => c.text)).toEqual(['so then', 'cat ran']);
+    expect(cues[0]?.words.map((w) => [w.start_seconds, w.end_seconds])).toEqual([
+      [30 + so.start_seconds, 30 + so.end_seconds],
+      [30 + then.start_seconds, 30 + then.end_seconds],
+    ]);
+    expect(cues[1]?.start_seconds).toBeCloseTo(cat.start_seconds - 1.2);
+    expect(cues[1]?.end_seconds).toBeCloseTo(ran.end_seconds - 1.2);
+    expect(the.start_seconds).toBeLessThan(1.2);
+    expect(the.end_seconds).toBeGreaterThan(1.2);
   });
 
   it('export as SRT or WebVTT in media time, masked or not', () => {

@@ -6,6 +6,8 @@ interface Checkpoint {
 }
 
 const KEPT_CHECKPOINTS = 600;
+/** A checkpoint this far from where the one before it predicts marks a seek. */
+const JUMP_SECONDS = 0.25;
 
 /**
  * Maps wall-clock moments back to the media position the page played then, from checkpoints
@@ -31,12 +33,34 @@ export class MediaClock {
         break;
       }
     }
-    if (!checkpoint) return undefined;
-    const elapsed = checkpoint.playing ? ((wallMs - checkpoint.wallMs) / 1000) * checkpoint.rate : 0;
-    return checkpoint.mediaTime + elapsed;
+    return checkpoint && extrapolate(checkpoint, wallMs);
+  }
+
+  /**
+   * Whether the media played on without a seek from `fromWallMs` to `toWallMs`, so that media
+   * times taken at both moments belong to one stretch of the media.
+   */
+  continuous(fromWallMs: number, toWallMs: number): boolean {
+    let previous: Checkpoint | undefined;
+    for (const c of this.checkpoints) {
+      if (c.wallMs > toWallMs) break;
+      if (
+        previous &&
+        c.wallMs > fromWallMs &&
+        Math.abs(c.mediaTime - extrapolate(previous, c.wallMs)) > JUMP_SECONDS
+      )
+        return false;
+      previous = c;
+    }
+    return true;
   }
 
   clear(): void {
     this.checkpoints = [];
   }
+}
+
+function extrapolate(checkpoint: Checkpoint, wallMs: number): number {
+  const elapsed = checkpoint.playing ? ((wallMs - checkpoint.wallMs) / 1000) * checkpoint.rate : 0;
+  return checkpoint.mediaTime + elapsed;
 }

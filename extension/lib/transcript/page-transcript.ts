@@ -4,12 +4,11 @@ import {
   type MuteAhead,
   type TranscriptCue,
   type TranscriptPut,
-  type Word,
   type WordFilter,
 } from '@earshot/shared';
 import { MediaClock } from './media-clock';
 import { type MediaSpan, silencesDue } from './replay-silences';
-import { mergeCues } from './transcript-cues';
+import { cuesInMediaTime, mergeCues } from './transcript-cues';
 import { videoKey } from './video-identity';
 
 /**
@@ -92,25 +91,11 @@ export class PageTranscript {
   /** Places a reply's final segments on the media timeline and caches them. */
   addCaptions(update: CaptionsUpdate): void {
     if (!this.key) return;
-    const at = (seconds: number) => this.clock.mediaTimeAt(update.recordingStartedAtMs + seconds * 1000);
-    const cues: TranscriptCue[] = [];
-    for (const segment of update.segments) {
-      if (!segment.final || segment.words.length === 0) continue;
-      const words: Word[] = [];
-      for (const w of segment.words) {
-        const start = at(w.start_seconds);
-        const end = at(w.end_seconds);
-        if (start === undefined || end === undefined || end < start) break;
-        words.push({ ...w, start_seconds: start, end_seconds: end });
-      }
-      if (words.length !== segment.words.length) continue;
-      cues.push({
-        start_seconds: words[0]?.start_seconds ?? 0,
-        end_seconds: words.at(-1)?.end_seconds ?? 0,
-        text: segment.text,
-        words,
-      });
-    }
+    const cues = cuesInMediaTime(
+      update.segments,
+      (seconds) => update.recordingStartedAtMs + seconds * 1000,
+      this.clock,
+    );
     if (cues.length === 0) return;
     this.cues = mergeCues(this.cues, cues);
     this.findBlocked();

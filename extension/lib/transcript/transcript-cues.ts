@@ -1,4 +1,5 @@
-import type { TranscriptCue } from '@earshot/shared';
+import type { Segment, TranscriptCue, Word } from '@earshot/shared';
+import type { MediaClock } from './media-clock';
 
 /** Cues kept per video: hours of speech. */
 export const MAX_CUES_PER_VIDEO = 5000;
@@ -17,4 +18,44 @@ export function mergeCues(
   );
   const merged = [...kept, ...fresh].sort((a, b) => a.start_seconds - b.start_seconds);
   return merged.slice(-MAX_CUES_PER_VIDEO);
+}
+
+/**
+ * The final segments of a reply as cues in media time. A segment whose words straddle a seek is
+ * split there, each side a cue of its own; words the clock cannot place yet are left out.
+ */
+export function cuesInMediaTime(
+  segments: readonly Segment[],
+  wallMsAt: (recordingSeconds: number) => number,
+  clock: MediaClock,
+): TranscriptCue[] {
+  const cues: TranscriptCue[] = [];
+  for (const segment of segments) {
+    if (!segment.final) continue;
+    let run: Word[] = [];
+    let runEndMs: number | undefined;
+    const close = () => {
+      const first = run[0];
+      const last = run.at(-1);
+      if (first && last) {
+        const text = run.map((w) => w.word.trim()).join(' ');
+        cues.push({ start_seconds: first.start_seconds, end_seconds: last.end_seconds, text, words: run });
+      }
+      run = [];
+    };
+    for (const w of segment.words) {
+      const startMs = wallMsAt(w.start_seconds);
+      const endMs = wallMsAt(w.end_seconds);
+      const start = clock.mediaTimeAt(startMs);
+      const end = clock.mediaTimeAt(endMs);
+      const placed =
+        start !== undefined && end !== undefined && end >= start && clock.continuous(startMs, endMs);
+      if (!placed || (runEndMs !== undefined && !clock.continuous(runEndMs, startMs))) close();
+      if (!placed) continue;
+      run.push({ ...w, start_seconds: start, end_seconds: end });
+      runEndMs = endMs;
+    }
+    close();
+  }
+  return cues;
 }
