@@ -1,4 +1,5 @@
 import { MAX_PROTECT_DELAY_SECONDS, type OutputLevels } from '@earshot/shared';
+import { ContextClock } from './context-clock';
 import { MuteSchedule, type TimeSpan } from './mute-schedule';
 import { LEVELS_KEPT_MS, OutputMeter } from './output-meter';
 
@@ -17,6 +18,7 @@ type Silence = OutputLevels['silences'][number];
 export class PlaybackPath {
   readonly context = new AudioContext();
   readonly meter: OutputMeter;
+  private readonly clock = new ContextClock(this.context);
   /** The tab's sound as it enters the path, for the recorder. */
   readonly recordingStream: MediaStream;
   private readonly delay: DelayNode;
@@ -103,11 +105,12 @@ export class PlaybackPath {
 
   /** Wall-clock ms at which the tab played the sound that entered the path at context time `time`. */
   wallClockOfContextTime(time: number): number {
-    return Date.now() + (time - this.context.currentTime) * 1000;
+    return this.clock.wallClockAt(time);
   }
 
   async close(): Promise<void> {
     this.meter.stop();
+    this.clock.stop();
     await this.context.close();
   }
 

@@ -214,8 +214,10 @@ export class TabCapture {
     const playback = this.playback;
     const started = this.recordingStarts.get(recordingId);
     if (this.stopped || !playback || started === undefined) return;
-    // Taken afresh for each reply: the context's clock may drift from the wall clock.
-    const startedAtMs = playback.wallClockOfContextTime(started);
+    // The context's clock drifts from the wall clock, so the recording is pinned to it where this
+    // reply's words begin: what the page makes of them in media time is right there.
+    const pin = segments[0]?.words[0]?.start_seconds ?? 0;
+    const startedAtMs = playback.wallClockOfContextTime(started + pin) - pin * 1000;
     this.silenceBlockedWords(recordingId, started, startedAtMs, segments);
     this.events.onCaptions({
       type: 'earshot/captions',
