@@ -62,6 +62,18 @@ describe('transcript cues', () => {
     expect(merged.map((c) => c.text)).toEqual(['one', 'two new', 'three']);
   });
 
+  it('keep a word whose end runs into the next cue, and the words of a long cue outside a new one', () => {
+    const shit = cue('shit', 7.2, 7.9);
+    const merged = mergeCues([cue('she said that', 6.1, 7.1), shit], [cue('is', 7.75, 8.0)]);
+    expect(merged.map((c) => c.text)).toEqual(['she said that', 'shit', 'is']);
+    const long = mergeCues([cue('a b c d', 0, 4)], [cue('x', 1, 2)]);
+    expect(long.map((c) => [c.text, c.start_seconds, c.end_seconds])).toEqual([
+      ['a', 0, 1],
+      ['x', 1, 2],
+      ['c d', 2, 4],
+    ]);
+  });
+
   it('place a reply on the media timeline, split where the media jumped between its words', () => {
     const clock = new MediaClock();
     // Played from 30 s; at wall 1.2 s the viewer jumps back to 0 and it plays on from there.

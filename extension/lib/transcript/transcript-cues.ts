@@ -5,19 +5,39 @@ import type { MediaClock } from './media-clock';
 export const MAX_CUES_PER_VIDEO = 5000;
 
 /**
- * A video's transcript after new cues came in: a new cue replaces the old cues it overlaps
- * (the same passage heard again), the rest stay; ordered by time.
+ * A video's transcript after new cues came in: the passage a new cue covers was heard again, so
+ * the old words said within it (by their middle) give way; the other words of an old cue stay,
+ * as a neighbouring word whose end runs into the new cue does. Ordered by time.
  */
 export function mergeCues(
   existing: readonly TranscriptCue[],
   incoming: readonly TranscriptCue[],
 ): TranscriptCue[] {
   const fresh = incoming.filter((c) => c.end_seconds > c.start_seconds && c.text.trim().length > 0);
-  const kept = existing.filter(
-    (old) => !fresh.some((c) => c.start_seconds < old.end_seconds && old.start_seconds < c.end_seconds),
-  );
+  const heardAgain = (w: Word) => {
+    const middle = (w.start_seconds + w.end_seconds) / 2;
+    return fresh.some((c) => c.start_seconds <= middle && middle <= c.end_seconds);
+  };
+  const kept = existing.flatMap((old) => {
+    if (!old.words.some(heardAgain)) return [old];
+    // What is left on either side of the passage heard again: a cue each.
+    const sides: Word[][] = [[]];
+    for (const w of old.words) {
+      if (!heardAgain(w)) sides.at(-1)?.push(w);
+      else if (sides.at(-1)?.length) sides.push([]);
+    }
+    return sides.flatMap((words) => cueOf(words) ?? []);
+  });
   const merged = [...kept, ...fresh].sort((a, b) => a.start_seconds - b.start_seconds);
   return merged.slice(-MAX_CUES_PER_VIDEO);
+}
+
+function cueOf(words: Word[]): TranscriptCue | undefined {
+  const first = words[0];
+  const last = words.at(-1);
+  if (!first || !last) return undefined;
+  const text = words.map((w) => w.word.trim()).join(' ');
+  return { start_seconds: first.start_seconds, end_seconds: last.end_seconds, text, words };
 }
 
 /**
@@ -35,12 +55,8 @@ export function cuesInMediaTime(
     let run: Word[] = [];
     let runEndMs: number | undefined;
     const close = () => {
-      const first = run[0];
-      const last = run.at(-1);
-      if (first && last) {
-        const text = run.map((w) => w.word.trim()).join(' ');
-        cues.push({ start_seconds: first.start_seconds, end_seconds: last.end_seconds, text, words: run });
-      }
+      const cue = cueOf(run);
+      if (cue) cues.push(cue);
       run = [];
     };
     for (const w of segment.words) {
