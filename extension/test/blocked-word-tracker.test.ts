@@ -34,13 +34,14 @@ describe('BlockedWordTracker', () => {
   it('silences each blocked word with padding and counts it once across interim and final replies', () => {
     const tracker = new BlockedWordTracker(settings);
     const interim = [word('oh', 1, 1.2), word('damn', 1.3, 1.6)];
-    const [span, ...more] = tracker.observe('r', T0, [segment('i', interim, false)], T0 + 2600);
+    const [first, ...more] = tracker.observe('r', T0, [segment('i', interim, false)], T0 + 2600);
     expect(more).toEqual([]);
-    expect(span?.start).toBeCloseTo(1.25);
-    expect(span?.end).toBeCloseTo(1.65);
+    expect(first?.word).toEqual({ start: 1.3, end: 1.6 });
+    expect(first?.span.start).toBeCloseTo(1.25);
+    expect(first?.span.end).toBeCloseTo(1.65);
     // The final reply hears the word after it: the padding stops where "it" starts.
     const final = [word('oh', 1, 1.2), word('damn', 1.32, 1.64), word('it', 1.66, 1.8)];
-    expect(tracker.observe('r', T0, [segment('f', final, true)], T0 + 3000)).toEqual([
+    expect(tracker.observe('r', T0, [segment('f', final, true)], T0 + 3000).map((s) => s.span)).toEqual([
       { start: expect.closeTo(1.27, 9), end: 1.66 },
     ]);
     expect(tracker.filteredWords).toBe(1);
@@ -54,7 +55,7 @@ describe('BlockedWordTracker', () => {
       tracker.observe('r', T0, [segment('a', [word('you', 0.5, 0.7), word('bas', 0.8, 1)], true)], T0 + 2000),
     ).toEqual([]);
     const spans = tracker.observe('r', T0, [segment('b', [word('tard', 1.02, 1.3)], true)], T0 + 3000);
-    expect(spans).toEqual([{ start: 0.75, end: 1.35 }]);
+    expect(spans.map((s) => s.span)).toEqual([{ start: 0.75, end: 1.35 }]);
   });
 
   it('counts but does not silence when the sound is left alone, a word is unsure, or the filter is off here', () => {

@@ -6,7 +6,7 @@ import {
   WordFilter,
   type WordFilterSettings,
 } from '@earshot/shared';
-import type { TimeSpan } from './mute-schedule';
+import type { TimeSpan, WordSilence } from './mute-schedule';
 
 const LATENCY_SAMPLES = 50;
 /** Counted words remembered per recording: enough to cover the replies that can still repeat them. */
@@ -56,10 +56,15 @@ export class BlockedWordTracker {
   }
 
   /**
-   * One reply of a recording: returns the recording-time spans to silence now (padded), which
-   * is none when the filter is off here or the audio is left alone.
+   * One reply of a recording: returns the blocked words it holds and the spans to silence for them
+   * (padded), in recording time; none when the filter is off here or the audio is left alone.
    */
-  observe(recordingId: string, recordingStartedAtMs: number, segments: Segment[], nowMs: number): TimeSpan[] {
+  observe(
+    recordingId: string,
+    recordingStartedAtMs: number,
+    segments: Segment[],
+    nowMs: number,
+  ): WordSilence[] {
     const state = this.recordingState(recordingId);
     const words = segments.flatMap((s) => s.words);
     for (const w of words) {
@@ -75,7 +80,7 @@ export class BlockedWordTracker {
       ?.words.at(-1);
     if (lastFinal) state.tail = lastFinal;
     if (!this.settings.enabled) return [];
-    const spans: TimeSpan[] = [];
+    const silences: WordSilence[] = [];
     for (const hit of this.filter.hits(run)) {
       const span = blockedSpan(hit);
       if (!state.counted.some((c) => c.start < span.end && span.start < c.end)) {
@@ -84,10 +89,10 @@ export class BlockedWordTracker {
         this.counted += 1;
       }
       if (hit.mute && this.settings.audioMode !== 'off') {
-        spans.push(silenceSpan(span, this.settings.padSeconds));
+        silences.push({ word: span, span: silenceSpan(span, this.settings.padSeconds) });
       }
     }
-    return spans;
+    return silences;
   }
 
   private recordingState(recordingId: string): RecordingWords {

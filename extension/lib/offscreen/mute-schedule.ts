@@ -4,6 +4,12 @@ export interface TimeSpan {
   end: number;
 }
 
+/** A blocked word as heard (unpadded) and the span silenced for it. */
+export interface WordSilence {
+  word: TimeSpan;
+  span: TimeSpan;
+}
+
 /** One step of a gain automation: jump to `value` at `at`, or ramp linearly to reach it at `at`. */
 export interface GainStep {
   at: number;

@@ -1,6 +1,6 @@
 import { MAX_PROTECT_DELAY_SECONDS, type OutputLevels } from '@earshot/shared';
 import { ContextClock } from './context-clock';
-import { MuteSchedule, type TimeSpan } from './mute-schedule';
+import { MuteSchedule, type TimeSpan, type WordSilence } from './mute-schedule';
 import { LEVELS_KEPT_MS, OutputMeter } from './output-meter';
 
 const BLEEP_HZ = 1000;
@@ -25,8 +25,8 @@ export class PlaybackPath {
   private readonly silencer: GainNode;
   private readonly bleep: GainNode;
   private readonly tone: OscillatorNode;
-  /** Words heard in the tab's sound, and words a cached transcript announced ahead of time. */
-  private readonly heard = new MuteSchedule();
+  /** Words heard in the tab's sound (each as last heard), and words a cached transcript announced. */
+  private heard: WordSilence[] = [];
   private readonly ahead = new MuteSchedule();
   private bleepOn = false;
   /** Silences asked for, at the wall-clock ms they were to be heard at when asked; kept as the levels are. */
@@ -69,10 +69,19 @@ export class PlaybackPath {
     this.apply();
   }
 
-  /** Silences the output over a span of context time (the delay already added by the caller). */
-  silence(span: TimeSpan): void {
-    this.remember(span, 'heard');
-    if (this.heard.add(span, this.context.currentTime)) this.apply();
+  /**
+   * Silences the output for a word heard in the tab's sound (context time, the delay already added
+   * by the caller). A later reply hears a word better than an early one, whose end can run on to
+   * where its audio stopped: the word's new span replaces the one asked for before.
+   */
+  silenceWord(silence: WordSilence): void {
+    const now = this.context.currentTime;
+    const same = (s: WordSilence) => s.word.start < silence.word.end && silence.word.start < s.word.end;
+    const before = this.heard.find(same);
+    if (before && before.span.start === silence.span.start && before.span.end === silence.span.end) return;
+    this.heard = [...this.heard.filter((s) => !same(s) && s.span.end > now), silence];
+    this.remember(silence.span, 'heard');
+    this.apply();
   }
 
   /**
@@ -123,7 +132,8 @@ export class PlaybackPath {
 
   private apply(): void {
     const now = this.context.currentTime;
-    const all = MuteSchedule.union([this.heard, this.ahead], now);
+    const all = MuteSchedule.union([this.ahead], now);
+    for (const { span } of this.heard) all.add(span, now);
     program(this.silencer.gain, all.automation(now, 1, 0), now);
     program(this.bleep.gain, all.automation(now, 0, this.bleepOn ? BLEEP_LEVEL : 0), now);
   }

@@ -11,6 +11,7 @@ import {
 } from '@earshot/shared';
 import { BlockedWordTracker } from './blocked-word-tracker';
 import { ChunkUploader } from './chunk-uploader';
+import type { TimeSpan } from './mute-schedule';
 import { PlaybackPath } from './playback-path';
 
 const MIME_TYPE = 'audio/webm;codecs=opus';
@@ -236,12 +237,13 @@ export class TabCapture {
     segments: Segment[],
   ): void {
     const before = { words: this.blockedWords.filteredWords, latency: this.blockedWords.latencySeconds };
-    const spans = this.blockedWords.observe(recordingId, startedAtMs, segments, Date.now());
+    const silences = this.blockedWords.observe(recordingId, startedAtMs, segments, Date.now());
     const playback = this.playback;
     if (playback) {
       // Recording time t entered the path at context time start + t, and comes out `delay` later.
       const offset = startedAtContextSeconds + playback.delaySeconds;
-      for (const span of spans) playback.silence({ start: offset + span.start, end: offset + span.end });
+      const shift = (t: TimeSpan) => ({ start: offset + t.start, end: offset + t.end });
+      for (const { word, span } of silences) playback.silenceWord({ word: shift(word), span: shift(span) });
     }
     const latencySeconds = this.blockedWords.latencySeconds;
     if (before.words === this.blockedWords.filteredWords && before.latency === latencySeconds) return;
