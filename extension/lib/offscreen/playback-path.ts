@@ -71,16 +71,21 @@ export class PlaybackPath {
 
   /**
    * Silences the output for a word heard in the tab's sound (context time, the delay already added
-   * by the caller). A later reply hears a word better than an early one, whose end can run on to
-   * where its audio stopped: the word's new span replaces the one asked for before.
+   * by the caller). A later reply hears a word's end better than an early one, whose end can run on
+   * to where its audio stopped, so the word's new end replaces the one asked for before; its start
+   * stays at the earliest heard, as a start moved later would let the word's first sound through.
    */
   silenceWord(silence: WordSilence): void {
     const now = this.context.currentTime;
     const same = (s: WordSilence) => s.word.start < silence.word.end && silence.word.start < s.word.end;
     const before = this.heard.find(same);
-    if (before && before.span.start === silence.span.start && before.span.end === silence.span.end) return;
-    this.heard = [...this.heard.filter((s) => !same(s) && s.span.end > now), silence];
-    this.remember(silence.span, 'heard');
+    const span = {
+      start: Math.min(silence.span.start, before?.span.start ?? Infinity),
+      end: silence.span.end,
+    };
+    if (before && before.span.start === span.start && before.span.end === span.end) return;
+    this.heard = [...this.heard.filter((s) => !same(s) && s.span.end > now), { word: silence.word, span }];
+    this.remember(span, 'heard');
     this.apply();
   }
 
