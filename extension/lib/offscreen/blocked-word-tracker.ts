@@ -6,7 +6,7 @@ import {
   WordFilter,
   type WordFilterSettings,
 } from '@earshot/shared';
-import type { TimeSpan, WordSilence } from './mute-schedule';
+import { overlaps, type TimeSpan, type WordSilence } from './mute-schedule';
 
 const LATENCY_SAMPLES = 50;
 /** Counted words remembered per recording: enough to cover the replies that can still repeat them. */
@@ -83,7 +83,7 @@ export class BlockedWordTracker {
     const silences: WordSilence[] = [];
     for (const hit of this.filter.hits(run)) {
       const span = blockedSpan(hit);
-      if (!state.counted.some((c) => c.start < span.end && span.start < c.end)) {
+      if (!state.counted.some((c) => overlaps(c, span))) {
         state.counted.push(span);
         if (state.counted.length > COUNTED_KEPT) state.counted.shift();
         this.counted += 1;

@@ -4,6 +4,11 @@ export interface TimeSpan {
   end: number;
 }
 
+/** Whether two spans share any time. */
+export function overlaps(a: TimeSpan, b: TimeSpan): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
 /** A blocked word as heard (unpadded) and the span silenced for it. */
 export interface WordSilence {
   word: TimeSpan;

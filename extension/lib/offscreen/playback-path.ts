@@ -1,6 +1,6 @@
 import { MAX_PROTECT_DELAY_SECONDS, type OutputLevels } from '@earshot/shared';
 import { ContextClock } from './context-clock';
-import { MuteSchedule, type TimeSpan, type WordSilence } from './mute-schedule';
+import { MuteSchedule, overlaps, type TimeSpan, type WordSilence } from './mute-schedule';
 import { LEVELS_KEPT_MS, OutputMeter } from './output-meter';
 
 const BLEEP_HZ = 1000;
@@ -77,7 +77,7 @@ export class PlaybackPath {
    */
   silenceWord(silence: WordSilence): void {
     const now = this.context.currentTime;
-    const same = (s: WordSilence) => s.word.start < silence.word.end && silence.word.start < s.word.end;
+    const same = (s: WordSilence) => overlaps(s.word, silence.word);
     const before = this.heard.find(same);
     const span = {
       start: Math.min(silence.span.start, before?.span.start ?? Infinity),
