@@ -219,7 +219,7 @@ export class TabCapture {
     // reply's words begin: what the page makes of them in media time is right there.
     const pin = segments[0]?.words[0]?.start_seconds ?? 0;
     const startedAtMs = playback.wallClockOfContextTime(started + pin) - pin * 1000;
-    this.silenceBlockedWords(recordingId, started, startedAtMs, segments);
+    this.silenceBlockedWords(playback, recordingId, started, startedAtMs, segments);
     this.events.onCaptions({
       type: 'earshot/captions',
       tabId: this.config.tabId,
@@ -231,6 +231,7 @@ export class TabCapture {
   }
 
   private silenceBlockedWords(
+    playback: PlaybackPath,
     recordingId: string,
     startedAtContextSeconds: number,
     startedAtMs: number,
@@ -238,13 +239,10 @@ export class TabCapture {
   ): void {
     const before = { words: this.blockedWords.filteredWords, latency: this.blockedWords.latencySeconds };
     const silences = this.blockedWords.observe(recordingId, startedAtMs, segments, Date.now());
-    const playback = this.playback;
-    if (playback) {
-      // Recording time t entered the path at context time start + t, and comes out `delay` later.
-      const offset = startedAtContextSeconds + playback.delaySeconds;
-      const shift = (t: TimeSpan) => ({ start: offset + t.start, end: offset + t.end });
-      for (const { word, span } of silences) playback.silenceWord({ word: shift(word), span: shift(span) });
-    }
+    // Recording time t entered the path at context time start + t, and comes out `delay` later.
+    const offset = startedAtContextSeconds + playback.delaySeconds;
+    const shift = (t: TimeSpan) => ({ start: offset + t.start, end: offset + t.end });
+    for (const { word, span } of silences) playback.silenceWord({ word: shift(word), span: shift(span) });
     const latencySeconds = this.blockedWords.latencySeconds;
     if (before.words === this.blockedWords.filteredWords && before.latency === latencySeconds) return;
     this.events.onFilterStats({
