@@ -147,8 +147,11 @@ async function reportPass(
   media: FilterMedia,
   lagRangeMs: [number, number],
   sinceMs: number,
-): Promise<{ lagMs: number; words: WordReport[] }> {
+): Promise<{ lagMs: number; captureLatency: string; words: WordReport[] }> {
   const output = await outputLevels(control, tabId);
+  const latencies = output.captureLatency.filter((l) => l.atMs >= sinceMs).map((l) => l.ms);
+  const captureLatency =
+    latencies.length > 0 ? `${Math.min(...latencies)}–${Math.max(...latencies)} ms` : 'not measured';
   const levels = output.levels.filter((l) => l.atMs >= sinceMs);
   const log = (await mediaLog(page)).filter((s) => s.atMs >= sinceMs - 1000);
   const original = originalLevels(media.file);
@@ -172,7 +175,7 @@ async function reportPass(
       edges,
     };
   });
-  return { lagMs, words };
+  return { lagMs, captureLatency, words };
 }
 
 function expectFiltered(words: WordReport[], label: string): void {
@@ -256,7 +259,9 @@ test.describe('word filter', () => {
           const lagMs = delay * 1000;
           const report = await reportPass(page, control, tabId, media, [lagMs - 100, lagMs + 400], since);
           const label = `${mode} replay${pauses ? ' with pauses' : ''}`;
-          console.log(`${label}: output ${report.lagMs} ms behind the video`);
+          console.log(
+            `${label}: output ${report.lagMs} ms behind the video; tab sound reached the path ${report.captureLatency} late`,
+          );
           expectFiltered(report.words, label);
           await control.command('stop', tabId);
         } finally {

@@ -132,6 +132,8 @@ export type OutputLevelsRequest = z.infer<typeof OutputLevelsRequestSchema>;
 export const OutputLevelsSchema = z.object({
   levels: z.array(z.object({ atMs: z.number(), rms: z.number().nonnegative() })),
   silences: z.array(z.object({ fromMs: z.number(), toMs: z.number(), source: z.enum(['heard', 'ahead']) })),
+  /** The tab's sound's measured latency into the path (ms), by the wall-clock ms of each measurement. */
+  captureLatency: z.array(z.object({ atMs: z.number(), ms: z.number() })),
 });
 export type OutputLevels = z.infer<typeof OutputLevelsSchema>;
 

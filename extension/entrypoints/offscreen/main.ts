@@ -11,7 +11,7 @@ import {
   type TabCaptureState,
 } from '@earshot/shared';
 import { browser } from '#imports';
-import { TabCapture } from '../../lib/offscreen/tab-capture';
+import { NOTHING_PLAYED, TabCapture } from '../../lib/offscreen/tab-capture';
 
 // The one offscreen document: it holds the media streams of every captured tab.
 const captures = new Map<number, TabCapture>();
@@ -69,7 +69,7 @@ async function muteAhead(message: unknown): Promise<{ ok: true }> {
 
 async function outputLevels(message: unknown): Promise<OutputLevels> {
   const { tabId } = OutputLevelsRequestSchema.parse(message);
-  return captures.get(tabId)?.outputLevels() ?? { levels: [], silences: [] };
+  return captures.get(tabId)?.outputLevels() ?? NOTHING_PLAYED;
 }
 
 const HANDLERS: Record<string, (message: unknown) => Promise<unknown>> = {

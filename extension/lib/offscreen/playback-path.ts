@@ -1,4 +1,5 @@
 import { MAX_PROTECT_DELAY_SECONDS, type OutputLevels } from '@earshot/shared';
+import { CaptureLatency } from './capture-latency';
 import { ContextClock } from './context-clock';
 import { MuteSchedule, overlaps, type TimeSpan, type WordSilence } from './mute-schedule';
 import { LEVELS_KEPT_MS, OutputMeter } from './output-meter';
@@ -19,6 +20,7 @@ export class PlaybackPath {
   readonly context = new AudioContext();
   readonly meter: OutputMeter;
   private readonly clock = new ContextClock(this.context);
+  private readonly latency: CaptureLatency;
   /** The tab's sound as it enters the path, for the recorder. */
   readonly recordingStream: MediaStream;
   private readonly delay: DelayNode;
@@ -49,6 +51,10 @@ export class PlaybackPath {
     recorded.channelCount = 1;
     source.connect(recorded);
     this.recordingStream = recorded.stream;
+    this.latency = new CaptureLatency(
+      stream.getAudioTracks()[0] as MediaStreamTrack,
+      recorded.stream.getAudioTracks()[0] as MediaStreamTrack,
+    );
     this.tone.connect(this.bleep).connect(analyser);
     analyser.connect(ctx.destination);
     this.tone.start();
@@ -109,22 +115,25 @@ export class PlaybackPath {
     return {
       levels: this.meter.recent(),
       silences: [...this.scheduled],
+      captureLatency: [...this.latency.history()],
     };
   }
 
   /** Context time at which the sound the tab plays at wall-clock `ms` comes out (delay included). */
   contextTimeOfWallClock(ms: number): number {
-    return this.context.currentTime + (ms - Date.now()) / 1000 + this.delaySeconds;
+    return this.context.currentTime + (ms + this.latency.ms - Date.now()) / 1000 + this.delaySeconds;
   }
 
   /** Wall-clock ms at which the tab played the sound that entered the path at context time `time`. */
   wallClockOfContextTime(time: number): number {
-    return this.clock.wallClockAt(time);
+    const enteredAtMs = this.clock.wallClockAt(time);
+    return enteredAtMs - this.latency.msAt(enteredAtMs);
   }
 
   async close(): Promise<void> {
     this.meter.stop();
     this.clock.stop();
+    this.latency.stop();
     await this.context.close();
   }
 

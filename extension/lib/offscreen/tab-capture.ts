@@ -40,6 +40,9 @@ interface Recording {
   ended: Promise<void>;
 }
 
+/** The output levels of a capture whose playback path is not yet (or no longer) there. */
+export const NOTHING_PLAYED: OutputLevels = { levels: [], silences: [], captureLatency: [] };
+
 /** Recordings whose late segments can still be placed in time (a stopped one's final reply). */
 const REMEMBERED_RECORDINGS = 4;
 
@@ -102,7 +105,7 @@ export class TabCapture {
   }
 
   outputLevels(): OutputLevels {
-    return this.playback?.outputLevels() ?? { levels: [], silences: [] };
+    return this.playback?.outputLevels() ?? NOTHING_PLAYED;
   }
 
   async start(): Promise<void> {
