@@ -30,7 +30,7 @@ const CHECK_EVERY_MS = 100;
 /**
  * Media seconds played after a start or seek before cached silences are timed from the clock: timed
  * from the first positions after a resume they came about 0.1 s early and let the tail of a blocked
- * word through (the word-filter e2e's pause tests, 3 of 8 runs; 0 of 4 with this wait).
+ * word through.
  */
 const SETTLE_SECONDS = 0.15;
 
