@@ -27,11 +27,14 @@ export class PlaybackPath {
   private readonly silencer: GainNode;
   private readonly bleep: GainNode;
   private readonly tone: OscillatorNode;
-  /** Words heard in the tab's sound (each as last heard), and words a cached transcript announced. */
-  private heard: WordSilence[] = [];
+  /** Words heard in the tab's sound, each as last heard, with the silence reported for it. */
+  private heard: (WordSilence & { shown: Silence })[] = [];
   private readonly ahead = new MuteSchedule();
   private bleepOn = false;
-  /** Silences asked for, at the wall-clock ms they were to be heard at when asked; kept as the levels are. */
+  /**
+   * Silences asked for (a heard word's latest only), at the wall-clock ms they were to be heard at
+   * when asked; kept as the levels are.
+   */
   private readonly scheduled: Silence[] = [];
 
   constructor(stream: MediaStream) {
@@ -90,8 +93,12 @@ export class PlaybackPath {
       end: silence.span.end,
     };
     if (before && before.span.start === span.start && before.span.end === span.end) return;
-    this.heard = [...this.heard.filter((s) => !same(s) && s.span.end > now), { word: silence.word, span }];
-    this.remember(span, 'heard');
+    if (before) this.forget(before.shown);
+    const shown = this.remember(span, 'heard');
+    this.heard = [
+      ...this.heard.filter((s) => !same(s) && s.span.end > now),
+      { word: silence.word, span, shown },
+    ];
     this.apply();
   }
 
@@ -137,11 +144,18 @@ export class PlaybackPath {
     await this.context.close();
   }
 
-  private remember(span: TimeSpan, source: Silence['source']): void {
+  private remember(span: TimeSpan, source: Silence['source']): Silence {
     const wallAt = this.meter.wallClock();
-    this.scheduled.push({ fromMs: wallAt(span.start), toMs: wallAt(span.end), source });
+    const silence = { fromMs: wallAt(span.start), toMs: wallAt(span.end), source };
+    this.scheduled.push(silence);
     const stale = this.scheduled.findIndex((s) => s.toMs > Date.now() - LEVELS_KEPT_MS);
     if (stale > 0) this.scheduled.splice(0, stale);
+    return silence;
+  }
+
+  private forget(silence: Silence): void {
+    const at = this.scheduled.indexOf(silence);
+    if (at >= 0) this.scheduled.splice(at, 1);
   }
 
   private apply(): void {
