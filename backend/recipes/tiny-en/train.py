@@ -71,22 +71,45 @@ def pad_with_silence(f, rng, max_seconds, digital_share=0.3):
     return (g - mean) / std
 
 
-def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0)):
-    """silence = (share of utterances padded with non-speech, most seconds on each side)."""
+def join_utterances(parts, rng, digital_share=0.5):
+    """One input of several utterances' features [T, 128], each pause between them 0.1-0.6 s of
+    the previous one's noise floor or of a constant frame below it, standardised per bin again.
+
+    A long file's windows hold several sentences with short pauses, and their normalisation
+    spans all of them; a model trained on single sentences only lost words there."""
+    pieces = [parts[0]]
+    for prev, nxt in zip(parts, parts[1:]):
+        floor = prev[-10:-1]
+        frames = int(rng.uniform(0.1, 0.6) * 100)
+        if rng.random() < digital_share:
+            gap = (floor.min(0).values - rng.uniform(1.0, 4.0)).expand(frames, -1)
+        else:
+            gap = floor[torch.randint(0, floor.shape[0], (frames,))]
+        pieces += [gap, nxt]
+    g = torch.cat(pieces, 0)
+    return (g - g.mean(0)) / (g.std(0) + 1e-5)
+
+
+def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0), join=1):
+    """silence = (share of utterances padded with non-speech, most seconds on each side);
+    join = how many neighbouring utterances make one input (texts joined likewise)."""
     share, max_seconds = silence
-    feats = {i: (pad_with_silence(feats[i].float(), rng, max_seconds)
-                 if rng is not None and share > 0 and rng.random() < share else feats[i])
-             for i in idx}
-    T = max(feats[i].shape[0] for i in idx)
-    B = len(idx)
+    padded = [pad_with_silence(feats[i].float(), rng, max_seconds)
+              if rng is not None and share > 0 and rng.random() < share else feats[i].float()
+              for i in idx]
+    groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
+    feats = [join_utterances([padded[j] for j in g], rng) if len(g) > 1 else padded[g[0]] for g in groups]
+    texts = [" ".join(texts[idx[j]] for j in g) for g in groups]
+    T = max(f.shape[0] for f in feats)
+    B = len(groups)
     x = torch.zeros(B, 128, T)
     lens = torch.zeros(B, dtype=torch.long)
-    ys = [M.encode_text(texts[i]) for i in idx]
+    ys = [M.encode_text(t) for t in texts]
     U = max(1, max(len(y) for y in ys))
     y = torch.zeros(B, U, dtype=torch.long)
     ylen = torch.zeros(B, dtype=torch.long)
-    for b, i in enumerate(idx):
-        f = feats[i].float().t()
+    for b, f in enumerate(feats):
+        f = f.t()
         t = f.shape[1]
         if specaug:
             f = f.clone()
@@ -115,7 +138,7 @@ def run(rank, args):
         dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}",
                                 rank=rank, world_size=args.world)
     torch.manual_seed(args.seed + rank)
-    rng = random.Random(args.seed)  # same batch order on every rank
+    rng = random.Random(args.seed + rank)
 
     # Shards are read again at every epoch, so training can start while synth.py is
     # still writing the later ones. The dev set is the head of the first shard.
@@ -199,7 +222,8 @@ def run(rank, args):
         lens = [f.shape[0] for f in train_f]
         if lead:
             print(f"epoch {epoch}: {len(train_f)} utts, {sum(lens) / 360000:.2f} h", flush=True)
-        batches = make_batches(lens, args.max_frames, args.max_utts, rng)
+        # Its own generator: the ranks' augmentation draws differ, and their batch orders must not.
+        batches = make_batches(lens, args.max_frames, args.max_utts, random.Random(args.seed + epoch))
         batches = batches[: len(batches) // args.world * args.world][rank::args.world]
         for bidx in batches:
             elapsed = torch.tensor([time.time() - t0])
@@ -213,14 +237,16 @@ def run(rank, args):
                 lr *= (step + 1) / args.warmup
             for g in opt.param_groups:
                 g["lr"] = lr
+            join = rng.choice((2, 3)) if rng.random() < args.join_share else 1
             x, l, y, yl = collate(train_f, train_t, bidx, rng, specaug=True, time_masks=args.time_masks,
-                                  silence=(args.silence_share, args.silence_seconds))
-            B = len(bidx)
+                                  silence=(args.silence_share, args.silence_seconds), join=join)
+            B = x.shape[0]
             enc, el = net.encoder(x, l)
             et = enc.transpose(1, 2)
             # The joint tensor (B x T x U x V) costs most of a step, so the transducer
             # loss takes a random part of the batch and CTC all of it.
-            sub = torch.randperm(B)[: args.rnnt_utts]
+            # A joined input costs join^2 times a single one there, so take 1/join as many.
+            sub = torch.randperm(B)[: max(1, args.rnnt_utts // join)]
             ys, yls, els = y[sub, : int(yl[sub].max())], yl[sub], el[sub]
             es = et[sub, : int(els.max())]
             p, _ = net.predictor(torch.cat([torch.full((len(sub), 1), net.blank), ys], 1))
@@ -278,6 +304,8 @@ def main():
     ap.add_argument("--silence-share", type=float, default=0.0,
                     help="share of utterances surrounded by non-speech (see pad_with_silence)")
     ap.add_argument("--silence-seconds", type=float, default=2.0, help="most non-speech on each side")
+    ap.add_argument("--join-share", type=float, default=0.0,
+                    help="share of batches whose neighbouring utterances are joined by twos or threes")
     ap.add_argument("--rnnt-utts", type=int, default=8, help="utterances per batch for the transducer loss")
     ap.add_argument("--d", type=int, default=256)
     ap.add_argument("--layers", type=int, default=8)
