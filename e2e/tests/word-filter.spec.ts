@@ -340,7 +340,7 @@ test.describe('word filter', () => {
       // tail; what it must not do is cut into the words around it.
       for (const word of first.words) {
         console.log(
-          `instant first pass (latency ${(latency ?? 0).toFixed(2)} s): "${word.text}" ${word.heardMs}/${word.speechMs} ms heard`,
+          `instant first pass (latency ${(latency ?? 0).toFixed(2)} s): "${word.text}" ${word.heardMs}/${word.speechMs} ms heard (${word.edges})`,
         );
         if (!word.blocked) expect(word.heardMs / word.speechMs).toBeGreaterThanOrEqual(MIN_HEARD_SHARE);
       }

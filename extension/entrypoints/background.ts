@@ -17,7 +17,7 @@ import {
   stopCapture,
 } from '../lib/background/capture-controller';
 import { followFilterSettings, recordFilterStats, relayMuteAhead } from '../lib/background/word-filter-relay';
-import { addCues, getTranscript } from '../lib/transcript/transcript-store';
+import { addToTranscript, getTranscript } from '../lib/transcript/transcript-store';
 
 type SendResponse = (response: unknown) => void;
 
@@ -31,15 +31,20 @@ function onContentMessage(message: { type?: unknown }, tabId: number, sendRespon
     }
     case 'earshot/transcript-put': {
       const parsed = TranscriptPutSchema.safeParse(message);
-      if (parsed.success)
-        void addCues(parsed.data.videoKey, parsed.data.title, parsed.data.cues).catch(() => undefined);
+      if (parsed.success) {
+        const { videoKey, title, cues, heardBlockedWords } = parsed.data;
+        void addToTranscript(videoKey, title, cues, heardBlockedWords).catch(() => undefined);
+      }
       return false;
     }
     case 'earshot/transcript-get': {
       const parsed = TranscriptGetSchema.safeParse(message);
       if (!parsed.success) return false;
       getTranscript(parsed.data.videoKey).then(
-        (transcript) => sendResponse(transcript?.cues),
+        (transcript) =>
+          sendResponse(
+            transcript && { cues: transcript.cues, heardBlockedWords: transcript.heardBlockedWords ?? [] },
+          ),
         () => sendResponse(undefined),
       );
       return true;

@@ -1,9 +1,9 @@
 import {
+  type CachedTranscript,
   CaptionsUpdateSchema,
   DEFAULT_WORD_FILTER_SETTINGS,
   filterEnabledOn,
   maskSegments,
-  type TranscriptCue,
   VideoIdentityRequestSchema,
   WordFilter,
   type WordFilterSettings,
@@ -27,7 +27,7 @@ export default defineContentScript({
     const send = (message: unknown) => browser.runtime.sendMessage(message);
     const transcript = new PageTranscript(document, {
       load: async (videoKey) =>
-        (await send({ type: 'earshot/transcript-get', videoKey })) as TranscriptCue[] | undefined,
+        (await send({ type: 'earshot/transcript-get', videoKey })) as CachedTranscript | undefined,
       save: (put) => void send(put).catch(() => undefined),
       silenceAhead: (request) => void send(request).catch(() => undefined),
     });

@@ -6,6 +6,11 @@ import {
   WordFilter,
 } from '@earshot/shared';
 import { describe, expect, it } from 'vitest';
+import {
+  heardBlockedSpans,
+  heardBlockedWords,
+  mergeHeardBlockedWords,
+} from '../lib/transcript/heard-blocked-words';
 import { MediaClock } from '../lib/transcript/media-clock';
 import { LOOKAHEAD_SECONDS, silencesDue } from '../lib/transcript/replay-silences';
 import { cuesInMediaTime, mergeCues } from '../lib/transcript/transcript-cues';
@@ -137,5 +142,50 @@ describe('replay silences', () => {
       { startAtMs: nowMs + 250, endAtMs: nowMs + 500 },
     ]);
     expect(silencesDue(spans, { mediaTime: 9, rate: 0, nowMs }, new Set())).toEqual([]);
+  });
+});
+
+describe('blocked words heard live', () => {
+  const segment = (text: string, start: number, end: number, final: boolean): Segment => {
+    const c = cue(text, start, end);
+    return { id: 's1', text, start_seconds: start, end_seconds: end, confidence: 0.9, final, words: c.words };
+  };
+
+  it('are kept as first heard, so a replay silences a word the final caption reads otherwise', () => {
+    const filter = new WordFilter(DEFAULT_WORD_FILTER_SETTINGS);
+    const clock = new MediaClock();
+    clock.note(0, 5, 1, true);
+    const wallMsAt = (s: number) => s * 1000;
+    // The interim reading hears "shit", the final one "shirt".
+    const interim = heardBlockedWords([segment('that shit is', 2, 3.5, false)], filter, wallMsAt, clock);
+    expect(interim.map((w) => [w.word, w.start_seconds, w.end_seconds])).toEqual([['shit', 7.5, 8]]);
+    const final = [segment('that shirt is', 2, 3.5, true)];
+    expect(heardBlockedWords(final, filter, wallMsAt, clock)).toEqual([]);
+    const transcript = cuesInMediaTime(final, wallMsAt, clock).flatMap((c) => c.words);
+    expect(filter.hits(transcript)).toEqual([]);
+
+    const heard = mergeHeardBlockedWords([], interim);
+    expect(heardBlockedSpans(heard, filter, transcript)).toEqual([{ start: 7.5, end: 8, nextStart: 8 }]);
+    // Allowed since: the filter as it stands decides.
+    const allowing = new WordFilter({ ...DEFAULT_WORD_FILTER_SETTINGS, allowedWords: ['shit'] });
+    expect(heardBlockedSpans(heard, allowing, transcript)).toEqual([]);
+  });
+
+  it('give way to the same word heard again, and keep the others in time order', () => {
+    const word = (w: string, start: number, end: number): Word => ({
+      word: w,
+      start_seconds: start,
+      end_seconds: end,
+      confidence: 0.9,
+    });
+    const merged = mergeHeardBlockedWords(
+      [word('hell', 20, 20.4), word('damn', 3, 3.4)],
+      [word('damn', 3.05, 3.45), word('crap', 10, 10.3)],
+    );
+    expect(merged.map((w) => [w.word, w.start_seconds])).toEqual([
+      ['damn', 3.05],
+      ['crap', 10],
+      ['hell', 20],
+    ]);
   });
 });

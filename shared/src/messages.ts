@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SegmentSchema, WordSchema } from './protocol';
+import { SegmentSchema, type Word, WordSchema } from './protocol';
 import { WordFilterSettingsSchema } from './word-filter/settings';
 
 /** Runtime messages between extension pages (popup, background, offscreen, content script). */
@@ -146,16 +146,28 @@ export const TranscriptCueSchema = z.object({
 });
 export type TranscriptCue = z.infer<typeof TranscriptCueSchema>;
 
-/** Content script → background: final captions of the page's video, placed in its media time. */
+/**
+ * Content script → background: final captions of the page's video, placed in its media time, and
+ * the blocked words heard live as the recognizer first read them. A replay silences those even
+ * where the final reading differs: an interim "shit" that the final caption reads as "shirt" was
+ * silenced live, and is silenced again.
+ */
 export const TranscriptPutSchema = z.object({
   type: z.literal('earshot/transcript-put'),
   videoKey: z.string().min(1).max(2048),
   title: z.string().max(500),
   cues: z.array(TranscriptCueSchema).max(200),
+  heardBlockedWords: z.array(WordSchema).max(200).optional(),
 });
 export type TranscriptPut = z.infer<typeof TranscriptPutSchema>;
 
-/** Content script → background: the cached transcript of a video (answered with TranscriptCue[]). */
+/** Background → content script: what is cached of a video (the answer to a TranscriptGet). */
+export interface CachedTranscript {
+  cues: TranscriptCue[];
+  heardBlockedWords: Word[];
+}
+
+/** Content script → background: the cached transcript of a video (answered with a CachedTranscript, or nothing). */
 export const TranscriptGetSchema = z.object({
   type: z.literal('earshot/transcript-get'),
   videoKey: z.string().min(1).max(2048),

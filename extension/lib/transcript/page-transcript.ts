@@ -1,11 +1,14 @@
 import {
   blockedSpan,
+  type CachedTranscript,
   type CaptionsUpdate,
   type MuteAhead,
   type TranscriptCue,
   type TranscriptPut,
+  type Word,
   type WordFilter,
 } from '@earshot/shared';
+import { heardBlockedSpans, heardBlockedWords, mergeHeardBlockedWords } from './heard-blocked-words';
 import { MediaClock } from './media-clock';
 import { type MediaSpan, silencesDue } from './replay-silences';
 import { cuesInMediaTime, mergeCues } from './transcript-cues';
@@ -36,20 +39,22 @@ const SETTLE_SECONDS = 0.15;
 
 export interface PageTranscriptPort {
   /** Fetches the cached transcript of a video (undefined when there is none). */
-  load(videoKey: string): Promise<TranscriptCue[] | undefined>;
+  load(videoKey: string): Promise<CachedTranscript | undefined>;
   save(put: TranscriptPut): void;
   silenceAhead(request: MuteAhead): void;
 }
 
 /**
  * The transcript of the media the page plays, in media time: final captions are placed on the
- * media's timeline and cached per video, and when a cached blocked word is about to play again
- * the playback path is asked to silence it ahead of time.
+ * media's timeline and cached per video, with the blocked words heard live as first read, and when
+ * a cached blocked word is about to play again the playback path is asked to silence it ahead of
+ * time.
  */
 export class PageTranscript {
   private media: HTMLMediaElement | undefined;
   private key: string | undefined;
   private cues: TranscriptCue[] = [];
+  private heardBlocked: Word[] = [];
   private blocked: MediaSpan[] = [];
   private readonly clock = new MediaClock();
   private readonly announced = new Set<string>();
@@ -88,18 +93,23 @@ export class PageTranscript {
     return this.key ? { videoKey: this.key, title: this.doc.title } : undefined;
   }
 
-  /** Places a reply's final segments on the media timeline and caches them. */
+  /** Places a reply's final segments, and the blocked words of all its segments, on the media timeline and caches them. */
   addCaptions(update: CaptionsUpdate): void {
     if (!this.key) return;
-    const cues = cuesInMediaTime(
-      update.segments,
-      (seconds) => update.recordingStartedAtMs + seconds * 1000,
-      this.clock,
-    );
-    if (cues.length === 0) return;
+    const wallMsAt = (seconds: number) => update.recordingStartedAtMs + seconds * 1000;
+    const cues = cuesInMediaTime(update.segments, wallMsAt, this.clock);
+    const heard = this.filter ? heardBlockedWords(update.segments, this.filter, wallMsAt, this.clock) : [];
+    if (cues.length === 0 && heard.length === 0) return;
     this.cues = mergeCues(this.cues, cues);
+    this.heardBlocked = mergeHeardBlockedWords(this.heardBlocked, heard);
     this.findBlocked();
-    this.port.save({ type: 'earshot/transcript-put', videoKey: this.key, title: this.doc.title, cues });
+    this.port.save({
+      type: 'earshot/transcript-put',
+      videoKey: this.key,
+      title: this.doc.title,
+      cues,
+      ...(heard.length > 0 ? { heardBlockedWords: heard } : {}),
+    });
   }
 
   stop(): void {
@@ -128,18 +138,31 @@ export class PageTranscript {
   private async switchVideo(key: string): Promise<void> {
     this.key = key;
     this.cues = [];
+    this.heardBlocked = [];
     this.announced.clear();
     this.clock.clear();
     this.findBlocked();
     const cached = await this.port.load(key).catch(() => undefined);
     if (this.key !== key || !cached) return;
-    this.cues = mergeCues(cached, this.cues);
+    this.cues = mergeCues(cached.cues, this.cues);
+    this.heardBlocked = mergeHeardBlockedWords(cached.heardBlockedWords, this.heardBlocked);
     this.findBlocked();
   }
 
   private findBlocked(): void {
+    const filter = this.filter;
+    if (!filter) {
+      this.blocked = [];
+      return;
+    }
     const words = this.cues.flatMap((c) => c.words);
-    this.blocked = (this.filter?.hits(words) ?? []).filter((hit) => hit.mute).map(blockedSpan);
+    this.blocked = [
+      ...filter
+        .hits(words)
+        .filter((hit) => hit.mute)
+        .map(blockedSpan),
+      ...heardBlockedSpans(this.heardBlocked, filter, words),
+    ];
   }
 
   private announceDueSilences(): void {

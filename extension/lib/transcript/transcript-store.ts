@@ -1,4 +1,5 @@
-import type { TranscriptCue } from '@earshot/shared';
+import type { TranscriptCue, Word } from '@earshot/shared';
+import { mergeHeardBlockedWords } from './heard-blocked-words';
 import { mergeCues } from './transcript-cues';
 
 /** Videos whose transcripts are kept; the least recently updated ones go first. */
@@ -11,6 +12,8 @@ export interface VideoTranscript {
   title: string;
   updatedAtMs: number;
   cues: TranscriptCue[];
+  /** Absent from records stored before blocked words heard live were kept. */
+  heardBlockedWords?: Word[];
 }
 
 function request<T>(req: IDBRequest<T>): Promise<T> {
@@ -47,12 +50,13 @@ export async function getTranscript(videoKey: string): Promise<VideoTranscript |
   return request<VideoTranscript | undefined>(db.transaction(STORE).objectStore(STORE).get(videoKey));
 }
 
-export async function addCues(
+export async function addToTranscript(
   videoKey: string,
   title: string,
   cues: readonly TranscriptCue[],
+  heardBlockedWords: readonly Word[] = [],
 ): Promise<void> {
-  if (cues.length === 0) return;
+  if (cues.length === 0 && heardBlockedWords.length === 0) return;
   const db = await database();
   const tx = db.transaction(STORE, 'readwrite');
   const store = tx.objectStore(STORE);
@@ -62,6 +66,7 @@ export async function addCues(
     title: title || existing?.title || '',
     updatedAtMs: Date.now(),
     cues: mergeCues(existing?.cues ?? [], cues),
+    heardBlockedWords: mergeHeardBlockedWords(existing?.heardBlockedWords ?? [], heardBlockedWords),
   };
   store.put(record);
   const count = await request(store.count());
