@@ -22,7 +22,7 @@ SCLITE="${SCLITE:-$(command -v sclite || echo /usr/lib/sctk/bin/sclite)}"
 STAGE="${STAGE:-all}"
 # train.py runs one process per core; BLAS threads of their own would only fight over the cores.
 export OPENBLAS_NUM_THREADS=1
-N_TRAIN="${N_TRAIN:-24000}"
+N_TRAIN="${N_TRAIN:-48000}"
 mkdir -p "$WORK"
 
 if [[ "$STAGE" == all || "$STAGE" == synth ]]; then
@@ -53,12 +53,13 @@ if [[ "$STAGE" == continue ]]; then
   # model came from are kept beside this recipe (checkpoint.pt) and training picks up
   # from them (needs the synth stage's features in $WORK). The defaults are those of the
   # last run: fewer and shorter pauses than stage 2 keep the robustness to silence at a
-  # lower cost per step, and the transducer loss covers 16 utterances of each batch (the
-  # model README has the figures).
+  # lower cost per step, and 40 % of batches join utterances into fluent talk (the model
+  # README has the figures).
   echo "== continue training from checkpoint.pt for ${MINUTES:-60} minutes"
   "$PY" "$HERE/train.py" --work "$WORK" --init "$HERE/checkpoint.pt" --world 2 \
-    --minutes "${MINUTES:-60}" --lr "${LR:-5e-4}" --warmup 10 --seed "${SEED:-31}" \
-    --time-masks 0 --silence-share 0.3 --silence-seconds 1.5 --rnnt-utts 16 2>&1 | tee "$WORK/train.log"
+    --minutes "${MINUTES:-45}" --lr "${LR:-3e-4}" --warmup 10 --seed "${SEED:-93}" \
+    --time-masks 0 --silence-share 0.3 --silence-seconds 1.5 --rnnt-utts 12 --join-share 0.4 \
+    2>&1 | tee "$WORK/train.log"
 fi
 
 if [[ "$STAGE" == all || "$STAGE" == train || "$STAGE" == continue ]]; then
