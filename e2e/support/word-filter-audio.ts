@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { OutputLevels } from '@earshot/shared';
+import { type OutputLevels, pearson } from '@earshot/shared';
 import type { Page } from '@playwright/test';
 import type { ExtensionControl } from './fixtures';
 
@@ -134,20 +134,7 @@ export function align(
 function correlation(blocks: readonly AlignedBlock[]): number {
   const xs = blocks.map((b) => Math.log10(b.output + 1e-4));
   const ys = blocks.map((b) => Math.log10(b.original + 1e-4));
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const dx = (xs[i] ?? 0) - mx;
-    const dy = (ys[i] ?? 0) - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxy / Math.sqrt(sxx * syy || 1);
+  return pearson(xs, ys) ?? 0;
 }
 
 /** The lag (ms, in 10 ms steps within the range) at which the output best follows the original. */

@@ -1,3 +1,4 @@
+export * from './correlation';
 export * from './messages';
 export * from './protocol';
 export * from './subtitles';

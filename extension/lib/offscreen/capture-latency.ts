@@ -1,3 +1,5 @@
+import { pearson } from '@earshot/shared';
+
 /** The loudness of one block of a track, and when its first sample was captured (performance ms). */
 export interface Block {
   atMs: number;
@@ -51,21 +53,7 @@ function correlation(lead: Block[], follow: Block[], lag: number): number | unde
     xs.push(block.level);
     ys.push(a.level + f * (b.level - a.level));
   }
-  if (xs.length < 50) return undefined;
-  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
-  const mx = mean(xs);
-  const my = mean(ys);
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let k = 0; k < xs.length; k++) {
-    const dx = (xs[k] as number) - mx;
-    const dy = (ys[k] as number) - my;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : undefined;
+  return xs.length < 50 ? undefined : pearson(xs, ys);
 }
 
 /** Keeps the last KEPT_MS of a track's block levels. */
