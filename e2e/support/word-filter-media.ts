@@ -21,6 +21,13 @@ const TIMINGS_FILE = 'filter-timings.json';
 const LEADING_SILENCE_SECONDS = 1;
 const PART_GAP_SECONDS = 0.12;
 const PHRASE_PAUSE_SECONDS = 1.8;
+const WORDS_PER_MINUTE = 140;
+/**
+ * Said on its own, a single word comes out slow and drawn: at 140 words per minute "shit" was
+ * heard as "shirt", offline and in about half the live passes. At 160 and more each blocked word
+ * is heard as itself in the offline transcript.
+ */
+const BLOCKED_WORDS_PER_MINUTE = 170;
 
 export interface SpokenPart {
   text: string;
@@ -52,7 +59,16 @@ export function filterMediaWords(): string[] {
 export function ensureFilterMedia(): FilterMedia {
   const timingsFile = join(MEDIA_DIR, TIMINGS_FILE);
   const key = createHash('sha256')
-    .update(JSON.stringify([FILTER_PHRASES, LEADING_SILENCE_SECONDS, PART_GAP_SECONDS, PHRASE_PAUSE_SECONDS]))
+    .update(
+      JSON.stringify([
+        FILTER_PHRASES,
+        LEADING_SILENCE_SECONDS,
+        PART_GAP_SECONDS,
+        PHRASE_PAUSE_SECONDS,
+        WORDS_PER_MINUTE,
+        BLOCKED_WORDS_PER_MINUTE,
+      ]),
+    )
     .digest('hex');
   if (existsSync(timingsFile)) {
     const cached = JSON.parse(readFileSync(timingsFile, 'utf8')) as FilterMedia & { key: string };
@@ -74,7 +90,8 @@ export function ensureFilterMedia(): FilterMedia {
       phrase.forEach((text, i) => {
         const raw = join(work, `raw-${p}-${i}.wav`);
         const part = join(work, `part-${p}-${i}.wav`);
-        run('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', raw, text]);
+        const speed = i === 1 ? BLOCKED_WORDS_PER_MINUTE : WORDS_PER_MINUTE;
+        run('espeak-ng', ['-v', 'en-us', '-s', String(speed), '-w', raw, text]);
         // Trim the synthesiser's own leading and trailing silence: the part is its sound only.
         run('sox', [raw, '-r', '48000', '-c', '1', part, 'silence', '1', '0.01', '-45d', 'reverse']);
         const trimmed = join(work, `trimmed-${p}-${i}.wav`);
