@@ -1,6 +1,7 @@
 import type { Segment, Word, WordFilter } from '@earshot/shared';
 import type { MediaClock } from './media-clock';
 import type { MediaSpan } from './replay-silences';
+import { saidWithin, wordInMediaTime } from './transcript-cues';
 
 /** Heard blocked words kept per video. */
 export const MAX_HEARD_BLOCKED_WORDS = 2000;
@@ -20,14 +21,8 @@ export function heardBlockedWords(
     for (const hit of filter.hits(segment.words)) {
       if (!hit.mute) continue;
       for (const i of hit.indices) {
-        const w = segment.words[i] as Word;
-        const startMs = wallMsAt(w.start_seconds);
-        const endMs = wallMsAt(w.end_seconds);
-        const start = clock.mediaTimeAt(startMs);
-        const end = clock.mediaTimeAt(endMs);
-        if (start === undefined || end === undefined || end < start || !clock.continuous(startMs, endMs))
-          continue;
-        heard.push({ ...w, start_seconds: start, end_seconds: end });
+        const placed = wordInMediaTime(segment.words[i] as Word, wallMsAt, clock);
+        if (placed) heard.push(placed);
       }
     }
   }
@@ -36,11 +31,7 @@ export function heardBlockedWords(
 
 /** Heard blocked words after more came in: a word heard again (its middle within a new one) gives way. */
 export function mergeHeardBlockedWords(existing: readonly Word[], incoming: readonly Word[]): Word[] {
-  const heardAgain = (w: Word) => {
-    const middle = (w.start_seconds + w.end_seconds) / 2;
-    return incoming.some((n) => n.start_seconds <= middle && middle <= n.end_seconds);
-  };
-  return [...existing.filter((w) => !heardAgain(w)), ...incoming]
+  return [...existing.filter((w) => !saidWithin(w, incoming)), ...incoming]
     .sort((a, b) => a.start_seconds - b.start_seconds)
     .slice(-MAX_HEARD_BLOCKED_WORDS);
 }

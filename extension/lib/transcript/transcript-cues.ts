@@ -14,10 +14,7 @@ export function mergeCues(
   incoming: readonly TranscriptCue[],
 ): TranscriptCue[] {
   const fresh = incoming.filter((c) => c.end_seconds > c.start_seconds && c.text.trim().length > 0);
-  const heardAgain = (w: Word) => {
-    const middle = (w.start_seconds + w.end_seconds) / 2;
-    return fresh.some((c) => c.start_seconds <= middle && middle <= c.end_seconds);
-  };
+  const heardAgain = (w: Word) => saidWithin(w, fresh);
   const kept = existing.flatMap((old) => {
     if (!old.words.some(heardAgain)) return [old];
     // What is left on either side of the passage heard again: a cue each.
@@ -30,6 +27,33 @@ export function mergeCues(
   });
   const merged = [...kept, ...fresh].sort((a, b) => a.start_seconds - b.start_seconds);
   return merged.slice(-MAX_CUES_PER_VIDEO);
+}
+
+/** Whether a word's middle lies within one of the passages: it was said there. */
+export function saidWithin(
+  word: Word,
+  passages: readonly { start_seconds: number; end_seconds: number }[],
+): boolean {
+  const middle = (word.start_seconds + word.end_seconds) / 2;
+  return passages.some((p) => p.start_seconds <= middle && middle <= p.end_seconds);
+}
+
+/**
+ * A word of a reply (recording time) in media time; undefined when the clock cannot place it yet
+ * or the media jumped while it was said.
+ */
+export function wordInMediaTime(
+  w: Word,
+  wallMsAt: (recordingSeconds: number) => number,
+  clock: MediaClock,
+): Word | undefined {
+  const startMs = wallMsAt(w.start_seconds);
+  const endMs = wallMsAt(w.end_seconds);
+  const start = clock.mediaTimeAt(startMs);
+  const end = clock.mediaTimeAt(endMs);
+  if (start === undefined || end === undefined || end < start || !clock.continuous(startMs, endMs))
+    return undefined;
+  return { ...w, start_seconds: start, end_seconds: end };
 }
 
 function cueOf(words: Word[]): TranscriptCue | undefined {
@@ -60,16 +84,12 @@ export function cuesInMediaTime(
       run = [];
     };
     for (const w of segment.words) {
-      const startMs = wallMsAt(w.start_seconds);
-      const endMs = wallMsAt(w.end_seconds);
-      const start = clock.mediaTimeAt(startMs);
-      const end = clock.mediaTimeAt(endMs);
-      const placed =
-        start !== undefined && end !== undefined && end >= start && clock.continuous(startMs, endMs);
-      if (!placed || (runEndMs !== undefined && !clock.continuous(runEndMs, startMs))) close();
+      const placed = wordInMediaTime(w, wallMsAt, clock);
+      if (!placed || (runEndMs !== undefined && !clock.continuous(runEndMs, wallMsAt(w.start_seconds))))
+        close();
       if (!placed) continue;
-      run.push({ ...w, start_seconds: start, end_seconds: end });
-      runEndMs = endMs;
+      run.push(placed);
+      runEndMs = wallMsAt(w.end_seconds);
     }
     close();
   }
