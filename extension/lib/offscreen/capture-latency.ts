@@ -17,7 +17,7 @@ const ESTIMATES_KEPT_MS = 60_000;
 const SILENT_LEVEL = -5;
 
 /** log10 of a block's RMS on its first channel: speech's envelope lives in its quiet parts too. */
-export function blockLevel(data: AudioData): number {
+function blockLevel(data: AudioData): number {
   const samples = new Float32Array(data.numberOfFrames);
   data.copyTo(samples, { planeIndex: 0, format: 'f32-planar' });
   let sum = 0;
