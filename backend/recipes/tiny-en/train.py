@@ -46,6 +46,24 @@ def make_batches(lens, max_frames, max_utts, rng):
     return batches
 
 
+def non_speech(f, frames, quiet=None):
+    """`frames` frames of non-speech after utterance features `f` [T, 128]: the constant frame
+    `quiet` (digital silence), or frames drawn from the utterance's own trailing noise floor."""
+    if quiet is not None:
+        return quiet.expand(frames, -1)
+    floor = f[-10:-1]
+    return floor[torch.randint(0, floor.shape[0], (frames,))]
+
+
+def digital_silence(f, rng):
+    """A constant frame 1-4 standard deviations below the quietest of `f`'s noise floor."""
+    return f[-10:-1].min(0).values - rng.uniform(1.0, 4.0)
+
+
+def standardise(g):
+    return (g - g.mean(0)) / (g.std(0) + 1e-5)
+
+
 def pad_with_silence(f, rng, max_seconds, digital_share=0.3):
     """Surround one utterance's features [T, 128] with 0..max_seconds of non-speech on each side.
 
@@ -55,39 +73,25 @@ def pad_with_silence(f, rng, max_seconds, digital_share=0.3):
     digital silence is), and the whole is standardised per bin again: standardisation undoes any
     per-bin affine map, so this equals padding the waveform with that noise and computing the
     features afresh."""
-    floor = f[-10:-1]
     digital = rng.random() < digital_share
-    quiet = floor.min(0).values - rng.uniform(1.0, 4.0)
-
-    def pad(frames):
-        if digital:
-            return quiet.expand(frames, -1)
-        return floor[torch.randint(0, floor.shape[0], (frames,))]
-
+    quiet = digital_silence(f, rng)
     pre, post = (int(rng.uniform(0, max_seconds) * 100) for _ in range(2))
-    g = torch.cat([pad(pre), f, pad(post)], 0)
-    mean = g.mean(0)
-    std = g.std(0) + 1e-5
-    return (g - mean) / std
+    pad = [non_speech(f, n, quiet if digital else None) for n in (pre, post)]
+    return standardise(torch.cat([pad[0], f, pad[1]], 0))
 
 
 def join_utterances(parts, rng, digital_share=0.5):
     """One input of several utterances' features [T, 128], each pause between them 0.1-0.6 s of
-    the previous one's noise floor or of a constant frame below it, standardised per bin again.
+    non-speech (as pad_with_silence makes it) after the previous one, standardised per bin again.
 
     A long file's windows hold several sentences with short pauses, and their normalisation
     spans all of them; a model trained on single sentences only lost words there."""
     pieces = [parts[0]]
     for prev, nxt in zip(parts, parts[1:]):
-        floor = prev[-10:-1]
         frames = int(rng.uniform(0.1, 0.6) * 100)
-        if rng.random() < digital_share:
-            gap = (floor.min(0).values - rng.uniform(1.0, 4.0)).expand(frames, -1)
-        else:
-            gap = floor[torch.randint(0, floor.shape[0], (frames,))]
-        pieces += [gap, nxt]
-    g = torch.cat(pieces, 0)
-    return (g - g.mean(0)) / (g.std(0) + 1e-5)
+        quiet = digital_silence(prev, rng) if rng.random() < digital_share else None
+        pieces += [non_speech(prev, frames, quiet), nxt]
+    return standardise(torch.cat(pieces, 0))
 
 
 def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0), join=1):
