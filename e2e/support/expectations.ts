@@ -44,7 +44,17 @@ export async function paintedColour(page: Page, x: number, y: number): Promise<[
 }
 
 /** The caption box's background (a near-black) is what is painted just inside its left edge. */
-export async function captionBackgroundIsPainted(page: Page, box: { x: number; y: number; height: number }) {
+async function captionBackgroundIsPainted(page: Page, box: { x: number; y: number; height: number }) {
   const [r, g, b] = await paintedColour(page, box.x + 3, box.y + box.height / 2);
   return Math.max(r, g, b) < 40;
+}
+
+/**
+ * Waits until the caption box's background is what the screen shows. The box is measured afresh
+ * on each try: a new cue resizes and moves it between the measurement and the screenshot.
+ */
+export async function expectCaptionBackgroundPainted(page: Page) {
+  await expect
+    .poll(async () => captionBackgroundIsPainted(page, await visibleCaptionBox(page)), { timeout: 15_000 })
+    .toBe(true);
 }

@@ -1,4 +1,4 @@
-import { captionBackgroundIsPainted, captionHost, visibleCaptionBox } from '../support/expectations';
+import { captionHost, expectCaptionBackgroundPainted, visibleCaptionBox } from '../support/expectations';
 import { expect, test } from '../support/fixtures';
 
 async function captionsAtTheirCentreAreTopmost(page: import('@playwright/test').Page): Promise<boolean> {
@@ -45,8 +45,6 @@ test('captions stay above a bare <video> in fullscreen', async ({ openCaptured }
   await page.click('#media');
   await page.waitForFunction(() => document.fullscreenElement?.id === 'media');
   // Hit testing ignores other top-layer boxes over a fullscreen video, so look at the pixels.
-  await expect
-    .poll(async () => captionBackgroundIsPainted(page, await visibleCaptionBox(page)), { timeout: 15_000 })
-    .toBe(true);
+  await expectCaptionBackgroundPainted(page);
   await page.evaluate(() => document.exitFullscreen());
 });
