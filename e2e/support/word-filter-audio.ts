@@ -73,11 +73,15 @@ export function silencesNear(
 
 /** The media position playing at `wallMs`, from the page's log (undefined outside it or paused). */
 export function mediaTimeAt(log: readonly MediaSample[], wallMs: number): number | undefined {
-  let before: MediaSample | undefined;
-  for (const sample of log) {
-    if (sample.atMs > wallMs) break;
-    before = sample;
+  // The log is in time order: find its last sample at or before wallMs.
+  let low = 0;
+  let high = log.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if ((log[mid] as MediaSample).atMs <= wallMs) low = mid + 1;
+    else high = mid;
   }
+  const before = log[low - 1];
   if (!before?.playing || wallMs - before.atMs > 100) return undefined;
   return before.mediaTime + (wallMs - before.atMs) / 1000;
 }
