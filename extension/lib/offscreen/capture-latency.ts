@@ -1,4 +1,5 @@
 import { pearson } from '@earshot/shared';
+import { dropOlderEntries } from './recent-entries';
 
 /** The loudness of one block of a track, and when its first sample was captured (performance ms). */
 export interface Block {
@@ -74,10 +75,10 @@ class TrackEnvelope {
     for (;;) {
       const { value, done } = await this.reader.read().catch(() => ({ value: undefined, done: true }));
       if (done || !value) return;
-      this.blocks.push({ atMs: value.timestamp / 1000, level: blockLevel(value) });
+      const atMs = value.timestamp / 1000;
+      this.blocks.push({ atMs, level: blockLevel(value) });
       value.close();
-      const stale = this.blocks.findIndex((b) => b.atMs >= (this.blocks.at(-1) as Block).atMs - KEPT_MS);
-      if (stale > 0) this.blocks.splice(0, stale);
+      dropOlderEntries(this.blocks, (b) => b.atMs >= atMs - KEPT_MS);
     }
   }
 }
@@ -131,7 +132,6 @@ export class CaptureLatency {
     if (ms === undefined) return;
     const now = Date.now();
     this.estimates.push({ atMs: now, ms });
-    const stale = this.estimates.findIndex((e) => e.atMs >= now - ESTIMATES_KEPT_MS);
-    if (stale > 0) this.estimates.splice(0, stale);
+    dropOlderEntries(this.estimates, (e) => e.atMs >= now - ESTIMATES_KEPT_MS);
   }
 }

@@ -1,3 +1,5 @@
+import { dropOlderEntries } from './recent-entries';
+
 /** What the clock needs of an audio context. */
 export interface ContextTime {
   readonly currentTime: number;
@@ -46,7 +48,6 @@ export class ContextClock {
     const last = this.marks.at(-1);
     if (last && last.contextTime === mark.contextTime) this.marks.pop();
     this.marks.push(mark);
-    const stale = this.marks.findIndex((m) => m.wallMs >= mark.wallMs - MARKS_KEPT_MS);
-    if (stale > 0) this.marks.splice(0, stale);
+    dropOlderEntries(this.marks, (m) => m.wallMs >= mark.wallMs - MARKS_KEPT_MS);
   }
 }

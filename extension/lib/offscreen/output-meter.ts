@@ -1,4 +1,5 @@
 import type { OutputLevels } from '@earshot/shared';
+import { dropOlderEntries } from './recent-entries';
 
 const BLOCK_SECONDS = 0.01;
 /** How long levels are kept for `recent()`. */
@@ -63,7 +64,6 @@ export class OutputMeter {
       this.levels.push({ atMs: wallAt(blockStart), rms: Math.sqrt(sum / blockSamples) });
     }
     const cutoff = Date.now() - LEVELS_KEPT_MS;
-    const stale = this.levels.findIndex((l) => l.atMs >= cutoff);
-    if (stale > 0) this.levels.splice(0, stale);
+    dropOlderEntries(this.levels, (l) => l.atMs >= cutoff);
   }
 }

@@ -3,6 +3,7 @@ import { CaptureLatency } from './capture-latency';
 import { ContextClock } from './context-clock';
 import { MuteSchedule, overlaps, type TimeSpan, type WordSilence } from './mute-schedule';
 import { LEVELS_KEPT_MS, OutputMeter } from './output-meter';
+import { dropOlderEntries } from './recent-entries';
 
 const BLEEP_HZ = 1000;
 const BLEEP_LEVEL = 0.2;
@@ -148,8 +149,7 @@ export class PlaybackPath {
     const wallAt = this.meter.wallClock();
     const silence = { fromMs: wallAt(span.start), toMs: wallAt(span.end), source };
     this.scheduled.push(silence);
-    const stale = this.scheduled.findIndex((s) => s.toMs > Date.now() - LEVELS_KEPT_MS);
-    if (stale > 0) this.scheduled.splice(0, stale);
+    dropOlderEntries(this.scheduled, (s) => s.toMs > Date.now() - LEVELS_KEPT_MS);
     return silence;
   }
 
