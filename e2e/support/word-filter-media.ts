@@ -90,14 +90,15 @@ export function ensureFilterMedia(): FilterMedia {
       phrase.forEach((text, i) => {
         const raw = join(work, `raw-${p}-${i}.wav`);
         const part = join(work, `part-${p}-${i}.wav`);
-        const speed = i === 1 ? BLOCKED_WORDS_PER_MINUTE : WORDS_PER_MINUTE;
+        const blocked = i === 1;
+        const speed = blocked ? BLOCKED_WORDS_PER_MINUTE : WORDS_PER_MINUTE;
         run('espeak-ng', ['-v', 'en-us', '-s', String(speed), '-w', raw, text]);
         // Trim the synthesiser's own leading and trailing silence: the part is its sound only.
         run('sox', [raw, '-r', '48000', '-c', '1', part, 'silence', '1', '0.01', '-45d', 'reverse']);
         const trimmed = join(work, `trimmed-${p}-${i}.wav`);
         run('sox', [part, trimmed, 'silence', '1', '0.01', '-45d', 'reverse']);
         const length = seconds(trimmed);
-        parts.push({ text, blocked: i === 1, startSeconds: clock, endSeconds: clock + length });
+        parts.push({ text, blocked, startSeconds: clock, endSeconds: clock + length });
         pieces.push(trimmed);
         clock += length;
         const gap = i < phrase.length - 1 ? PART_GAP_SECONDS : PHRASE_PAUSE_SECONDS;
