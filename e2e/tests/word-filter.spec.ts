@@ -55,11 +55,8 @@ async function openFilterVideo(
   const tabId = await control.tabIdOf(page);
   expect(await control.command('start', tabId)).toMatchObject({ ok: true });
   await control.waitForStatus(tabId, 'live');
-  // One pass per play: the test page's video loops, and a second pass heard while a test still
-  // reads the first would add its words to the tab's filtered count.
   await page.evaluate(async () => {
     const media = document.getElementById('media') as HTMLMediaElement;
-    media.loop = false;
     media.currentTime = 0;
     await media.play();
   });
@@ -303,6 +300,11 @@ test.describe('word filter', () => {
     const page = await extensionBrowser.context.newPage();
     try {
       const { tabId } = await openFilterVideo(page, site, control, `live-protect-${Date.now()}`);
+      // One pass: the test page's video loops, and blocked words heard again while this test reads
+      // the tab's filtered count would add to it.
+      await page.evaluate(() => {
+        (document.getElementById('media') as HTMLMediaElement).loop = false;
+      });
       const since = Date.now();
       await playThrough(page, media, delay);
       const stats = await control.page.evaluate(async (id) => {
@@ -365,10 +367,8 @@ test.describe('word filter', () => {
         if (!word.blocked) expect(word.heardMs / word.speechMs).toBeGreaterThanOrEqual(MIN_HEARD_SHARE);
       }
 
-      await page.evaluate(async () => {
-        const media = document.getElementById('media') as HTMLMediaElement;
-        media.currentTime = 0;
-        await media.play();
+      await page.evaluate(() => {
+        (document.getElementById('media') as HTMLMediaElement).currentTime = 0;
       });
       const replay = Date.now();
       await playThrough(page, media, 0);
