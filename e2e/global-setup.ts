@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { CHROMIUM_PATH } from './support/extension-browser';
 import { ARTIFACTS_DIR, REPO_ROOT } from './support/paths';
-import { ensureTestMedia, wordsOutsideTinyEnVocabulary } from './support/test-media';
+import { ensureTestMedia, SECOND_SCRIPT, wordsOutsideTinyEnVocabulary } from './support/test-media';
 import { ensureFilterMedia } from './support/word-filter-media';
 
 /** Builds the extension with the pinned test id and makes the spoken test media. */
@@ -21,5 +21,6 @@ export default function globalSetup(): void {
     env: { ...process.env, EARSHOT_EXTENSION_KEY: '1' },
   });
   ensureTestMedia();
+  ensureTestMedia(SECOND_SCRIPT);
   ensureFilterMedia();
 }

@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import type { Frame, Page } from '@playwright/test';
 
 export interface CaptionSample {
   /** Wall clock of the change. */
@@ -11,6 +11,8 @@ export interface CaptionSample {
 declare global {
   interface Window {
     earshotCaptionLog?: CaptionSample[];
+    /** Set by test pages whose media element has no id="media" reachable from the document (shadow DOM). */
+    earshotTestMedia?: HTMLMediaElement;
   }
 }
 
@@ -28,13 +30,16 @@ export async function recordCaptions(page: Page): Promise<void> {
       const text = host?.textContent?.trim() ?? '';
       if (text === last) return;
       last = text;
-      const media = document.getElementById('media') as HTMLMediaElement | null;
+      const media = window.earshotTestMedia ?? (document.getElementById('media') as HTMLMediaElement | null);
       log.push({ atMs: Date.now(), mediaTime: media?.currentTime ?? Number.NaN, text });
     }).observe(document, { subtree: true, childList: true, characterData: true });
   });
 }
 
-export async function captionLog(page: Page): Promise<CaptionSample[]> {
+/** The page or frame whose document holds the media a test captions. */
+export type MediaDocument = Page | Frame;
+
+export async function captionLog(page: MediaDocument): Promise<CaptionSample[]> {
   return page.evaluate(() => window.earshotCaptionLog ?? []);
 }
 
@@ -52,17 +57,17 @@ export function wordsShown(samples: CaptionSample[], expected: readonly string[]
 }
 
 /** Starts the page's media from the beginning (it autoplays; tests want the whole script). */
-export async function restartMedia(page: Page): Promise<void> {
+export async function restartMedia(page: MediaDocument): Promise<void> {
   await page.evaluate(async () => {
-    const media = document.getElementById('media') as HTMLMediaElement;
+    const media = window.earshotTestMedia ?? (document.getElementById('media') as HTMLMediaElement);
     media.currentTime = 0;
     await media.play();
   });
 }
 
-export async function waitForMediaPlaying(page: Page): Promise<void> {
+export async function waitForMediaPlaying(page: MediaDocument): Promise<void> {
   await page.waitForFunction(() => {
-    const media = document.getElementById('media') as HTMLMediaElement | null;
+    const media = window.earshotTestMedia ?? (document.getElementById('media') as HTMLMediaElement | null);
     return !!media && !media.paused && media.currentTime > 0.1;
   });
 }

@@ -1,16 +1,16 @@
 import { inflateSync } from 'node:zlib';
-import type { Locator, Page } from '@playwright/test';
+import type { Frame, Locator, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 
 /** How many distinct words of the spoken script must show up in captions for a page to count as captioned. */
 export const MIN_WORDS_RECOGNISED = 8;
 
-export function captionHost(page: Page): Locator {
+export function captionHost(page: Page | Frame): Locator {
   return page.locator('[data-earshot-captions]');
 }
 
 /** Waits until the caption box is on screen with text, and returns its box. */
-export async function visibleCaptionBox(page: Page) {
+export async function visibleCaptionBox(page: Page | Frame) {
   const host = captionHost(page);
   await expect(host).toHaveText(/\w/, { timeout: 40_000 });
   const box = await host.boundingBox();

@@ -1,7 +1,7 @@
-import type { CaptureStatus, TabCaptureState } from '@earshot/shared';
+import type { CaptureStatus, TabCaptureState, TranscriptCue } from '@earshot/shared';
 import { test as base, expect, type Page } from '@playwright/test';
 import { BackendProcess, freePort } from './backend-process';
-import { recordCaptions, restartMedia, waitForMediaPlaying } from './caption-log';
+import { type MediaDocument, recordCaptions, restartMedia, waitForMediaPlaying } from './caption-log';
 import { type ExtensionBrowser, launchExtensionBrowser, openExtensionPage } from './extension-browser';
 import { belowQualityBar } from './model-quality';
 import { MEDIA_DIR, PAGES_DIR } from './paths';
@@ -46,6 +46,30 @@ export class ExtensionControl {
     return (await this.state(tabId)) as TabCaptureState;
   }
 
+  /** The extension's cached transcript of one video, read from its IndexedDB. */
+  async cachedCues(videoKey: string): Promise<TranscriptCue[]> {
+    return this.page.evaluate(
+      (key) =>
+        new Promise<TranscriptCue[]>((resolve, reject) => {
+          const open = indexedDB.open('earshot-transcripts', 1);
+          open.onupgradeneeded = () =>
+            open.result
+              .createObjectStore('videos', { keyPath: 'videoKey' })
+              .createIndex('updatedAtMs', 'updatedAtMs');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('videos').objectStore('videos').get(key);
+            get.onsuccess = () => {
+              open.result.close();
+              resolve((get.result as { cues: TranscriptCue[] } | undefined)?.cues ?? []);
+            };
+            get.onerror = () => reject(get.error);
+          };
+        }),
+      videoKey,
+    );
+  }
+
   async tabAudible(tabId: number): Promise<boolean | undefined> {
     return this.page.evaluate(async (id) => (await chrome.tabs.get(id)).audible, tabId);
   }
@@ -57,8 +81,11 @@ export interface CapturedPage {
 }
 
 interface TestFixtures {
-  /** Opens one of the test pages, waits for its media to play and starts captioning its tab. */
-  openCaptured(path: string): Promise<CapturedPage>;
+  /**
+   * Opens one of the test pages, waits for its media to play and starts captioning its tab.
+   * `mediaIn` names the frame that holds the media when it is not the page itself.
+   */
+  openCaptured(path: string, mediaIn?: (page: Page) => Promise<MediaDocument>): Promise<CapturedPage>;
 }
 
 interface WorkerFixtures {
@@ -71,18 +98,20 @@ interface WorkerFixtures {
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   openCaptured: async ({ extensionBrowser, control, site }, use) => {
     const opened: CapturedPage[] = [];
-    await use(async (path) => {
+    await use(async (path, mediaIn = async (page) => page) => {
       const page = await extensionBrowser.context.newPage();
       await recordCaptions(page);
       // A unique URL per page, so a page left open by an earlier failure is never mistaken for it.
-      await page.goto(`${site.origin}/${path}?page=${++pagesOpened}`);
-      await waitForMediaPlaying(page);
+      const separator = path.includes('?') ? '&' : '?';
+      await page.goto(`${site.origin}/${path}${separator}page=${++pagesOpened}`);
+      const media = await mediaIn(page);
+      await waitForMediaPlaying(media);
       const tabId = await control.tabIdOf(page);
       opened.push({ page, tabId });
       const reply = await control.command('start', tabId);
       expect(reply).toMatchObject({ ok: true });
       await control.waitForStatus(tabId, 'live');
-      await restartMedia(page);
+      await restartMedia(media);
       return { page, tabId };
     });
     for (const { page, tabId } of opened) {

@@ -16,6 +16,8 @@ const TYPES: Record<string, string> = {
 
 export interface StaticServer {
   origin: string;
+  /** The same server under another origin (localhost instead of 127.0.0.1): a cross-origin frame's. */
+  otherOrigin: string;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,7 @@ export async function startStaticServer(mounts: Record<string, string>): Promise
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    otherOrigin: `http://localhost:${port}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

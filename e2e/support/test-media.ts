@@ -18,6 +18,15 @@ export const SPOKEN_SENTENCES = [
   'my friend will sing a song at night',
 ] as const;
 
+/** A second video's script, in words the first never says: tells the two videos' captions apart. */
+export const SECOND_VIDEO_SENTENCES = [
+  'the fish can swim in the river',
+  'a blue bird is by the window',
+  'the boy will read a book',
+  'open the door of the small house',
+  'the baby will sleep in the warm bed',
+] as const;
+
 const LEADING_SILENCE_SECONDS = 1.0;
 const PAUSE_SECONDS = 1.6;
 
@@ -35,10 +44,20 @@ export interface TestMedia {
   sentences: SpokenSentence[];
 }
 
-export const MEDIA_FILES = { video: 'speech.mp4', audio: 'speech.ogg', timings: 'timings.json' } as const;
+export interface MediaScript {
+  sentences: readonly string[];
+  files: { video: string; audio: string; timings: string };
+}
 
-export function spokenWords(): string[] {
-  return [...new Set(SPOKEN_SENTENCES.flatMap((s) => s.split(' ')))];
+export const MEDIA_FILES = { video: 'speech.mp4', audio: 'speech.ogg', timings: 'timings.json' } as const;
+const FIRST_SCRIPT: MediaScript = { sentences: SPOKEN_SENTENCES, files: MEDIA_FILES };
+export const SECOND_SCRIPT: MediaScript = {
+  sentences: SECOND_VIDEO_SENTENCES,
+  files: { video: 'speech-2.mp4', audio: 'speech-2.ogg', timings: 'timings-2.json' },
+};
+
+export function spokenWords(sentences: readonly string[] = SPOKEN_SENTENCES): string[] {
+  return [...new Set(sentences.flatMap((s) => s.split(' ')))];
 }
 
 /** Words of the script that tiny-en was not trained on. */
@@ -51,7 +70,7 @@ export function wordsOutsideTinyEnVocabulary(): string[] {
       .map((w) => w.trim().toLowerCase())
       .filter(Boolean),
   );
-  return spokenWords().filter((w) => !known.has(w));
+  return spokenWords([...SPOKEN_SENTENCES, ...SECOND_VIDEO_SENTENCES]).filter((w) => !known.has(w));
 }
 
 function run(command: string, args: string[]): string {
@@ -63,10 +82,10 @@ function durationSeconds(file: string): number {
 }
 
 /** Builds the speech video (mp4: still colour frame + AAC) and an audio-only file; cached by script. */
-export function ensureTestMedia(): TestMedia {
-  const timingsFile = join(MEDIA_DIR, MEDIA_FILES.timings);
+export function ensureTestMedia(script: MediaScript = FIRST_SCRIPT): TestMedia {
+  const timingsFile = join(MEDIA_DIR, script.files.timings);
   const key = createHash('sha256')
-    .update(JSON.stringify([SPOKEN_SENTENCES, LEADING_SILENCE_SECONDS, PAUSE_SECONDS, MEDIA_FILES]))
+    .update(JSON.stringify([script.sentences, LEADING_SILENCE_SECONDS, PAUSE_SECONDS, script.files]))
     .digest('hex');
   if (existsSync(timingsFile)) {
     const cached = JSON.parse(readFileSync(timingsFile, 'utf8')) as TestMedia & { key: string };
@@ -78,7 +97,7 @@ export function ensureTestMedia(): TestMedia {
     const parts: string[] = [];
     const sentences: SpokenSentence[] = [];
     let clock = LEADING_SILENCE_SECONDS;
-    SPOKEN_SENTENCES.forEach((text, i) => {
+    script.sentences.forEach((text, i) => {
       const raw = join(work, `raw-${i}.wav`);
       const part = join(work, `part-${i}.wav`);
       run('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', raw, text]);
@@ -91,7 +110,7 @@ export function ensureTestMedia(): TestMedia {
     });
     const speech = join(work, 'speech.wav');
     run('sox', [...parts, speech]);
-    const video = join(MEDIA_DIR, MEDIA_FILES.video);
+    const video = join(MEDIA_DIR, script.files.video);
     run('ffmpeg', [
       ...['-y', '-v', 'error', '-f', 'lavfi', '-i', 'color=c=0x1d3557:s=640x360:r=10', '-i', speech],
       ...[
@@ -107,7 +126,7 @@ export function ensureTestMedia(): TestMedia {
       ],
       ...['-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart', video],
     ]);
-    const audio = join(MEDIA_DIR, MEDIA_FILES.audio);
+    const audio = join(MEDIA_DIR, script.files.audio);
     run('ffmpeg', ['-y', '-v', 'error', '-i', speech, '-c:a', 'libopus', '-b:a', '48k', audio]);
     const media: TestMedia = { video, audio, durationSeconds: durationSeconds(speech), sentences };
     writeFileSync(timingsFile, JSON.stringify({ ...media, key }, null, 2));

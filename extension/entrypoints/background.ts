@@ -1,29 +1,47 @@
 import {
+  CaptionStatsReportSchema,
   CaptionsUpdateSchema,
   type CaptureCommandReply,
   CaptureCommandSchema,
   CaptureStatusReportSchema,
   FilterStatsReportSchema,
+  MediaStateSchema,
   MuteAheadSchema,
   TranscriptGetSchema,
   TranscriptPutSchema,
 } from '@earshot/shared';
 import { browser, defineBackground } from '#imports';
+import { recordCaptionStats } from '../lib/background/caption-stats';
 import {
   applyStatusReport,
-  handleTabUrlChange,
+  handleInPageNavigation,
+  handlePageLoad,
   relayCaptions,
   startCapture,
   stopCapture,
 } from '../lib/background/capture-controller';
+import { forgetFrame, forgetTabFrames, recordFrameMedia } from '../lib/background/media-frames';
 import { followFilterSettings, recordFilterStats, relayMuteAhead } from '../lib/background/word-filter-relay';
 import { addToTranscript, getTranscript } from '../lib/transcript/transcript-store';
 
 type SendResponse = (response: unknown) => void;
 
-/** Messages from the content script of a tab: only about that tab's own video. */
-function onContentMessage(message: { type?: unknown }, tabId: number, sendResponse: SendResponse): boolean {
+/** Messages from the content script of a tab's frame: only about that tab's own video. */
+function onContentMessage(
+  message: { type?: unknown },
+  tabId: number,
+  frameId: number,
+  sendResponse: SendResponse,
+): boolean {
   switch (message?.type) {
+    case 'earshot/media-state': {
+      const parsed = MediaStateSchema.safeParse(message);
+      if (parsed.success) {
+        const { playing, startedAtMs } = parsed.data;
+        void recordFrameMedia(tabId, frameId, { playing, startedAtMs });
+      }
+      return false;
+    }
     case 'earshot/mute-ahead': {
       const parsed = MuteAheadSchema.safeParse(message);
       if (parsed.success) void relayMuteAhead(tabId, parsed.data);
@@ -65,7 +83,9 @@ export default defineBackground(() => {
     const fromExtensionPage = sender.url?.startsWith(`${extensionOrigin}/`);
     if (!fromExtensionPage) {
       const tabId = sender.tab?.id;
-      return tabId === undefined ? false : onContentMessage(message, tabId, sendResponse);
+      return tabId === undefined
+        ? false
+        : onContentMessage(message, tabId, sender.frameId ?? 0, sendResponse);
     }
     switch (message?.type) {
       case 'earshot/capture': {
@@ -92,6 +112,11 @@ export default defineBackground(() => {
         if (parsed.success) void relayCaptions(parsed.data);
         return false;
       }
+      case 'earshot/caption-stats': {
+        const parsed = CaptionStatsReportSchema.safeParse(message);
+        if (parsed.success) void recordCaptionStats(parsed.data);
+        return false;
+      }
       case 'earshot/filter-stats': {
         const parsed = FilterStatsReportSchema.safeParse(message);
         if (parsed.success) void recordFilterStats(parsed.data);
@@ -102,8 +127,16 @@ export default defineBackground(() => {
     }
   });
 
-  browser.tabs.onRemoved.addListener((tabId) => void stopCapture(tabId, true));
-  browser.tabs.onUpdated.addListener((tabId, changeInfo) => {
-    if (changeInfo.url) void handleTabUrlChange(tabId, changeInfo.url);
+  browser.tabs.onRemoved.addListener((tabId) => {
+    void stopCapture(tabId, true);
+    void forgetTabFrames(tabId);
+  });
+  // A new document in a frame: its media (and, for the top frame, its subframes) are gone.
+  browser.webNavigation.onCommitted.addListener(({ tabId, frameId, url }) => {
+    void forgetFrame(tabId, frameId);
+    if (frameId === 0) void handlePageLoad(tabId, url);
+  });
+  browser.webNavigation.onHistoryStateUpdated.addListener(({ tabId, frameId, url }) => {
+    if (frameId === 0) void handleInPageNavigation(tabId, url);
   });
 });

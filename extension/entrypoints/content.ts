@@ -3,6 +3,7 @@ import {
   CaptionsUpdateSchema,
   DEFAULT_WORD_FILTER_SETTINGS,
   filterEnabledOn,
+  type MediaState,
   maskSegments,
   VideoIdentityRequestSchema,
   WordFilter,
@@ -11,29 +12,50 @@ import {
 import { browser, defineContentScript } from '#imports';
 import { CaptionOverlay } from '../lib/captions/caption-overlay';
 import { CaptionTimeline } from '../lib/captions/caption-timeline';
+import { MediaTracker } from '../lib/media/media-tracker';
 import { getWordFilterSettings, wordFilterItem } from '../lib/storage-items';
 import { PageTranscript } from '../lib/transcript/page-transcript';
 
 export default defineContentScript({
   matches: ['<all_urls>'],
+  // Embedded players live in frames of their own; each frame captions its own media.
+  allFrames: true,
+  matchAboutBlank: true,
   runAt: 'document_idle',
   main(ctx) {
     const timeline = new CaptionTimeline();
+    const send = (message: unknown) => browser.runtime.sendMessage(message);
+    const reportMedia = (playing: boolean, startedAtMs: number) => {
+      const state: MediaState = { type: 'earshot/media-state', playing, startedAtMs };
+      void send(state).catch(() => undefined);
+    };
+    // Draws from the next animation frame on, by when `media` below is there.
     const overlay = new CaptionOverlay(
       document,
+      () => media.current(),
       () => timeline.visible(Date.now()),
       () => timeline.pending(Date.now()),
     );
-    const send = (message: unknown) => browser.runtime.sendMessage(message);
     const transcript = new PageTranscript(document, {
       load: async (videoKey) =>
         (await send({ type: 'earshot/transcript-get', videoKey })) as CachedTranscript | undefined,
       save: (put) => void send(put).catch(() => undefined),
       silenceAhead: (request) => void send(request).catch(() => undefined),
+      // Cues heard from the video before never show over the next one.
+      videoChanged: () => {
+        timeline.startOver(Date.now());
+        overlay.refresh();
+      },
     });
+    const media = new MediaTracker(document, {
+      onMediaEvent: (element, event) => transcript.mediaEvent(element, event),
+      onChange: reportMedia,
+    });
+    addEventListener('pagehide', () => reportMedia(false, 0));
     ctx.onInvalidated(() => {
       overlay.remove();
       transcript.stop();
+      media.stop();
     });
 
     const applyFilter = (settings: WordFilterSettings) => {
@@ -50,7 +72,9 @@ export default defineContentScript({
 
     browser.runtime.onMessage.addListener((message: unknown, _sender, sendResponse) => {
       if (VideoIdentityRequestSchema.safeParse(message).success) {
-        sendResponse(transcript.identity() ?? null);
+        // Frames without a video stay silent, so the frame that has one answers.
+        const identity = transcript.identity();
+        if (identity) sendResponse(identity);
         return false;
       }
       const update = CaptionsUpdateSchema.safeParse(message);

@@ -1,11 +1,23 @@
-import { HealthResponseSchema } from '@earshot/shared';
+import { type HealthResponse, HealthResponseSchema } from '@earshot/shared';
+import { authHeaders } from './backend-auth';
+
+export type BackendHealth =
+  | { reachable: true; text: string; health: HealthResponse }
+  | { reachable: false; text: string };
 
 /** One line for the user about the backend at `backendUrl`: what it runs, or that it is not there. */
-export async function describeBackend(backendUrl: string): Promise<{ reachable: boolean; text: string }> {
+export async function describeBackend(backendUrl: string, apiKey?: string): Promise<BackendHealth> {
   try {
-    const response = await fetch(new URL('/health', backendUrl), { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(new URL('/health', backendUrl), {
+      headers: authHeaders(apiKey),
+      signal: AbortSignal.timeout(3000),
+    });
     const health = HealthResponseSchema.parse(await response.json());
-    return { reachable: true, text: `Running at ${backendUrl}: model ${health.model} on ${health.device}.` };
+    return {
+      reachable: true,
+      text: `Running at ${backendUrl}: model ${health.model} on ${health.device}.`,
+      health,
+    };
   } catch {
     return {
       reachable: false,

@@ -12,6 +12,9 @@ export const backendUrlItem = storage.defineItem<string>('local:backendUrl', {
   fallback: DEFAULT_BACKEND_URL,
 });
 
+/** The backend's API key (user setting); empty when the backend asks for none. */
+export const apiKeyItem = storage.defineItem<string>('local:apiKey', { fallback: '' });
+
 /** Anonymous per-install id the backend uses to keep one user's sessions apart. */
 export const userIdItem = storage.defineItem<string>('local:userId', {
   init: () => crypto.randomUUID(),
@@ -47,7 +50,29 @@ export interface TabFilterStats {
   latencySeconds?: number;
 }
 
+export interface TabCaptionStats {
+  latencySeconds?: number;
+  behind: boolean;
+  lagSeconds: number;
+}
+
+/** How each tab's latest capture keeps up (see CaptionStatsReport), for the popup. */
+export const captionStatsItem = storage.defineItem<Record<string, TabCaptionStats>>('session:captionStats', {
+  fallback: {},
+});
+
 /** Word-filter figures of each tab's latest capture, for the popup. */
 export const filterStatsItem = storage.defineItem<Record<string, TabFilterStats>>('session:filterStats', {
   fallback: {},
 });
+
+export interface FrameMediaState {
+  playing: boolean;
+  startedAtMs: number;
+}
+
+/** Per tab, each frame's captioned media (see MediaState), so captions go to the frame that plays. */
+export const mediaFramesItem = storage.defineItem<Record<string, Record<string, FrameMediaState>>>(
+  'session:mediaFrames',
+  { fallback: {} },
+);

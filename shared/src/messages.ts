@@ -43,6 +43,8 @@ export const OffscreenStartSchema = z.object({
   tabId: z.number().int().nonnegative(),
   streamId: z.string().min(1),
   backendUrl: z.string().url(),
+  /** Sent as `Authorization: Bearer <key>` on every request when the backend asks for keys. */
+  apiKey: z.string().max(512).optional(),
   userId: z.string().min(1),
   /** MediaRecorder timeslice: how much audio each uploaded chunk holds. */
   timesliceMs: z.number().int().positive(),
@@ -118,6 +120,19 @@ export const FilterStatsReportSchema = z.object({
 });
 export type FilterStatsReport = z.infer<typeof FilterStatsReportSchema>;
 
+/** Offscreen document → background: how one capture's captions keep up, for the popup. */
+export const CaptionStatsReportSchema = z.object({
+  type: z.literal('earshot/caption-stats'),
+  tabId: z.number().int().nonnegative(),
+  /** Median seconds from a word's start being heard to the backend's reply naming it. */
+  latencySeconds: z.number().nonnegative().optional(),
+  /** The backend's latest reply came before its recognition caught up (it is queued or shedding). */
+  behind: z.boolean(),
+  /** Seconds of this tab's audio the backend has received but not yet recognized. */
+  lagSeconds: z.number().nonnegative(),
+});
+export type CaptionStatsReport = z.infer<typeof CaptionStatsReportSchema>;
+
 /** Extension page → offscreen document: the recent loudness of a captured tab's output. */
 export const OutputLevelsRequestSchema = z.object({
   type: z.literal('earshot/output-levels'),
@@ -178,3 +193,24 @@ export type TranscriptGet = z.infer<typeof TranscriptGetSchema>;
 export const VideoIdentityRequestSchema = z.object({ type: z.literal('earshot/video-identity') });
 export const VideoIdentitySchema = z.object({ videoKey: z.string(), title: z.string() });
 export type VideoIdentity = z.infer<typeof VideoIdentitySchema>;
+
+/**
+ * Content script of one frame → background: whether the frame's captioned media (the playing,
+ * audible one) plays, and since when. Captions go to the frame whose media started last.
+ */
+export const MediaStateSchema = z.object({
+  type: z.literal('earshot/media-state'),
+  playing: z.boolean(),
+  startedAtMs: z.number().nonnegative(),
+});
+export type MediaState = z.infer<typeof MediaStateSchema>;
+
+/** The frame of a tab that draws its captions: the one whose playing media started last, else the top frame. */
+export function captionFrame(frames: Record<string, { playing: boolean; startedAtMs: number }>): number {
+  let best: { frameId: number; startedAtMs: number } | undefined;
+  for (const [frameId, state] of Object.entries(frames)) {
+    if (state.playing && (!best || state.startedAtMs > best.startedAtMs))
+      best = { frameId: Number(frameId), startedAtMs: state.startedAtMs };
+  }
+  return best?.frameId ?? 0;
+}

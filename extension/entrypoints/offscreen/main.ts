@@ -1,4 +1,5 @@
 import {
+  type CaptionStatsReport,
   type CaptionsUpdate,
   type CaptureStatusReport,
   type FilterStatsReport,
@@ -21,7 +22,7 @@ function report(state: TabCaptureState): void {
   void browser.runtime.sendMessage(message).catch(() => undefined);
 }
 
-function relay(update: CaptionsUpdate | FilterStatsReport): void {
+function relay(update: CaptionsUpdate | FilterStatsReport | CaptionStatsReport): void {
   void browser.runtime.sendMessage(update).catch(() => undefined);
 }
 
@@ -35,6 +36,7 @@ async function startCapture(message: unknown): Promise<{ ok: true } | { ok: fals
     },
     onCaptions: relay,
     onFilterStats: relay,
+    onCaptionStats: relay,
   });
   captures.set(config.tabId, capture);
   try {

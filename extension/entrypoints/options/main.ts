@@ -2,10 +2,11 @@ import { DEFAULT_BLOCKED_WORDS } from '@earshot/shared';
 import { describeBackend } from '../../lib/backend-health';
 import { parseBackendUrl } from '../../lib/backend-url';
 import { type FilterFormFields, filterFormFields, readFilterForm } from '../../lib/options/filter-form';
-import { backendUrlItem, getWordFilterSettings, wordFilterItem } from '../../lib/storage-items';
+import { apiKeyItem, backendUrlItem, getWordFilterSettings, wordFilterItem } from '../../lib/storage-items';
 
 const form = document.getElementById('backend-form') as HTMLFormElement;
 const input = document.getElementById('backend-url') as HTMLInputElement;
+const apiKeyInput = document.getElementById('api-key') as HTMLInputElement;
 const message = document.getElementById('backend-message') as HTMLElement;
 
 function say(text: string, isError: boolean): void {
@@ -20,13 +21,21 @@ form.addEventListener('submit', async (event) => {
     say(parsed.error, true);
     return;
   }
+  const apiKey = apiKeyInput.value.trim();
+  if (/\s/.test(apiKey)) {
+    say('An API key has no spaces in it: paste the key exactly as the backend gave it.', true);
+    return;
+  }
   await backendUrlItem.setValue(parsed.url);
+  await apiKeyItem.setValue(apiKey);
   input.value = parsed.url;
-  const backend = await describeBackend(parsed.url);
+  apiKeyInput.value = apiKey;
+  const backend = await describeBackend(parsed.url, apiKey);
   say(`Saved. ${backend.text}`, !backend.reachable);
 });
 
 input.value = await backendUrlItem.getValue();
+apiKeyInput.value = await apiKeyItem.getValue();
 
 const filterForm = document.getElementById('filter-form') as HTMLFormElement;
 const filterMessage = document.getElementById('filter-message') as HTMLElement;

@@ -2,6 +2,7 @@ import {
   type CaptureCommand,
   CaptureCommandReplySchema,
   type CaptureStatus,
+  captionFrame,
   filterEnabledOn,
   type TabCaptureState,
   VideoIdentitySchema,
@@ -9,12 +10,17 @@ import {
 } from '@earshot/shared';
 import { browser } from '#imports';
 import { describeBackend } from '../../lib/backend-health';
+import { summariseCaptions } from '../../lib/popup/caption-summary';
 import { describeFilterMode, describeLatencyFit } from '../../lib/popup/filter-summary';
 import {
+  apiKeyItem,
   backendUrlItem,
+  captionStatsItem,
   captureStatesItem,
   filterStatsItem,
   getWordFilterSettings,
+  mediaFramesItem,
+  type TabCaptionStats,
   type TabFilterStats,
   wordFilterItem,
 } from '../../lib/storage-items';
@@ -37,6 +43,9 @@ const statusText = document.getElementById('capture-status') as HTMLElement;
 const reasonText = document.getElementById('capture-reason') as HTMLElement;
 const toggle = document.getElementById('capture-toggle') as HTMLButtonElement;
 const backendText = document.getElementById('backend-status') as HTMLElement;
+const backendFacts = document.getElementById('backend-facts') as HTMLElement;
+const captionSummary = document.getElementById('caption-summary') as HTMLElement;
+const captionAdvice = document.getElementById('caption-advice') as HTMLElement;
 const filteredCount = document.getElementById('filtered-count') as HTMLElement;
 const filterMode = document.getElementById('filter-mode') as HTMLElement;
 const latencyFit = document.getElementById('latency-fit') as HTMLElement;
@@ -44,7 +53,12 @@ const exportBox = document.getElementById('export') as HTMLFieldSetElement;
 const exportMasked = document.getElementById('export-masked') as HTMLInputElement;
 const exportMessage = document.getElementById('export-message') as HTMLElement;
 
+let backendReachable: boolean | undefined;
+let shownState: TabCaptureState | undefined;
+let shownStats: TabCaptionStats | undefined;
+
 function render(state: TabCaptureState | undefined): void {
+  shownState = state;
   const status = state?.status ?? 'off';
   statusText.textContent = STATUS_LABELS[status];
   reasonText.hidden = !state?.reason;
@@ -52,10 +66,30 @@ function render(state: TabCaptureState | undefined): void {
   const capturing = status === 'starting' || status === 'live' || status === 'backend_offline';
   toggle.textContent = capturing ? 'Stop captions' : 'Start captions';
   toggle.dataset.action = capturing ? 'stop' : 'start';
+  renderSummary();
+}
+
+function renderSummary(): void {
+  const summary = summariseCaptions(shownState, shownStats, backendReachable);
+  // The failure's own line already says what happened; the summary then only says what to do.
+  captionSummary.hidden = !!shownState?.reason && summary.tone === 'error';
+  captionSummary.textContent = summary.text;
+  captionSummary.dataset.tone = summary.tone;
+  captionAdvice.hidden = !summary.advice;
+  captionAdvice.textContent = summary.advice ?? '';
 }
 
 async function showBackendHealth(): Promise<void> {
-  backendText.textContent = (await describeBackend(await backendUrlItem.getValue())).text;
+  const backend = await describeBackend(await backendUrlItem.getValue(), await apiKeyItem.getValue());
+  backendText.textContent = backend.text;
+  backendReachable = backend.reachable;
+  backendFacts.hidden = !backend.reachable;
+  if (backend.reachable) {
+    (document.getElementById('backend-model') as HTMLElement).textContent = backend.health.model;
+    (document.getElementById('backend-device') as HTMLElement).textContent =
+      `${backend.health.device} (${backend.health.providers.join(', ')})`;
+  }
+  renderSummary();
 }
 
 async function showFilter(tabId: number, stats: TabFilterStats | undefined): Promise<void> {
@@ -69,8 +103,9 @@ async function showFilter(tabId: number, stats: TabFilterStats | undefined): Pro
 }
 
 async function exportVideoTranscript(tabId: number, format: TranscriptFormat): Promise<void> {
+  const frameId = captionFrame((await mediaFramesItem.getValue())[tabId] ?? {});
   const identity = VideoIdentitySchema.safeParse(
-    await browser.tabs.sendMessage(tabId, { type: 'earshot/video-identity' }).catch(() => null),
+    await browser.tabs.sendMessage(tabId, { type: 'earshot/video-identity' }, { frameId }).catch(() => null),
   );
   const transcript = identity.success ? await getTranscript(identity.data.videoKey) : undefined;
   if (!identity.success || !transcript || transcript.cues.length === 0) {
@@ -104,8 +139,13 @@ async function main(): Promise<void> {
     statusText.textContent = 'not available on this page';
     return;
   }
+  shownStats = (await captionStatsItem.getValue())[tabId];
   render((await captureStatesItem.getValue())[tabId]);
   captureStatesItem.watch((states) => render(states[tabId]));
+  captionStatsItem.watch((stats) => {
+    shownStats = stats[tabId];
+    renderSummary();
+  });
   const refreshFilter = async () => showFilter(tabId, (await filterStatsItem.getValue())[tabId]);
   void refreshFilter();
   filterStatsItem.watch(() => void refreshFilter());

@@ -6,8 +6,10 @@ import type {
   TabCaptureState,
 } from '@earshot/shared';
 import { browser } from '#imports';
-import { backendUrlItem, capturedPagesItem, userIdItem } from '../storage-items';
+import { apiKeyItem, backendUrlItem, capturedPagesItem, userIdItem } from '../storage-items';
+import { resetCaptionStats } from './caption-stats';
 import { activeTabIds, getCaptureState, isActive, updateCaptureState } from './capture-states';
+import { captionFrameOf, forgetFrame } from './media-frames';
 import {
   closeOffscreenDocument,
   ensureOffscreenDocument,
@@ -32,6 +34,7 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
     const tab = await browser.tabs.get(tabId);
     await rememberPage(tabId, tab.url);
     await resetFilterStats(tabId);
+    await resetCaptionStats(tabId);
     const streamId = await browser.tabCapture.getMediaStreamId({ targetTabId: tabId });
     await ensureOffscreenDocument();
     const command: OffscreenStart = {
@@ -39,6 +42,7 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
       tabId,
       streamId,
       backendUrl: await backendUrlItem.getValue(),
+      apiKey: await apiKeyItem.getValue(),
       userId: await userIdItem.getValue(),
       timesliceMs: TIMESLICE_MS,
       filter: await filterForPage(tab.url),
@@ -83,15 +87,23 @@ export async function applyStatusReport(report: CaptureStatusReport): Promise<vo
   if (state.status === 'error' && (await activeTabIds()).length === 0) await closeOffscreenDocument();
 }
 
-/** Hands caption segments to the tab's content script. */
+/** Hands caption segments to the content script of the tab's frame that plays its media. */
 export async function relayCaptions(update: CaptionsUpdate): Promise<void> {
   if (!isActive(await getCaptureState(update.tabId))) return;
+  const frameId = await captionFrameOf(update.tabId);
   try {
-    await browser.tabs.sendMessage(update.tabId, update);
+    await browser.tabs.sendMessage(update.tabId, update, { frameId });
+    return;
+  } catch {
+    // That frame went away without saying so: the top frame shows the captions from now on.
+    if (frameId !== 0) await forgetFrame(update.tabId, frameId);
+  }
+  try {
+    await browser.tabs.sendMessage(update.tabId, update, { frameId: 0 });
   } catch {
     // Pages opened before the extension was installed or updated have no content script yet.
     if (await injectContentScript(update.tabId)) {
-      await browser.tabs.sendMessage(update.tabId, update).catch(() => undefined);
+      await browser.tabs.sendMessage(update.tabId, update, { frameId: 0 }).catch(() => undefined);
     }
   }
 }
@@ -104,18 +116,27 @@ async function injectContentScript(tabId: number): Promise<boolean> {
   injectedTabs.add(tabId);
   const files = browser.runtime.getManifest().content_scripts?.flatMap((script) => script.js ?? []) ?? [];
   try {
-    await browser.scripting.executeScript({ target: { tabId }, files });
+    await browser.scripting.executeScript({ target: { tabId, allFrames: true }, files });
     return true;
   } catch {
     return false;
   }
 }
 
-/** A captured tab that leaves its page (not just its #fragment) stops being captured. */
-export async function handleTabUrlChange(tabId: number, url: string): Promise<void> {
+/**
+ * A captured tab that loads another page (not the same one again) stops being captured. Moving
+ * within the page through the history API, as video sites do between videos, keeps captions on.
+ */
+export async function handlePageLoad(tabId: number, url: string): Promise<void> {
   const pages = await capturedPagesItem.getValue();
   const captured = pages[tabId];
   if (captured !== undefined && withoutFragment(captured) !== withoutFragment(url)) await stopCapture(tabId);
+}
+
+/** The captured page moved to another address without loading a new document. */
+export async function handleInPageNavigation(tabId: number, url: string): Promise<void> {
+  const pages = await capturedPagesItem.getValue();
+  if (pages[tabId] !== undefined) await rememberPage(tabId, url);
 }
 
 function withoutFragment(url: string): string {

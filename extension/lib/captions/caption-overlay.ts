@@ -1,7 +1,7 @@
+import { deepFullscreenElement } from '../media/media-elements';
 import { lastLines } from './caption-lines';
 import type { CaptionPiece } from './caption-timeline';
 import { placeCaptions } from './overlay-placement';
-import { findPlayingVideo } from './video-finder';
 
 const MAX_LINES = 2;
 const TOP_Z_INDEX = '2147483647';
@@ -41,6 +41,8 @@ export class CaptionOverlay {
 
   constructor(
     private readonly doc: Document,
+    /** The media element the captions are for (see MediaTracker). */
+    private readonly captionedMedia: () => HTMLMediaElement | undefined,
     private readonly currentPieces: () => CaptionPiece[],
     /** True while captions not shown yet will be (heard later through a playback delay). */
     private readonly waiting: () => boolean = () => false,
@@ -74,7 +76,8 @@ export class CaptionOverlay {
       return;
     }
     this.attach();
-    const video = findPlayingVideo(this.doc);
+    const media = this.captionedMedia();
+    const video = media instanceof HTMLVideoElement ? media : undefined;
     const placement = placeCaptions(video?.getBoundingClientRect() ?? null, {
       width: this.doc.documentElement.clientWidth || innerWidth,
       height: this.doc.documentElement.clientHeight || innerHeight,
@@ -96,7 +99,7 @@ export class CaptionOverlay {
    * joins the top layer above it as a popover.
    */
   private attach(): void {
-    const fullscreen = this.doc.fullscreenElement;
+    const fullscreen = deepFullscreenElement(this.doc);
     const overBareMedia = fullscreen instanceof HTMLMediaElement;
     const parent = fullscreen && !overBareMedia ? fullscreen : this.doc.documentElement;
     if (this.host.parentElement !== parent) parent.appendChild(this.host);

@@ -51,6 +51,8 @@ export type SegmentMask = (segments: Segment[]) => Segment[];
 export class CaptionTimeline {
   private entries: Entry[] = [];
   private mask: SegmentMask = (segments) => segments;
+  /** Words heard before this wall-clock moment belong to media the page no longer plays. */
+  private cutoffMs = 0;
 
   constructor(private readonly options: CaptionTimelineOptions = DEFAULT_TIMELINE_OPTIONS) {}
 
@@ -63,10 +65,11 @@ export class CaptionTimeline {
     this.entries = this.entries.filter(
       (e) => e.recordingId !== update.recordingId || (e.segment.final && !incomingIds.has(e.segment.id)),
     );
-    for (const segment of update.segments) {
-      const text = segment.text.trim();
-      if (!text) continue;
-      const delay = update.playbackDelaySeconds ?? 0;
+    const delay = update.playbackDelaySeconds ?? 0;
+    for (const whole of update.segments) {
+      const segment = this.afterCutoff(whole, (t) => heardAtMs(update.recordingStartedAtMs, t, delay));
+      const text = segment?.text.trim();
+      if (!segment || !text) continue;
       const endHeardAtMs = heardAtMs(update.recordingStartedAtMs, segment.end_seconds, delay);
       if (nowMs - endHeardAtMs > this.options.staleMs) continue;
       const startHeardAtMs = heardAtMs(update.recordingStartedAtMs, segment.start_seconds, delay);
@@ -108,5 +111,27 @@ export class CaptionTimeline {
 
   clear(): void {
     this.entries = [];
+  }
+
+  /**
+   * The page switched to other media at `cutoffMs`: what is on screen goes, and words heard before
+   * that moment (still on their way from the recognizer) are never shown.
+   */
+  startOver(cutoffMs: number): void {
+    this.entries = [];
+    this.cutoffMs = cutoffMs;
+  }
+
+  private afterCutoff(segment: Segment, heardAt: (seconds: number) => number): Segment | undefined {
+    if (heardAt(segment.start_seconds) >= this.cutoffMs) return segment;
+    const words = segment.words.filter((w) => heardAt(w.start_seconds) >= this.cutoffMs);
+    const first = words[0];
+    if (!first) return undefined;
+    return {
+      ...segment,
+      words,
+      text: words.map((w) => w.word.trim()).join(' '),
+      start_seconds: first.start_seconds,
+    };
   }
 }

@@ -1,5 +1,6 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
-import { classifyReply, type UploadOutcome } from './backend-reply';
+import { authHeaders } from '../backend-auth';
+import { type Backlog, classifyReply, type UploadOutcome } from './backend-reply';
 import { blobToBase64 } from './base64';
 import { ChunkQueue } from './chunk-queue';
 
@@ -14,6 +15,7 @@ export interface RecordedChunk {
 
 export interface ChunkUploaderOptions {
   backendUrl: string;
+  apiKey?: string;
   userId: string;
   tabId: number;
   maxQueuedChunks: number;
@@ -22,7 +24,7 @@ export interface ChunkUploaderOptions {
   /** Retry delays grow from the first to the last value and then stay there. */
   retryDelaysMs: readonly number[];
   /** Every reply, even an empty one: it says the recording has no interim text any more. */
-  onSegments(recordingId: string, segments: Segment[]): void;
+  onSegments(recordingId: string, segments: Segment[], backlog: Backlog): void;
   onBackendReachable(): void;
   onBackendUnavailable(reason: string): void;
   /** The recording can no longer continue (backend said so, or its backlog overflowed). */
@@ -92,7 +94,7 @@ export class ChunkUploader {
             this.failures = 0;
             this.queue.remove(chunk);
             this.options.onBackendReachable();
-            this.options.onSegments(chunk.recordingId, outcome.segments);
+            this.options.onSegments(chunk.recordingId, outcome.segments, outcome.backlog);
             break;
           case 'unavailable':
             this.options.onBackendUnavailable(outcome.reason);
@@ -129,7 +131,7 @@ export class ChunkUploader {
     try {
       const response = await fetch(this.endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders(this.options.apiKey) },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });

@@ -1,4 +1,5 @@
 import {
+  type CaptionStatsReport,
   type CaptionsUpdate,
   type FilterStatsReport,
   type MuteSpan,
@@ -9,10 +10,12 @@ import {
   type TabCaptureState,
   type WordFilterSettings,
 } from '@earshot/shared';
+import type { Backlog } from './backend-reply';
 import { BlockedWordTracker } from './blocked-word-tracker';
 import { ChunkUploader } from './chunk-uploader';
 import type { TimeSpan } from './mute-schedule';
 import { PlaybackPath } from './playback-path';
+import { WordLatency } from './word-latency';
 
 const MIME_TYPE = 'audio/webm;codecs=opus';
 const MAX_QUEUED_CHUNKS = 30;
@@ -26,6 +29,7 @@ export interface TabCaptureEvents {
   onState(state: TabCaptureState): void;
   onCaptions(update: CaptionsUpdate): void;
   onFilterStats(stats: FilterStatsReport): void;
+  onCaptionStats(stats: CaptionStatsReport): void;
 }
 
 interface Recording {
@@ -43,6 +47,12 @@ interface Recording {
 /** The output levels of a capture whose playback path is not yet (or no longer) there. */
 export const NOTHING_PLAYED: OutputLevels = { levels: [], silences: [], captureLatency: [] };
 
+/**
+ * Protect mode must silence from a word's start, and a delay that fits only the typical word lets
+ * the slow ones through: its latency is the one 95 % of words beat.
+ */
+const PROTECT_LATENCY_FRACTION = 0.95;
+
 /** Recordings whose late segments can still be placed in time (a stopped one's final reply). */
 const REMEMBERED_RECORDINGS = 4;
 
@@ -55,6 +65,8 @@ export class TabCapture {
   private stream: MediaStream | undefined;
   private playback: PlaybackPath | undefined;
   private readonly blockedWords: BlockedWordTracker;
+  private readonly latency = new WordLatency();
+  private lastCaptionStats = '';
   private filter: WordFilterSettings;
   private recording: Recording | undefined;
   private uploader: ChunkUploader | undefined;
@@ -119,12 +131,13 @@ export class TabCapture {
     }
     this.uploader = new ChunkUploader({
       backendUrl: this.config.backendUrl,
+      ...(this.config.apiKey ? { apiKey: this.config.apiKey } : {}),
       userId: this.config.userId,
       tabId: this.config.tabId,
       maxQueuedChunks: MAX_QUEUED_CHUNKS,
       requestTimeoutMs: 20_000,
       retryDelaysMs: [250, 500, 1000, 2000, 3000],
-      onSegments: (recordingId, segments) => this.deliver(recordingId, segments),
+      onSegments: (recordingId, segments, backlog) => this.deliver(recordingId, segments, backlog),
       onBackendReachable: () => this.setState({ status: 'live' }),
       onBackendUnavailable: (reason) => this.setState({ status: 'backend_offline', reason }),
       onRestartRequired: (recordingId, reason) => this.restartRecording(recordingId, reason),
@@ -214,7 +227,7 @@ export class TabCapture {
     this.startRecording();
   }
 
-  private deliver(recordingId: string, segments: Segment[]): void {
+  private deliver(recordingId: string, segments: Segment[], backlog: Backlog): void {
     const playback = this.playback;
     const started = this.recordingStarts.get(recordingId);
     if (this.stopped || !playback || started === undefined) return;
@@ -222,7 +235,9 @@ export class TabCapture {
     // reply's words begin: what the page makes of them in media time is right there.
     const pin = segments[0]?.words[0]?.start_seconds ?? 0;
     const startedAtMs = playback.wallClockOfContextTime(started + pin) - pin * 1000;
-    this.silenceBlockedWords(playback, recordingId, started, startedAtMs, segments);
+    this.latency.observe(recordingId, startedAtMs, segments, Date.now());
+    this.reportCaptionStats(backlog);
+    this.silenceBlockedWords(playback, recordingId, started, segments);
     this.events.onCaptions({
       type: 'earshot/captions',
       tabId: this.config.tabId,
@@ -237,22 +252,37 @@ export class TabCapture {
     playback: PlaybackPath,
     recordingId: string,
     startedAtContextSeconds: number,
-    startedAtMs: number,
     segments: Segment[],
   ): void {
-    const before = { words: this.blockedWords.filteredWords, latency: this.blockedWords.latencySeconds };
-    const silences = this.blockedWords.observe(recordingId, startedAtMs, segments, Date.now());
+    const latency = () => this.latency.percentile(PROTECT_LATENCY_FRACTION);
+    const before = { words: this.blockedWords.filteredWords, latency: latency() };
+    const silences = this.blockedWords.observe(recordingId, segments);
     // Recording time t entered the path at context time start + t, and comes out `delay` later.
     const offset = startedAtContextSeconds + playback.delaySeconds;
     const shift = (t: TimeSpan) => ({ start: offset + t.start, end: offset + t.end });
     for (const { word, span } of silences) playback.silenceWord({ word: shift(word), span: shift(span) });
-    const latencySeconds = this.blockedWords.latencySeconds;
+    const latencySeconds = latency();
     if (before.words === this.blockedWords.filteredWords && before.latency === latencySeconds) return;
     this.events.onFilterStats({
       type: 'earshot/filter-stats',
       tabId: this.config.tabId,
       filteredWords: this.blockedWords.filteredWords,
       ...(latencySeconds === undefined ? {} : { latencySeconds }),
+    });
+  }
+
+  /** Tells the popup how the captions keep up, when that changed by what a user would notice. */
+  private reportCaptionStats(backlog: Backlog): void {
+    const latencySeconds = this.latency.percentile(0.5);
+    const key = `${latencySeconds?.toFixed(1)}:${backlog.behind}:${backlog.lagSeconds.toFixed(1)}`;
+    if (key === this.lastCaptionStats) return;
+    this.lastCaptionStats = key;
+    this.events.onCaptionStats({
+      type: 'earshot/caption-stats',
+      tabId: this.config.tabId,
+      ...(latencySeconds === undefined ? {} : { latencySeconds }),
+      behind: backlog.behind,
+      lagSeconds: backlog.lagSeconds,
     });
   }
 

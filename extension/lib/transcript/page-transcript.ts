@@ -28,7 +28,7 @@ const RESCHEDULING_EVENTS = new Set([
 ]);
 /** Events that start the media clock again. */
 const STARTING_EVENTS = new Set(['play', 'playing']);
-const CLOCK_EVENTS = [...RESCHEDULING_EVENTS, ...STARTING_EVENTS, 'timeupdate'];
+const CLOCK_EVENTS = new Set([...RESCHEDULING_EVENTS, ...STARTING_EVENTS, 'timeupdate']);
 const CHECK_EVERY_MS = 100;
 /**
  * Media seconds played after a start or seek before cached silences are timed from the clock: timed
@@ -42,6 +42,8 @@ export interface PageTranscriptPort {
   load(videoKey: string): Promise<CachedTranscript | undefined>;
   save(put: TranscriptPut): void;
   silenceAhead(request: MuteAhead): void;
+  /** The page plays another video now (what was heard before belongs to the previous one). */
+  videoChanged(): void;
 }
 
 /**
@@ -76,9 +78,6 @@ export class PageTranscript {
     private readonly doc: Document,
     private readonly port: PageTranscriptPort,
   ) {
-    for (const type of CLOCK_EVENTS) {
-      doc.addEventListener(type, (event) => this.onMediaEvent(event), { capture: true });
-    }
     this.timer = setInterval(() => this.announceDueSilences(), CHECK_EVERY_MS);
   }
 
@@ -116,9 +115,9 @@ export class PageTranscript {
     clearInterval(this.timer);
   }
 
-  private onMediaEvent(event: Event): void {
-    const media = event.target;
-    if (!(media instanceof HTMLMediaElement)) return;
+  /** An event of the media element the page's captions are for (see MediaTracker). */
+  mediaEvent(media: HTMLMediaElement, event: Event): void {
+    if (!CLOCK_EVENTS.has(event.type)) return;
     if (media !== this.media && media.paused) return;
     if (event.type === 'waiting') this.stalled = true;
     else if (event.type === 'playing') this.stalled = false;
@@ -136,6 +135,7 @@ export class PageTranscript {
   }
 
   private async switchVideo(key: string): Promise<void> {
+    if (this.key !== undefined) this.port.videoChanged();
     this.key = key;
     this.cues = [];
     this.heardBlocked = [];
