@@ -48,8 +48,18 @@ export class ExtensionControl {
 
   /** The extension's cached transcript of one video, read from its IndexedDB. */
   async cachedCues(videoKey: string): Promise<TranscriptCue[]> {
+    return this.transcriptStore(videoKey);
+  }
+
+  /** Puts a transcript of a video into the extension's cache, as an earlier viewing would have. */
+  async cacheCues(videoKey: string, cues: TranscriptCue[]): Promise<void> {
+    await this.transcriptStore(videoKey, cues);
+  }
+
+  /** Reads a video's cached cues, or first replaces them with `put`. */
+  private async transcriptStore(videoKey: string, put?: TranscriptCue[]): Promise<TranscriptCue[]> {
     return this.page.evaluate(
-      (key) =>
+      ({ key, cues }) =>
         new Promise<TranscriptCue[]>((resolve, reject) => {
           const open = indexedDB.open('earshot-transcripts', 1);
           open.onupgradeneeded = () =>
@@ -58,15 +68,18 @@ export class ExtensionControl {
               .createIndex('updatedAtMs', 'updatedAtMs');
           open.onerror = () => reject(open.error);
           open.onsuccess = () => {
-            const get = open.result.transaction('videos').objectStore('videos').get(key);
-            get.onsuccess = () => {
+            const tx = open.result.transaction('videos', 'readwrite');
+            const store = tx.objectStore('videos');
+            if (cues) store.put({ videoKey: key, title: 'test video', updatedAtMs: Date.now(), cues });
+            const get = store.get(key);
+            tx.oncomplete = () => {
               open.result.close();
               resolve((get.result as { cues: TranscriptCue[] } | undefined)?.cues ?? []);
             };
-            get.onerror = () => reject(get.error);
+            tx.onerror = () => reject(tx.error);
           };
         }),
-      videoKey,
+      { key: videoKey, cues: put },
     );
   }
 

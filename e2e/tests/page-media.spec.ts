@@ -12,6 +12,14 @@ const SECOND_ONLY = spokenWords(SECOND_VIDEO_SENTENCES).filter(
   (w) => !spokenWords(SPOKEN_SENTENCES).includes(w),
 );
 
+/** Distinct words of `words` that showed in captions after wall-clock `sinceMs`. */
+async function shownSince(page: Page, sinceMs: number, words: string[]): Promise<number> {
+  return wordsShown(
+    (await captionLog(page)).filter((s) => s.atMs > sinceMs),
+    words,
+  ).length;
+}
+
 /** Whether the caption box now showing lies wholly over `video`. */
 async function captionsOver(page: Page, video: Locator): Promise<boolean> {
   const box = await visibleCaptionBox(page);
@@ -44,14 +52,7 @@ test('the playing, audible video is captioned, never a muted loop, and captions 
   });
   await expect.poll(() => captionsOver(page, page.locator('#second')), { timeout: 45_000 }).toBe(true);
   await expect
-    .poll(
-      async () =>
-        wordsShown(
-          (await captionLog(page)).filter((s) => s.atMs > switchedAt),
-          SECOND_ONLY,
-        ).length,
-      { timeout: 45_000 },
-    )
+    .poll(() => shownSince(page, switchedAt, SECOND_ONLY), { timeout: 45_000 })
     .toBeGreaterThanOrEqual(3);
 });
 
@@ -76,14 +77,7 @@ test('in-page navigation to another video switches captions and its transcript w
   });
   await expect(page).toHaveURL(/video=2/);
   await expect
-    .poll(
-      async () =>
-        wordsShown(
-          (await captionLog(page)).filter((s) => s.atMs > switchedAt),
-          SECOND_ONLY,
-        ).length,
-      { timeout: 45_000 },
-    )
+    .poll(() => shownSince(page, switchedAt, SECOND_ONLY), { timeout: 45_000 })
     .toBeGreaterThanOrEqual(4);
   expect((await control.state(tabId))?.status).toBe('live');
 
@@ -109,14 +103,7 @@ test('captions carry on over a video element the page re-created mid-play', asyn
     return Date.now();
   });
   await expect
-    .poll(
-      async () =>
-        wordsShown(
-          (await captionLog(page)).filter((s) => s.atMs > recreatedAt + 500),
-          spokenWords(),
-        ).length,
-      { timeout: 45_000 },
-    )
+    .poll(() => shownSince(page, recreatedAt + 500, spokenWords()), { timeout: 45_000 })
     .toBeGreaterThanOrEqual(4);
   await expect.poll(() => captionsOver(page, page.locator('#media')), { timeout: 15_000 }).toBe(true);
 });

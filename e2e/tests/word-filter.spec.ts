@@ -77,32 +77,7 @@ async function seedTranscript(
       { word: part.text, start_seconds: part.startSeconds, end_seconds: part.endSeconds, confidence: 1 },
     ],
   }));
-  await control.page.evaluate(
-    ({ key, entries }) =>
-      new Promise<void>((resolve, reject) => {
-        const open = indexedDB.open('earshot-transcripts', 1);
-        open.onupgradeneeded = () =>
-          open.result
-            .createObjectStore('videos', { keyPath: 'videoKey' })
-            .createIndex('updatedAtMs', 'updatedAtMs');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const tx = open.result.transaction('videos', 'readwrite');
-          tx.objectStore('videos').put({
-            videoKey: key,
-            title: 'filter test',
-            updatedAtMs: Date.now(),
-            cues: entries,
-          });
-          tx.oncomplete = () => {
-            open.result.close();
-            resolve();
-          };
-          tx.onerror = () => reject(tx.error);
-        };
-      }),
-    { key: videoKey, entries: cues },
-  );
+  await control.cacheCues(videoKey, cues);
 }
 
 /** Waits for one whole pass of the video from its start, then whatever the delay holds back. */

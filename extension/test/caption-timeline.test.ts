@@ -104,12 +104,20 @@ describe('CaptionTimeline', () => {
 
   it('after the page switches media, drops what is shown and never shows words heard before', () => {
     const timeline = new CaptionTimeline(options);
-    const w = (word: string, start: number) => ({ word, start_seconds: start, end_seconds: start + 0.4, confidence: 1 });
+    const w = (word: string, start: number) => ({
+      word,
+      start_seconds: start,
+      end_seconds: start + 0.4,
+      confidence: 1,
+    });
     timeline.apply(update('r', [segment('a', 'old video', 0, 1, true)]), T0 + 1200);
     timeline.startOver(T0 + 2000);
     expect(timeline.visible(T0 + 2000)).toEqual([]);
     // A reply still on its way: its words straddle the switch, only those heard after it show.
-    const straddling = { ...segment('b', 'old words new words', 1, 3, true), words: [w('old', 1), w('words', 1.5), w('new', 2.1), w('words', 2.5)] };
+    const straddling = {
+      ...segment('b', 'old words new words', 1, 3, true),
+      words: [w('old', 1), w('words', 1.5), w('new', 2.1), w('words', 2.5)],
+    };
     timeline.apply(update('r', [straddling, segment('c', 'older', 0.5, 1.8, false)]), T0 + 3200);
     expect(timeline.visible(T0 + 3200)).toEqual([{ text: 'new words', final: true }]);
   });
