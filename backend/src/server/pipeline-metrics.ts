@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionObserver } from '../sessions/session-observer';
 import type { BatchReport, InferenceObserver } from '../streaming/inference-queue';
@@ -27,6 +28,8 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
   private readonly droppedInterims: Counter;
   private readonly supersededInterims: Counter;
   private readonly decoderFailures: Counter<'stage'>;
+  /** When (`performance.now()`) a session last gave audio up to stay within its lag bound, or null. */
+  lastWindowCutAt: number | null = null;
 
   constructor() {
     const registers = [this.registry];
@@ -165,6 +168,7 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
   }
 
   audioSkipped(seconds: number): void {
+    this.lastWindowCutAt = performance.now();
     this.skippedAudioSeconds.inc(seconds);
   }
 

@@ -1,9 +1,10 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
+import type { Infer } from './recording-pipeline';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
-import { type Infer, StreamSession } from './stream-session';
+import { StreamSession } from './stream-session';
 
 export interface SessionManagerOptions {
   /** The shared inference queue every session sends its windows to. */

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
+import { QueueActivity } from './queue-activity';
 import { RunningAverage } from './running-average';
 
 /**
@@ -82,7 +83,9 @@ export class QueueClosedError extends Error {
  * `maxWaitSeconds` are dropped, so the wait stays bounded however many sessions there are.
  */
 export class InferenceQueue {
-  private readonly options: InferenceQueueOptions;
+  readonly options: InferenceQueueOptions;
+  /** Batches and shed interims over the last minute. */
+  readonly activity = new QueueActivity();
   private finals: Waiting[] = [];
   private interims: Waiting[] = [];
   private draining = false;
@@ -102,6 +105,16 @@ export class InferenceQueue {
   /** Requests waiting for a batch (not counting the one being decoded). */
   get depth(): number {
     return this.finals.length + this.interims.length;
+  }
+
+  /** Requests waiting, by kind. */
+  get depthByKind(): Record<InferenceKind, number> {
+    return { final: this.finals.length, interim: this.interims.length };
+  }
+
+  /** A batch is being decoded. */
+  get decoding(): boolean {
+    return this.running !== null;
   }
 
   /** Engine seconds per second of audio over recent batches; null until a batch has been decoded. */
@@ -125,6 +138,7 @@ export class InferenceQueue {
         if (request.kind === 'interim') this.interims[earlier] = entry;
         else this.interims.splice(earlier, 1);
         superseded.settle({ status: 'superseded' });
+        this.activity.interimSuperseded();
         this.observer.interimSuperseded?.();
       }
       if (request.kind === 'final') this.finals.push(entry);
@@ -190,6 +204,7 @@ export class InferenceQueue {
     }
     const inferenceSeconds = (performance.now() - startedAt) / 1000;
     this.measure(inferenceSeconds, audioSeconds);
+    this.activity.batchDecoded({ size: accepted.length, audioSeconds, inferenceSeconds });
     this.observer.batchDecoded?.({
       size: accepted.length,
       audioSeconds,
@@ -229,6 +244,7 @@ export class InferenceQueue {
       const isInterim = waiting.request.kind === 'interim';
       if (isInterim && batchStart > maxWaitSeconds) {
         waiting.settle({ status: 'dropped' });
+        this.activity.interimDropped();
         this.observer.interimDropped?.();
         continue;
       }
