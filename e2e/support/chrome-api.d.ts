@@ -5,11 +5,19 @@
 declare namespace chrome {
   namespace runtime {
     function sendMessage(message: unknown): Promise<unknown>;
+    function getManifest(): {
+      icons?: Record<string, string>;
+      action?: { default_icon?: Record<string, string> };
+    };
+  }
+  namespace commands {
+    function getAll(): Promise<{ name?: string; description?: string; shortcut?: string }[]>;
   }
   namespace storage {
     interface Area {
       get(key: string | null): Promise<Record<string, unknown>>;
       set(items: Record<string, unknown>): Promise<void>;
+      remove(keys: string | string[]): Promise<void>;
     }
     const local: Area;
     const session: Area;

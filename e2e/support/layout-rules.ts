@@ -12,8 +12,8 @@ export async function layoutBreaks(page: Page): Promise<LayoutBreak[]> {
   return page.evaluate(() => {
     const breaks: string[] = [];
     const name = (e: Element) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}`;
-    for (const box of document.querySelectorAll<HTMLInputElement>(
-      'input[type=checkbox], input[type=radio]',
+    for (const box of Array.from(
+      document.querySelectorAll<HTMLInputElement>('input[type=checkbox], input[type=radio]'),
     )) {
       const label = box.closest('label');
       if (!label) {
@@ -38,7 +38,7 @@ export async function layoutBreaks(page: Page): Promise<LayoutBreak[]> {
       if (first.bottom < boxRect.top || first.top > boxRect.bottom)
         breaks.push(`${name(box)}: label text is not on the box's line`);
     }
-    for (const label of document.querySelectorAll<HTMLLabelElement>('label[for]')) {
+    for (const label of Array.from(document.querySelectorAll<HTMLLabelElement>('label[for]'))) {
       const control = document.getElementById(label.htmlFor);
       if (!control) {
         breaks.push(`label for #${label.htmlFor} has no control`);
