@@ -17,6 +17,13 @@ export default defineConfig({
     host_permissions: ['http://127.0.0.1:8001/*', 'http://localhost:8001/*'],
     icons,
     action: { default_title: 'Earshot captions', default_icon: icons },
+    // Users change the keys at chrome://extensions/shortcuts.
+    commands: {
+      'toggle-captions': {
+        suggested_key: { default: 'Alt+Shift+C' },
+        description: 'Turn captions on or off on the current tab',
+      },
+    },
     ...(pinTestId ? { key: TEST_EXTENSION_PUBLIC_KEY } : {}),
   },
   hooks: {

@@ -7,6 +7,7 @@ import {
   FilterStatsReportSchema,
   MediaStateSchema,
   MuteAheadSchema,
+  type TranscriptChanged,
   TranscriptGetSchema,
   TranscriptPutSchema,
 } from '@earshot/shared';
@@ -19,6 +20,7 @@ import {
   relayCaptions,
   startCapture,
   stopCapture,
+  toggleCapture,
 } from '../lib/background/capture-controller';
 import { forgetFrame, forgetTabFrames, recordFrameMedia } from '../lib/background/media-frames';
 import { followFilterSettings, recordFilterStats, relayMuteAhead } from '../lib/background/word-filter-relay';
@@ -51,7 +53,14 @@ function onContentMessage(
       const parsed = TranscriptPutSchema.safeParse(message);
       if (parsed.success) {
         const { videoKey, title, cues, heardBlockedWords } = parsed.data;
-        void addToTranscript(videoKey, title, cues, heardBlockedWords).catch(() => undefined);
+        void addToTranscript(videoKey, title, cues, heardBlockedWords).then(
+          () => {
+            const changed: TranscriptChanged = { type: 'earshot/transcript-changed', videoKey };
+            // The side panel, when open, shows the new lines.
+            return browser.runtime.sendMessage(changed).catch(() => undefined);
+          },
+          () => undefined,
+        );
       }
       return false;
     }
@@ -127,6 +136,11 @@ export default defineBackground(() => {
     }
   });
 
+  browser.commands.onCommand.addListener(async (command, tab) => {
+    if (command !== 'toggle-captions') return;
+    const tabId = tab?.id ?? (await browser.tabs.query({ active: true, currentWindow: true }))[0]?.id;
+    if (tabId !== undefined && tabId >= 0) await toggleCapture(tabId);
+  });
   browser.tabs.onRemoved.addListener((tabId) => {
     void stopCapture(tabId, true);
     void forgetTabFrames(tabId);

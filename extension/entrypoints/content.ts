@@ -5,15 +5,23 @@ import {
   filterEnabledOn,
   type MediaState,
   maskSegments,
+  SeekSchema,
+  segmentsForMode,
   VideoIdentityRequestSchema,
   WordFilter,
   type WordFilterSettings,
 } from '@earshot/shared';
 import { browser, defineContentScript } from '#imports';
-import { CaptionOverlay } from '../lib/captions/caption-overlay';
+import { type CaptionLook, CaptionOverlay } from '../lib/captions/caption-overlay';
+import { DEFAULT_CAPTION_STYLE, readCaptionStyle } from '../lib/captions/caption-style';
 import { CaptionTimeline } from '../lib/captions/caption-timeline';
 import { MediaTracker } from '../lib/media/media-tracker';
-import { getWordFilterSettings, wordFilterItem } from '../lib/storage-items';
+import {
+  captionStyleItem,
+  draggedCaptionsItem,
+  getWordFilterSettings,
+  wordFilterItem,
+} from '../lib/storage-items';
 import { PageTranscript } from '../lib/transcript/page-transcript';
 
 export default defineContentScript({
@@ -29,13 +37,27 @@ export default defineContentScript({
       const state: MediaState = { type: 'earshot/media-state', playing, startedAtMs };
       void send(state).catch(() => undefined);
     };
+    const look: CaptionLook = { style: DEFAULT_CAPTION_STYLE, dragged: undefined };
     // Draws from the next animation frame on, by when `media` below is there.
     const overlay = new CaptionOverlay(
       document,
       () => media.current(),
       () => timeline.visible(Date.now()),
       () => timeline.pending(Date.now()),
+      () => look,
+      (position) => void rememberDrag(position),
     );
+    const site = location.hostname;
+    const rememberDrag = async (position: { x: number; y: number } | undefined) => {
+      const { [site]: _previous, ...others } = await draggedCaptionsItem.getValue();
+      await draggedCaptionsItem.setValue(position ? { ...others, [site]: position } : others);
+    };
+    const showDragged = (dragged: Record<string, { x: number; y: number }>) => {
+      look.dragged = dragged[site];
+      overlay.refresh();
+    };
+    void draggedCaptionsItem.getValue().then(showDragged);
+    draggedCaptionsItem.watch(showDragged);
     const transcript = new PageTranscript(document, {
       load: async (videoKey) =>
         (await send({ type: 'earshot/transcript-get', videoKey })) as CachedTranscript | undefined,
@@ -58,13 +80,27 @@ export default defineContentScript({
       media.stop();
     });
 
-    const applyFilter = (settings: WordFilterSettings) => {
-      const filter = filterEnabledOn(settings, location.hostname) ? new WordFilter(settings) : undefined;
-      // Captions never show a blocked word: masking happens before any text is drawn.
-      timeline.setMask(filter ? (segments) => maskSegments(filter, segments) : (segments) => segments);
-      transcript.setFilter(filter, settings.audioMode !== 'off');
+    let filter: WordFilter | undefined;
+    // Captions never show a blocked word: masking happens before any text is drawn, and on the
+    // verbatim words, so the clean reading drops fillers from what is already masked.
+    const applyTextRules = () => {
+      const masked = filter;
+      timeline.setMask((segments) =>
+        segmentsForMode(masked ? maskSegments(masked, segments) : segments, look.style.textMode),
+      );
       overlay.refresh();
     };
+    const applyFilter = (settings: WordFilterSettings) => {
+      filter = filterEnabledOn(settings, location.hostname) ? new WordFilter(settings) : undefined;
+      transcript.setFilter(filter, settings.audioMode !== 'off');
+      applyTextRules();
+    };
+    const applyStyle = (stored: unknown) => {
+      look.style = readCaptionStyle(stored);
+      applyTextRules();
+    };
+    void captionStyleItem.getValue().then(applyStyle);
+    captionStyleItem.watch(applyStyle);
     // Until the user's settings are read, the default list masks: never a moment unfiltered.
     applyFilter(DEFAULT_WORD_FILTER_SETTINGS);
     void getWordFilterSettings().then(applyFilter);
@@ -75,6 +111,12 @@ export default defineContentScript({
         // Frames without a video stay silent, so the frame that has one answers.
         const identity = transcript.identity();
         if (identity) sendResponse(identity);
+        return false;
+      }
+      const seek = SeekSchema.safeParse(message);
+      if (seek.success) {
+        const playing = media.current();
+        if (playing) playing.currentTime = seek.data.seconds;
         return false;
       }
       const update = CaptionsUpdateSchema.safeParse(message);

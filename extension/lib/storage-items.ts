@@ -6,6 +6,7 @@ import {
   type WordFilterSettings,
 } from '@earshot/shared';
 import { storage } from '#imports';
+import { type CaptionStyle, DEFAULT_CAPTION_STYLE } from './captions/caption-style';
 
 /** Where the Earshot backend listens (user setting). */
 export const backendUrlItem = storage.defineItem<string>('local:backendUrl', {
@@ -74,5 +75,16 @@ export interface FrameMediaState {
 /** Per tab, each frame's captioned media (see MediaState), so captions go to the frame that plays. */
 export const mediaFramesItem = storage.defineItem<Record<string, Record<string, FrameMediaState>>>(
   'session:mediaFrames',
+  { fallback: {} },
+);
+
+/** How captions look (user setting); read through readCaptionStyle for defaults. */
+export const captionStyleItem = storage.defineItem<CaptionStyle>('local:captionStyle', {
+  fallback: DEFAULT_CAPTION_STYLE,
+});
+
+/** Where the user dragged the caption box on each site, as fractions of the video (see CaptionLayout). */
+export const draggedCaptionsItem = storage.defineItem<Record<string, { x: number; y: number }>>(
+  'local:draggedCaptions',
   { fallback: {} },
 );

@@ -120,6 +120,15 @@ describe('transcript cues', () => {
     expect(exportFileName('My <video>: part 1', 'vtt')).toBe('My video part 1.vtt');
     expect(exportFileName('', 'srt')).toBe('transcript.srt');
   });
+
+  it('export clean text: fillers and repeats dropped after masking, empty cues left out', () => {
+    const cues = [cue('um I I think the hell', 1, 3), cue('uh hmm', 4, 5), cue('so so good', 6, 7)];
+    const filter = new WordFilter(DEFAULT_WORD_FILTER_SETTINGS);
+    expect(exportTranscript(cues, 'txt', filter, 'clean')).toBe('I think the h***\nso good\n');
+    expect(exportTranscript(cues, 'txt', undefined, 'verbatim')).toBe(
+      'um I I think the hell\nuh hmm\nso so good\n',
+    );
+  });
 });
 
 describe('replay silences', () => {

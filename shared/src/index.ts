@@ -1,3 +1,4 @@
+export * from './clean-captions';
 export * from './correlation';
 export * from './messages';
 export * from './protocol';

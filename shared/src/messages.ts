@@ -189,6 +189,19 @@ export const TranscriptGetSchema = z.object({
 });
 export type TranscriptGet = z.infer<typeof TranscriptGetSchema>;
 
+/** Side panel → content script of the media's frame: play the captioned media from this time. */
+export const SeekSchema = z.object({
+  type: z.literal('earshot/seek'),
+  seconds: z.number().nonnegative(),
+});
+export type Seek = z.infer<typeof SeekSchema>;
+
+/** Background → extension pages: a video's cached transcript took in new cues. */
+export interface TranscriptChanged {
+  type: 'earshot/transcript-changed';
+  videoKey: string;
+}
+
 /** Popup → content script: which video the page plays (answered with VideoIdentity or null). */
 export const VideoIdentityRequestSchema = z.object({ type: z.literal('earshot/video-identity') });
 export const VideoIdentitySchema = z.object({ videoKey: z.string(), title: z.string() });

@@ -1,8 +1,17 @@
 import { DEFAULT_BLOCKED_WORDS } from '@earshot/shared';
 import { describeBackend } from '../../lib/backend-health';
 import { parseBackendUrl } from '../../lib/backend-url';
+import { type CaptionStyle, readCaptionStyle } from '../../lib/captions/caption-style';
+import { drawCaptionPreview } from '../../lib/options/caption-preview';
 import { type FilterFormFields, filterFormFields, readFilterForm } from '../../lib/options/filter-form';
-import { apiKeyItem, backendUrlItem, getWordFilterSettings, wordFilterItem } from '../../lib/storage-items';
+import {
+  apiKeyItem,
+  backendUrlItem,
+  captionStyleItem,
+  draggedCaptionsItem,
+  getWordFilterSettings,
+  wordFilterItem,
+} from '../../lib/storage-items';
 
 const form = document.getElementById('backend-form') as HTMLFormElement;
 const input = document.getElementById('backend-url') as HTMLInputElement;
@@ -86,3 +95,57 @@ filterForm.addEventListener('submit', async (event) => {
 
 field('default-list').textContent = DEFAULT_BLOCKED_WORDS.join(', ');
 showFilterSettings(filterFormFields(await getWordFilterSettings()));
+
+const preview = field<HTMLElement>('caption-preview');
+const captionControls = {
+  size: field<HTMLInputElement>('caption-size'),
+  font: field<HTMLSelectElement>('caption-font'),
+  textColour: field<HTMLInputElement>('caption-text-colour'),
+  backgroundColour: field<HTMLInputElement>('caption-background-colour'),
+  backgroundOpacity: field<HTMLInputElement>('caption-background-opacity'),
+  position: field<HTMLSelectElement>('caption-position'),
+  lines: field<HTMLSelectElement>('caption-lines'),
+};
+
+function showCaptionStyle(style: CaptionStyle): void {
+  const c = captionControls;
+  c.size.value = String(Math.round(style.textScale * 100));
+  field('caption-size-value').textContent = `${c.size.value} %`;
+  c.font.value = style.font;
+  c.textColour.value = style.textColour;
+  c.backgroundColour.value = style.backgroundColour;
+  c.backgroundOpacity.value = String(Math.round(style.backgroundOpacity * 100));
+  field('caption-background-opacity-value').textContent = `${c.backgroundOpacity.value} %`;
+  c.position.value = style.position;
+  c.lines.value = String(style.lines);
+  for (const radio of document.querySelectorAll<HTMLInputElement>('input[name=caption-mode]')) {
+    radio.checked = radio.value === style.textMode;
+  }
+  drawCaptionPreview(preview, style);
+}
+
+function readCaptionForm(): CaptionStyle {
+  const c = captionControls;
+  return readCaptionStyle({
+    textScale: Number(c.size.value) / 100,
+    font: c.font.value,
+    textColour: c.textColour.value,
+    backgroundColour: c.backgroundColour.value,
+    backgroundOpacity: Number(c.backgroundOpacity.value) / 100,
+    position: c.position.value,
+    lines: Number(c.lines.value),
+    textMode: document.querySelector<HTMLInputElement>('input[name=caption-mode]:checked')?.value,
+  });
+}
+
+// Every change is saved at once: the preview and running captions follow as the user moves a control.
+field('caption-form').addEventListener('input', async () => {
+  const style = readCaptionForm();
+  showCaptionStyle(style);
+  await captionStyleItem.setValue(style);
+});
+field('caption-undrag').addEventListener('click', async () => {
+  await draggedCaptionsItem.setValue({});
+  field('caption-message').textContent = 'Captions are back at their set position on every site.';
+});
+showCaptionStyle(readCaptionStyle(await captionStyleItem.getValue()));

@@ -2,10 +2,8 @@ import {
   type CaptureCommand,
   CaptureCommandReplySchema,
   type CaptureStatus,
-  captionFrame,
   filterEnabledOn,
   type TabCaptureState,
-  VideoIdentitySchema,
   WordFilter,
 } from '@earshot/shared';
 import { browser } from '#imports';
@@ -19,16 +17,12 @@ import {
   captureStatesItem,
   filterStatsItem,
   getWordFilterSettings,
-  mediaFramesItem,
   type TabCaptionStats,
   type TabFilterStats,
   wordFilterItem,
 } from '../../lib/storage-items';
-import {
-  exportFileName,
-  exportTranscript,
-  type TranscriptFormat,
-} from '../../lib/transcript/transcript-export';
+import { downloadTranscript, videoIdentityOf } from '../../lib/transcript/tab-transcript';
+import type { TranscriptFormat } from '../../lib/transcript/transcript-export';
 import { getTranscript } from '../../lib/transcript/transcript-store';
 
 const STATUS_LABELS: Record<CaptureStatus, string> = {
@@ -103,25 +97,15 @@ async function showFilter(tabId: number, stats: TabFilterStats | undefined): Pro
 }
 
 async function exportVideoTranscript(tabId: number, format: TranscriptFormat): Promise<void> {
-  const frameId = captionFrame((await mediaFramesItem.getValue())[tabId] ?? {});
-  const identity = VideoIdentitySchema.safeParse(
-    await browser.tabs.sendMessage(tabId, { type: 'earshot/video-identity' }, { frameId }).catch(() => null),
-  );
-  const transcript = identity.success ? await getTranscript(identity.data.videoKey) : undefined;
-  if (!identity.success || !transcript || transcript.cues.length === 0) {
+  const identity = await videoIdentityOf(tabId);
+  const transcript = identity ? await getTranscript(identity.videoKey) : undefined;
+  if (!transcript || transcript.cues.length === 0) {
     exportMessage.textContent = 'No transcript of this video yet: caption it first.';
     return;
   }
   const filter = exportMasked.checked ? new WordFilter(await getWordFilterSettings()) : undefined;
-  const text = exportTranscript(transcript.cues, format, filter);
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(
-    new Blob([text], { type: format === 'srt' ? 'application/x-subrip' : 'text/vtt' }),
-  );
-  link.download = exportFileName(transcript.title, format);
-  link.click();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  exportMessage.textContent = `Saved ${link.download} (${transcript.cues.length} captions).`;
+  const file = await downloadTranscript(transcript, format, filter);
+  exportMessage.textContent = `Saved ${file} (${transcript.cues.length} captions).`;
 }
 
 /** The tab the popup acts on: `?tabId=` when opened as a page for a given tab, else the active tab. */
@@ -151,12 +135,16 @@ async function main(): Promise<void> {
   filterStatsItem.watch(() => void refreshFilter());
   wordFilterItem.watch(() => void refreshFilter());
   exportBox.disabled = false;
-  for (const format of ['srt', 'vtt'] as const) {
+  for (const format of ['srt', 'vtt', 'txt'] as const) {
     document.getElementById(`export-${format}`)?.addEventListener('click', () => {
       exportMessage.textContent = '';
       void exportVideoTranscript(tabId, format);
     });
   }
+  document.getElementById('open-transcript')?.addEventListener('click', async () => {
+    await browser.sidePanel.open({ tabId });
+    close();
+  });
   toggle.disabled = false;
   toggle.addEventListener('click', async () => {
     toggle.disabled = true;

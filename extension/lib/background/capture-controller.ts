@@ -62,6 +62,11 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
   return state ?? { tabId, status: 'off' };
 }
 
+/** Starts captions on a tab that has none, stops them on one that has them (the keyboard shortcut). */
+export async function toggleCapture(tabId: number): Promise<TabCaptureState> {
+  return isActive(await getCaptureState(tabId)) ? stopCapture(tabId) : startCapture(tabId);
+}
+
 /** Stops captioning a tab (also when it closed); the tab's audio plays normally again. */
 export async function stopCapture(tabId: number, forget = false): Promise<TabCaptureState> {
   const wasActive = isActive(await getCaptureState(tabId));

@@ -1,23 +1,22 @@
 import { deepFullscreenElement } from '../media/media-elements';
 import { lastLines } from './caption-lines';
+import { type CaptionStyle, captionBoxStyle, INTERIM_TEXT_STYLE } from './caption-style';
 import type { CaptionPiece } from './caption-timeline';
-import { placeCaptions } from './overlay-placement';
+import { type CaptionPlacement, placeCaptions } from './overlay-placement';
 
-const MAX_LINES = 2;
 const TOP_Z_INDEX = '2147483647';
 
-/** Inline styles only (page stylesheets cannot reach them); `all: initial` drops inherited page styles. */
+/**
+ * Inline styles only (page stylesheets cannot reach them); `all: initial` drops inherited page
+ * styles. Colours and font come from the user's caption style.
+ */
 const HOST_STYLE = [
   'all: initial',
   'position: fixed',
   'z-index: 2147483647',
-  'transform: translate(-50%, -100%)',
   'box-sizing: border-box',
   'padding: 0.2em 0.5em',
   'border-radius: 0.25em',
-  'background: rgba(8, 8, 8, 0.78)',
-  'color: #fff',
-  'font-family: system-ui, "Segoe UI", Roboto, Arial, sans-serif',
   'line-height: 1.3',
   'text-align: center',
   'white-space: normal',
@@ -25,19 +24,32 @@ const HOST_STYLE = [
   'margin: 0',
   'border: 0',
   'inset: auto',
+  'cursor: move',
+  'touch-action: none',
+  'user-select: none',
 ].join(';');
 const LINE_STYLE = 'all: initial; display: block; font: inherit; color: inherit; text-shadow: inherit';
 const FINAL_STYLE = 'all: initial; font: inherit; color: inherit; text-shadow: inherit';
-const INTERIM_STYLE = `${FINAL_STYLE}; font-style: italic; opacity: 0.72`;
+const INTERIM_STYLE = `${FINAL_STYLE}; ${INTERIM_TEXT_STYLE}`;
+
+export interface CaptionLook {
+  style: CaptionStyle;
+  /** Where the user dragged the box on this site, if they did. */
+  dragged: { x: number; y: number } | undefined;
+}
 
 /**
  * The caption box drawn over the page's playing video (or at the bottom of the viewport). Its
  * textContent is exactly the caption text on screen; screen readers get it as a polite live region.
+ * The user can drag it elsewhere (a double click puts it back).
  */
 export class CaptionOverlay {
   private readonly host: HTMLDivElement;
   private frame = 0;
   private shownKey = '';
+  private styleKey = '';
+  private placement: CaptionPlacement | undefined;
+  private drag: { dx: number; dy: number } | undefined;
 
   constructor(
     private readonly doc: Document,
@@ -45,7 +57,10 @@ export class CaptionOverlay {
     private readonly captionedMedia: () => HTMLMediaElement | undefined,
     private readonly currentPieces: () => CaptionPiece[],
     /** True while captions not shown yet will be (heard later through a playback delay). */
-    private readonly waiting: () => boolean = () => false,
+    private readonly waiting: () => boolean,
+    private readonly look: () => CaptionLook,
+    /** The user dragged the box to a place (fractions of its area), or put it back (undefined). */
+    private readonly onDragged: (position: { x: number; y: number } | undefined) => void,
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute('data-earshot-captions', '');
@@ -53,6 +68,7 @@ export class CaptionOverlay {
     this.host.setAttribute('role', 'status');
     this.host.style.cssText = HOST_STYLE;
     this.host.style.display = 'none';
+    this.listenForDrags();
   }
 
   /** Redraws now and keeps following the video every frame while captions are visible. */
@@ -76,20 +92,30 @@ export class CaptionOverlay {
       return;
     }
     this.attach();
+    const { style: captionStyle, dragged } = this.look();
+    this.applyStyle(captionStyle);
     const media = this.captionedMedia();
     const video = media instanceof HTMLVideoElement ? media : undefined;
-    const placement = placeCaptions(video?.getBoundingClientRect() ?? null, {
-      width: this.doc.documentElement.clientWidth || innerWidth,
-      height: this.doc.documentElement.clientHeight || innerHeight,
-    });
+    const placement = placeCaptions(
+      video?.getBoundingClientRect() ?? null,
+      {
+        width: this.doc.documentElement.clientWidth || innerWidth,
+        height: this.doc.documentElement.clientHeight || innerHeight,
+      },
+      { position: captionStyle.position, dragged, textScale: captionStyle.textScale },
+    );
+    this.placement = placement;
     const style = this.host.style;
-    style.left = `${placement.centerX}px`;
-    style.top = `${placement.bottom}px`;
+    if (!this.drag) {
+      style.left = `${placement.centerX}px`;
+      style.top = `${placement.y}px`;
+      style.transform = placement.anchor === 'top' ? 'translate(-50%, 0)' : 'translate(-50%, -100%)';
+    }
     style.maxWidth = `${placement.maxWidth}px`;
     style.fontSize = `${placement.fontSizePx}px`;
     style.zIndex = TOP_Z_INDEX;
     style.display = 'block';
-    this.setLines(lastLines(pieces, placement.charsPerLine, MAX_LINES));
+    this.setLines(lastLines(pieces, placement.charsPerLine, captionStyle.lines));
     this.frame = requestAnimationFrame(() => this.draw());
   }
 
@@ -113,24 +139,80 @@ export class CaptionOverlay {
     }
   }
 
+  private applyStyle(captionStyle: CaptionStyle): void {
+    const look = captionBoxStyle(captionStyle);
+    if (look === this.styleKey) return;
+    this.styleKey = look;
+    for (const declaration of look.split(';')) {
+      const [property = '', ...value] = declaration.split(':');
+      this.host.style.setProperty(property.trim(), value.join(':').trim());
+    }
+  }
+
+  /** The box follows the pointer; where it is let go is kept as fractions of the area it sits in. */
+  private listenForDrags(): void {
+    const host = this.host;
+    host.addEventListener('pointerdown', (event) => {
+      const rect = host.getBoundingClientRect();
+      // The box's bottom centre is its anchor while dragged.
+      this.drag = { dx: event.clientX - (rect.left + rect.width / 2), dy: event.clientY - rect.bottom };
+      host.setPointerCapture(event.pointerId);
+      host.style.transform = 'translate(-50%, -100%)';
+      event.preventDefault();
+      event.stopPropagation();
+    });
+    host.addEventListener('pointermove', (event) => {
+      if (!this.drag) return;
+      host.style.left = `${event.clientX - this.drag.dx}px`;
+      host.style.top = `${event.clientY - this.drag.dy}px`;
+    });
+    const drop = (event: PointerEvent) => {
+      const drag = this.drag;
+      const area = this.placement?.area;
+      this.drag = undefined;
+      if (!drag || !area) return;
+      this.onDragged({
+        x: (event.clientX - drag.dx - area.left) / area.width,
+        y: (event.clientY - drag.dy - area.top) / area.height,
+      });
+      this.refresh();
+    };
+    host.addEventListener('pointerup', drop);
+    host.addEventListener('pointercancel', drop);
+    host.addEventListener('dblclick', (event) => {
+      event.stopPropagation();
+      this.onDragged(undefined);
+      this.refresh();
+    });
+    // Clicks on the box are the user's to the box, not to the player beneath.
+    host.addEventListener('click', (event) => event.stopPropagation());
+  }
+
   private setLines(lines: CaptionPiece[][]): void {
     const key = JSON.stringify(lines);
     if (key === this.shownKey) return;
     this.shownKey = key;
-    const rendered = lines.map((line, index) => {
-      const lineElement = this.doc.createElement('span');
-      lineElement.style.cssText = LINE_STYLE;
-      line.forEach((piece, pieceIndex) => {
-        const span = this.doc.createElement('span');
-        span.style.cssText = piece.final ? FINAL_STYLE : INTERIM_STYLE;
-        span.textContent = piece.text;
-        if (pieceIndex > 0) lineElement.append(' ');
-        lineElement.append(span);
-      });
-      // Keeps words of neighbouring lines apart in textContent; collapsed away on screen.
-      if (index < lines.length - 1) lineElement.append(' ');
-      return lineElement;
-    });
-    this.host.replaceChildren(...rendered);
+    this.host.replaceChildren(...captionLineElements(this.doc, lines));
   }
+}
+
+/**
+ * Caption lines as elements: one block per line, interim words set apart from final ones. Inline
+ * styles only, so a page's stylesheets cannot change them.
+ */
+export function captionLineElements(doc: Document, lines: CaptionPiece[][]): HTMLElement[] {
+  return lines.map((line, index) => {
+    const lineElement = doc.createElement('span');
+    lineElement.style.cssText = LINE_STYLE;
+    line.forEach((piece, pieceIndex) => {
+      const span = doc.createElement('span');
+      span.style.cssText = piece.final ? FINAL_STYLE : INTERIM_STYLE;
+      span.textContent = piece.text;
+      if (pieceIndex > 0) lineElement.append(' ');
+      lineElement.append(span);
+    });
+    // Keeps words of neighbouring lines apart in textContent; collapsed away on screen.
+    if (index < lines.length - 1) lineElement.append(' ');
+    return lineElement;
+  });
 }
