@@ -6,9 +6,11 @@ import { RunningAverage } from './running-average';
 /**
  * `final`: a result the session must have (the end of a recording, or a session too far behind); never
  * dropped and served first. `interim`: a caption refresh that a newer one may replace or that may be
- * dropped when the queue is too far behind.
+ * dropped when the queue is too far behind. `batch`: a window of a file or job; never dropped or
+ * replaced, but decoded only when no live window waits, and alone, so a live window that arrives
+ * meanwhile waits for at most one such window.
  */
-export type InferenceKind = 'final' | 'interim';
+export type InferenceKind = 'final' | 'interim' | 'batch';
 
 export interface InferenceRequest {
   /** The session the window belongs to. */
@@ -23,7 +25,9 @@ export type InferenceOutcome =
   /** A newer request of the same session took this waiting interim's place. */
   | { status: 'superseded' }
   /** The queue was too far behind to serve this interim in time. */
-  | { status: 'dropped' };
+  | { status: 'dropped' }
+  /** Its owner withdrew this waiting batch window (a cancelled job). */
+  | { status: 'withdrawn' };
 
 export interface BatchReport {
   size: number;
@@ -78,7 +82,8 @@ export class QueueClosedError extends Error {
 
 /**
  * One queue per recognizer, shared by every session: recognizer calls are serialized, and each call
- * decodes a batch of the windows waiting, finals first, then interims in arrival order. A session has at
+ * decodes a batch of the windows waiting, finals first, then interims in arrival order; batch windows
+ * (files) only when neither waits, one per call. A session has at
  * most one interim waiting (a newer request replaces it), and interims that could not start within
  * `maxWaitSeconds` are dropped, so the wait stays bounded however many sessions there are.
  */
@@ -88,6 +93,7 @@ export class InferenceQueue {
   readonly activity = new QueueActivity();
   private finals: Waiting[] = [];
   private interims: Waiting[] = [];
+  private batches: Waiting[] = [];
   private draining = false;
   private closed = false;
   private running: { startedAt: number; estimatedSeconds: number } | null = null;
@@ -104,12 +110,12 @@ export class InferenceQueue {
 
   /** Requests waiting for a batch (not counting the one being decoded). */
   get depth(): number {
-    return this.finals.length + this.interims.length;
+    return this.finals.length + this.interims.length + this.batches.length;
   }
 
   /** Requests waiting, by kind. */
   get depthByKind(): Record<InferenceKind, number> {
-    return { final: this.finals.length, interim: this.interims.length };
+    return { final: this.finals.length, interim: this.interims.length, batch: this.batches.length };
   }
 
   /** A batch is being decoded. */
@@ -132,6 +138,12 @@ export class InferenceQueue {
         settle: resolve,
         fail: reject,
       };
+      if (request.kind === 'batch') {
+        this.batches.push(entry);
+        this.observer.depthChanged?.(this.depth);
+        this.startDraining();
+        return;
+      }
       const earlier = this.interims.findIndex((w) => w.request.key === request.key);
       if (earlier >= 0) {
         const superseded = this.interims[earlier] as Waiting;
@@ -145,20 +157,34 @@ export class InferenceQueue {
       else if (earlier < 0) this.interims.push(entry);
       this.dropInterimsThatWouldWaitTooLong();
       this.observer.depthChanged?.(this.depth);
-      if (!this.draining) {
-        this.draining = true;
-        // Let requests that arrive in the same tick join the first batch.
-        this.drained = new Promise((done) => setImmediate(() => void this.drain().finally(done)));
-      }
+      this.startDraining();
     });
+  }
+
+  /** Settles every waiting batch window of `key` as withdrawn; returns how many there were. */
+  withdraw(key: string): number {
+    const withdrawn = this.batches.filter((w) => w.request.key === key);
+    if (withdrawn.length === 0) return 0;
+    this.batches = this.batches.filter((w) => w.request.key !== key);
+    for (const w of withdrawn) w.settle({ status: 'withdrawn' });
+    this.observer.depthChanged?.(this.depth);
+    return withdrawn.length;
+  }
+
+  private startDraining(): void {
+    if (this.draining) return;
+    this.draining = true;
+    // Let requests that arrive in the same tick join the first batch.
+    this.drained = new Promise((done) => setImmediate(() => void this.drain().finally(done)));
   }
 
   /** Refuses new requests, fails the waiting ones and waits for the batch being decoded. */
   async close(): Promise<void> {
     this.closed = true;
-    const waiting = [...this.finals, ...this.interims];
+    const waiting = [...this.finals, ...this.interims, ...this.batches];
     this.finals = [];
     this.interims = [];
+    this.batches = [];
     for (const w of waiting) w.fail(new QueueClosedError());
     this.observer.depthChanged?.(0);
     await this.drained;
@@ -168,6 +194,7 @@ export class InferenceQueue {
     while (this.depth > 0) {
       const batch = this.finals.splice(0, this.options.maxBatch);
       batch.push(...this.interims.splice(0, this.options.maxBatch - batch.length));
+      if (batch.length === 0) batch.push(...this.batches.splice(0, 1));
       this.observer.depthChanged?.(this.depth);
       await this.decode(batch);
       this.dropInterimsThatWouldWaitTooLong();

@@ -169,4 +169,77 @@ describe('InferenceQueue', () => {
       QueueClosedError,
     );
   });
+
+  describe('batch windows (files and jobs)', () => {
+    it('wait behind every live window, go one per recognizer call, and keep their order', async () => {
+      const { recognizer } = setup();
+      const queue = new InferenceQueue(recognizer);
+      const release = recognizer.hold();
+      const busy = queue.submit({ key: 'busy', kind: 'batch', samples: window([0.3]) });
+      await new Promise((resolve) => setImmediate(resolve));
+      const waiting = [
+        queue.submit({ key: 'job', kind: 'batch', samples: window([0.1]) }),
+        queue.submit({ key: 'job', kind: 'batch', samples: window([0.2]) }),
+        queue.submit({ key: 'live', kind: 'interim', samples: window([0.2, 0, 0.3]) }),
+        queue.submit({ key: 'other', kind: 'final', samples: window([0.3, 0, 0.1]) }),
+      ];
+      expect(queue.depthByKind).toEqual({ final: 1, interim: 1, batch: 2 });
+      release();
+      const outcomes = await Promise.all([busy, ...waiting]);
+      expect(outcomes.map(text)).toEqual(['a', 'ca', 'dog', 'dog a', 'a ca']);
+      // The live final and interim share the first call after the running file window, then each
+      // file window has a call of its own.
+      expect(recognizer.batches).toEqual([['a'], ['a ca', 'dog a'], ['ca'], ['dog']]);
+    });
+
+    it('are never dropped or replaced, however far behind the queue is', async () => {
+      const { recognizer, events, observer } = setup();
+      recognizer.secondsPerAudioSecond = 0.5;
+      const queue = new InferenceQueue(recognizer, { maxBatch: 1, maxWaitSeconds: 0.1 }, observer);
+      await queue.submit({ key: 'warm-up', kind: 'final', samples: window([0], SECOND) });
+      const windows = [0.1, 0.2, 0.3, 0.1].map((level) =>
+        queue.submit({ key: 'job', kind: 'batch', samples: window([level], SECOND) }),
+      );
+      expect((await Promise.all(windows)).map(text)).toEqual(['ca', 'dog', 'a', 'ca']);
+      expect(events).toMatchObject({ dropped: 0, superseded: 0 });
+    });
+
+    it('do not count against the wait of live interims', async () => {
+      const { recognizer, events, observer } = setup();
+      recognizer.secondsPerAudioSecond = 0.5;
+      const queue = new InferenceQueue(recognizer, { maxBatch: 1, maxWaitSeconds: 0.75 }, observer);
+      await queue.submit({ key: 'warm-up', kind: 'final', samples: window([0], SECOND) });
+      const release = recognizer.hold();
+      const running = queue.submit({ key: 'running', kind: 'final', samples: window([0.3]) });
+      await new Promise((resolve) => setImmediate(resolve));
+      const file = [0.1, 0.2, 0.3].map((level) =>
+        queue.submit({ key: 'job', kind: 'batch', samples: window([level], SECOND) }),
+      );
+      const live = queue.submit({ key: 'live', kind: 'interim', samples: window([0.2], SECOND) });
+      release();
+      expect(text(await live)).toBe('dog');
+      await Promise.all([running, ...file]);
+      expect(events.dropped).toBe(0);
+      expect(recognizer.batches.slice(1)).toEqual([['a'], ['dog'], ['ca'], ['dog'], ['a']]);
+    });
+
+    it('withdrawn by their owner settle as withdrawn, leaving the window being decoded and others alone', async () => {
+      const { recognizer } = setup();
+      const queue = new InferenceQueue(recognizer);
+      const release = recognizer.hold();
+      const running = queue.submit({ key: 'job', kind: 'batch', samples: window([0.1]) });
+      await new Promise((resolve) => setImmediate(resolve));
+      const mine = [
+        queue.submit({ key: 'job', kind: 'batch', samples: window([0.2]) }),
+        queue.submit({ key: 'job', kind: 'batch', samples: window([0.3]) }),
+      ];
+      const theirs = queue.submit({ key: 'other-job', kind: 'batch', samples: window([0.3]) });
+      expect(queue.withdraw('job')).toBe(2);
+      expect(await Promise.all(mine)).toEqual([{ status: 'withdrawn' }, { status: 'withdrawn' }]);
+      release();
+      expect(text(await running)).toBe('ca');
+      expect(text(await theirs)).toBe('a');
+      expect(recognizer.batches).toEqual([['ca'], ['a']]);
+    });
+  });
 });
