@@ -2,5 +2,6 @@ export * from './clean-captions';
 export * from './correlation';
 export * from './messages';
 export * from './protocol';
+export * from './status';
 export * from './subtitles';
 export * from './word-filter';

@@ -10,10 +10,13 @@ import inferencePlugin from './plugins/inference';
 import metricsPlugin from './plugins/metrics';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
+import statusPlugin from './plugins/status';
 import asrStreamRoute from './routes/asr-stream';
 import healthRoute from './routes/health';
 import metricsRoute from './routes/metrics';
 import readyRoute from './routes/ready';
+import statusRoute from './routes/status';
+import { effectiveConfig } from './status/effective-config';
 
 export interface BuildAppOptions {
   recognizer: Recognizer;
@@ -55,9 +58,15 @@ export async function buildApp({
     maxSessions: settings.maxSessions,
     createSpeechActivity,
   });
+  await app.register(statusPlugin, {
+    recognizer,
+    version: BACKEND_VERSION,
+    config: effectiveConfig(settings, { voiceActivityDetection: createSpeechActivity !== undefined }),
+  });
   await app.register(healthRoute, { recognizer, version: BACKEND_VERSION });
   await app.register(readyRoute);
   await app.register(metricsRoute);
+  await app.register(statusRoute);
   await app.register(asrStreamRoute);
   return app;
 }

@@ -1,0 +1,11 @@
+import { StatusResponseSchema } from '@earshot/shared';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+
+/** GET /status: loaded models and their queues, backpressure, sessions by transport, configuration. */
+const statusRoute: FastifyPluginAsyncZod = async (app) => {
+  app.get('/status', { schema: { response: { 200: StatusResponseSchema } } }, async () =>
+    app.status.report(),
+  );
+};
+
+export default statusRoute;

@@ -1,0 +1,90 @@
+import { performance } from 'node:perf_hooks';
+import type { SessionTransport, StatusModel, StatusResponse } from '@earshot/shared';
+import { backpressureLevel } from './backpressure';
+import type { ServedModel } from './loaded-models';
+
+export type StatusConfig = StatusResponse['config'];
+
+export interface ServerStatusOptions {
+  version: string;
+  config: StatusConfig;
+  models(): ServedModel[];
+  /** When (`performance.now()`) a recording last gave up audio under lag, or null. */
+  lastWindowCutAt(): number | null;
+}
+
+/** What GET /status reports, gathered from the models' queues and the transports' session counts. */
+export class ServerStatus {
+  private readonly startedAt = performance.now();
+  private readonly sessionCounters = new Map<SessionTransport, () => number>();
+
+  constructor(private readonly options: ServerStatusOptions) {}
+
+  /** A transport says how to count its open sessions. */
+  countSessions(transport: SessionTransport, count: () => number): void {
+    this.sessionCounters.set(transport, count);
+  }
+
+  sessionsByTransport(): Record<SessionTransport, number> {
+    return {
+      http: this.sessionCounters.get('http')?.() ?? 0,
+      websocket: this.sessionCounters.get('websocket')?.() ?? 0,
+    };
+  }
+
+  report(now = performance.now()): StatusResponse {
+    const models = this.options.models();
+    const byTransport = this.sessionsByTransport();
+    return {
+      version: this.options.version,
+      uptime_seconds: round((now - this.startedAt) / 1000),
+      backpressure: backpressureLevel(
+        models.map((m) => m.queue),
+        this.options.lastWindowCutAt(),
+        now,
+      ),
+      models: models.map((model, index) => describeModel(model, index === 0, now)),
+      sessions: {
+        total: Object.values(byTransport).reduce((sum, n) => sum + n, 0),
+        by_transport: byTransport,
+      },
+      config: this.options.config,
+    };
+  }
+}
+
+function describeModel({ id, recognizer, queue, readiness }: ServedModel, isDefault: boolean, now: number) {
+  const minute = queue.activity.summary(now);
+  const speed = queue.secondsPerAudioSecond;
+  const model: StatusModel = {
+    id,
+    default: isDefault,
+    device: recognizer.device,
+    providers: [...recognizer.providers],
+    ready: readiness.ready,
+    queue: {
+      waiting: queue.depthByKind,
+      decoding: queue.decoding,
+      max_batch: queue.options.maxBatch,
+      max_wait_seconds: queue.options.maxWaitSeconds,
+      seconds_per_audio_second: speed === null ? null : round(speed),
+      last_minute: {
+        batches: minute.batches,
+        windows: minute.windows,
+        mean_batch_size: minute.meanBatchSize === null ? null : round(minute.meanBatchSize),
+        max_batch_size: minute.maxBatchSize,
+        audio_seconds: round(minute.audioSeconds),
+        inference_seconds: round(minute.inferenceSeconds),
+        real_time_factor: minute.realTimeFactor === null ? null : round(minute.realTimeFactor),
+        interims_dropped: minute.interimsDropped,
+        interims_superseded: minute.interimsSuperseded,
+      },
+    },
+  };
+  if (!readiness.ready) model.not_ready_reason = readiness.reason;
+  return model;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

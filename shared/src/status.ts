@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * How the server copes with its load right now (over the last few seconds): `normal`; `shedding_interims`
+ * when interim recognitions were dropped because a queue was too far behind (finals still all go
+ * through); `cutting_windows` when recordings gave up unrecognized audio to keep their lag bounded.
+ */
+export const BackpressureLevelSchema = z.enum(['normal', 'shedding_interims', 'cutting_windows']);
+export type BackpressureLevel = z.infer<typeof BackpressureLevelSchema>;
+
+export const SessionTransportSchema = z.enum(['http', 'websocket']);
+export type SessionTransport = z.infer<typeof SessionTransportSchema>;
+
+const count = z.number().int().nonnegative();
+
+/** What one inference queue did over the last minute. */
+export const QueueMinuteSchema = z.object({
+  batches: count,
+  windows: count,
+  mean_batch_size: z.number().nonnegative().nullable(),
+  max_batch_size: count,
+  audio_seconds: z.number().nonnegative(),
+  inference_seconds: z.number().nonnegative(),
+  /** Engine seconds per second of audio; below 1 is faster than real time. Null without batches. */
+  real_time_factor: z.number().nonnegative().nullable(),
+  interims_dropped: count,
+  interims_superseded: count,
+});
+
+export const StatusModelSchema = z.object({
+  id: z.string(),
+  default: z.boolean(),
+  device: z.string(),
+  providers: z.array(z.string()),
+  ready: z.boolean(),
+  /** Why the model is not ready yet. */
+  not_ready_reason: z.string().optional(),
+  queue: z.object({
+    /** Windows waiting for a batch, by priority (finals are served first). */
+    waiting: z.record(z.string(), count),
+    decoding: z.boolean(),
+    max_batch: count,
+    max_wait_seconds: z.number().nonnegative(),
+    /** Engine speed over recent batches, all time (the queue's drop decisions use it). */
+    seconds_per_audio_second: z.number().nonnegative().nullable(),
+    last_minute: QueueMinuteSchema,
+  }),
+});
+export type StatusModel = z.infer<typeof StatusModelSchema>;
+
+/** The settings the server runs with, defaults filled in. */
+export const StatusConfigSchema = z.object({
+  host: z.string().nullable(),
+  port: z.number().int().nullable(),
+  every_n_chunks: count,
+  idle_timeout_ms: count,
+  max_sessions: count,
+  body_limit_bytes: count,
+  /** Null: any chrome-extension origin. */
+  allowed_origins: z.array(z.string()).nullable(),
+  /** Null: 127.0.0.1, localhost and [::1] (and the listen address) on the port. */
+  allowed_hosts: z.array(z.string()).nullable(),
+  voice_activity_detection: z.boolean(),
+  max_lag_seconds: z.number().nonnegative(),
+  buffer_seconds: z.number().nonnegative(),
+  max_waiting_chunks: count,
+});
+
+/** GET /status: models, queues, backpressure, sessions and the configuration in effect. */
+export const StatusResponseSchema = z.object({
+  version: z.string(),
+  uptime_seconds: z.number().nonnegative(),
+  backpressure: BackpressureLevelSchema,
+  models: z.array(StatusModelSchema),
+  sessions: z.object({
+    total: count,
+    by_transport: z.record(SessionTransportSchema, count),
+  }),
+  config: StatusConfigSchema,
+});
+export type StatusResponse = z.infer<typeof StatusResponseSchema>;
