@@ -15,3 +15,5 @@ export const TINY_EN_WORD_LISTS = [
   join(REPO_ROOT, 'backend', 'models', 'tiny-en', 'words.txt'),
   join(REPO_ROOT, 'backend', 'recipes', 'tiny-en', 'words.txt'),
 ];
+/** Where the README's screenshots live; the e2e run rewrites them when EARSHOT_README_SCREENSHOTS=1. */
+export const README_IMAGES_DIR = join(REPO_ROOT, 'docs', 'images');

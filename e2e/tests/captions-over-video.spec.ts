@@ -3,6 +3,7 @@ import { type CaptionSample, captionLog, wordsOf, wordsShown } from '../support/
 import { MIN_WORDS_RECOGNISED, overlapArea, visibleCaptionBox } from '../support/expectations';
 import { expect, test } from '../support/fixtures';
 import { ARTIFACTS_DIR } from '../support/paths';
+import { readmeScreenshot } from '../support/readme-screenshot';
 import { ensureTestMedia, type SpokenSentence, spokenWords } from '../support/test-media';
 
 /**
@@ -46,6 +47,7 @@ test('captions with the spoken words appear over the playing video', async ({ op
   expect(overlapArea(captionBox, videoBox)).toBeCloseTo(captionBox.width * captionBox.height, 0);
   expect(captionBox.y + captionBox.height / 2).toBeGreaterThan(videoBox.y + videoBox.height / 2);
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'captions-over-video.png') });
+  await readmeScreenshot(page, 'captions-over-video.png', videoBox);
 
   const latencies = [...wordLatencies(media.sentences, await captionLog(page)).values()].sort(
     (a, b) => a - b,
