@@ -42,6 +42,11 @@ export const AsrStreamRequestSchema = z.object({
   captured_at_ms: z.number().nonnegative().optional(),
   /** Last chunk of a recording: flush everything and close the session. */
   final: z.boolean().optional(),
+  /**
+   * Id of a loaded model to recognize the recording with; absent means the server's default. Read at
+   * seq 0: the recording keeps that model until it ends.
+   */
+  model: z.string().min(1).max(256).optional(),
 });
 export type AsrStreamRequest = z.infer<typeof AsrStreamRequestSchema>;
 
@@ -69,6 +74,15 @@ export const ERROR_CODES = [
   'session_conflict',
   'too_many_sessions',
   'not_ready',
+  'unauthorized',
+  'model_not_found',
+  'model_not_loaded',
+  'model_in_use',
+  'model_is_default',
+  'model_loading',
+  'model_unavailable',
+  'invalid_device',
+  'cuda_unavailable',
   'internal_error',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);

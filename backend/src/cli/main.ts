@@ -66,7 +66,8 @@ program
   .description('run the local backend the browser extension talks to')
   .option(
     '--model <id|dir>',
-    'model id or model directory (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
+    'model id or model directory to keep loaded; repeat for several, the first is the default (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
   .option('--device <device>', 'cpu, cuda, cuda:N or auto (GPU use is opt-in)', 'cpu')
   .option('--host <host>', 'address to listen on', '127.0.0.1')

@@ -41,7 +41,7 @@ export async function openSessions<K extends string>(
   const missing = missingCudaProviderLibraries(options.cudaLibraryDir ?? onnxRuntimeBinaryDir());
   let reason: string;
   if (missing.length > 0) {
-    reason = `ONNX Runtime's CUDA provider libraries are not installed (missing ${missing.join(', ')})`;
+    reason = librariesMissing(missing);
     if (parsed.kind === 'cuda') throw new CudaUnavailableError(reason);
   } else {
     try {
@@ -56,6 +56,20 @@ export async function openSessions<K extends string>(
     `WARNING: device "auto" is running speech recognition on the CPU because ${reason}. Run \`pnpm earshot gpu setup\` to use an NVIDIA GPU, or pass --device cpu to silence this warning.`,
   );
   return { device: 'cpu', providers: ['cpu'], sessions: await cpu() };
+}
+
+/**
+ * Refuses an explicit CUDA request whose provider libraries are not installed, with the message a
+ * start would give, before any model file is read (a server checks this before accepting a load).
+ */
+export function checkDevice(request: string, cudaLibraryDir: string = onnxRuntimeBinaryDir()): void {
+  if (parseDevice(request).kind !== 'cuda') return;
+  const missing = missingCudaProviderLibraries(cudaLibraryDir);
+  if (missing.length > 0) throw new CudaUnavailableError(librariesMissing(missing));
+}
+
+function librariesMissing(missing: readonly string[]): string {
+  return `ONNX Runtime's CUDA provider libraries are not installed (missing ${missing.join(', ')})`;
 }
 
 async function createAll<K extends string>(

@@ -7,6 +7,7 @@ import { isWhisperModelDir } from './whisper/model-config.js';
 import type { WhisperOptions } from './whisper/recognizer.js';
 
 export { type CudaInstallResult, installCudaProviders, missingCudaProviderLibraries } from './cuda.js';
+export { checkDevice } from './device.js';
 export { isDeviceRequest, parseDevice } from './device-request.js';
 export {
   CudaUnavailableError,

@@ -75,6 +75,7 @@ class ParakeetStream implements RecognizerStream {
 export class ParakeetRecognizer implements Recognizer {
   readonly sampleRate: number;
   private queue: Promise<unknown> = Promise.resolve();
+  private released: Promise<void> | undefined;
 
   private constructor(
     readonly modelId: string,
@@ -199,9 +200,12 @@ export class ParakeetRecognizer implements Recognizer {
     });
   }
 
-  async release(): Promise<void> {
-    await this.queue;
-    await Promise.all([this.preprocessor.release(), this.encoder.release(), this.joint.release()]);
+  /** Frees the ONNX sessions once the decode under way is done; later calls wait for the same release. */
+  release(): Promise<void> {
+    this.released ??= this.queue.then(() =>
+      Promise.all([this.preprocessor.release(), this.encoder.release(), this.joint.release()]).then(() => {}),
+    );
+    return this.released;
   }
 }
 

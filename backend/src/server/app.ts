@@ -4,22 +4,29 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Recognizer } from '../engine/types';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
+import type { ModelLoader } from './model-loader';
 import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
-import inferencePlugin from './plugins/inference';
 import metricsPlugin from './plugins/metrics';
+import modelsPlugin from './plugins/models';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
 import statusPlugin from './plugins/status';
 import asrStreamRoute from './routes/asr-stream';
 import healthRoute from './routes/health';
 import metricsRoute from './routes/metrics';
+import modelsRoute from './routes/models';
 import readyRoute from './routes/ready';
 import statusRoute from './routes/status';
 import { effectiveConfig } from './status/effective-config';
 
 export interface BuildAppOptions {
+  /** The default model; it and `moreRecognizers` stay the caller's to release after `close`. */
   recognizer: Recognizer;
+  /** Further models kept loaded beside the default, named by requests. */
+  moreRecognizers?: readonly Recognizer[];
+  /** How models are loaded while serving; by default from the model store. */
+  loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
   logger?: FastifyServerOptions['logger'];
   /** Voice activity detection per recording (Silero); without it every window is recognized. */
@@ -33,6 +40,8 @@ const BACKEND_VERSION: string = JSON.parse(
 /** The HTTP service without a listener: `inject` it in tests, `listen` it in `startServer`. */
 export async function buildApp({
   recognizer,
+  moreRecognizers = [],
+  loadModel,
   config,
   logger = false,
   createSpeechActivity,
@@ -51,7 +60,11 @@ export async function buildApp({
   });
   await app.register(corsPlugin, { allowedOrigins: settings.allowedOrigins });
   await app.register(metricsPlugin);
-  await app.register(inferencePlugin, { recognizer });
+  await app.register(modelsPlugin, {
+    recognizers: [recognizer, ...moreRecognizers],
+    device: recognizer.device,
+    ...(loadModel ? { loader: loadModel } : {}),
+  });
   await app.register(sessionsPlugin, {
     everyNChunks: settings.everyNChunks,
     idleTimeoutMs: settings.idleTimeoutMs,
@@ -59,14 +72,14 @@ export async function buildApp({
     createSpeechActivity,
   });
   await app.register(statusPlugin, {
-    recognizer,
     version: BACKEND_VERSION,
     config: effectiveConfig(settings, { voiceActivityDetection: createSpeechActivity !== undefined }),
   });
-  await app.register(healthRoute, { recognizer, version: BACKEND_VERSION });
+  await app.register(healthRoute, { version: BACKEND_VERSION });
   await app.register(readyRoute);
   await app.register(metricsRoute);
   await app.register(statusRoute);
   await app.register(asrStreamRoute);
+  await app.register(modelsRoute);
   return app;
 }

@@ -15,3 +15,19 @@ export class HttpError extends Error {
 export function errorBody(code: ErrorCode, message: string): ErrorResponse {
   return { error: { code, message } };
 }
+
+/** OpenAI's error body, which its clients turn into their usual exceptions. */
+export interface OpenAiErrorBody {
+  error: { message: string; type: string; param: string | null; code: ErrorCode };
+}
+
+export function openAiErrorBody(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  param: string | null = null,
+): OpenAiErrorBody {
+  const type =
+    status >= 500 ? 'server_error' : status === 401 ? 'authentication_error' : 'invalid_request_error';
+  return { error: { message, type, param, code } };
+}

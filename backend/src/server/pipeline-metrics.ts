@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { SessionObserver } from '../sessions/session-observer';
-import type { BatchReport, InferenceObserver } from '../streaming/inference-queue';
+import type { BatchReport } from '../streaming/inference-queue';
+import type { ModelPoolObserver } from './model-pool';
 
 /** Latency buckets (seconds) from a few milliseconds to the point where captions are useless. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
@@ -10,7 +11,7 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
  * The service's Prometheus metrics in a registry of their own (so several apps in one process do not
  * collide), fed by the inference queue and the sessions through their observer interfaces.
  */
-export class PipelineMetrics implements InferenceObserver, SessionObserver {
+export class PipelineMetrics implements ModelPoolObserver, SessionObserver {
   readonly registry = new Registry();
   private readonly sessions: Gauge;
   private readonly queueDepth: Gauge;
@@ -42,7 +43,7 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
     });
     this.ready = new Gauge({
       name: 'earshot_ready',
-      help: '1 once the model is loaded and warmed up',
+      help: '1 once the default model is loaded and warmed up',
       registers,
     });
     this.batchSize = new Histogram({
@@ -123,8 +124,8 @@ export class PipelineMetrics implements InferenceObserver, SessionObserver {
     this.decoderFailures.inc({ stage: 'recognizer' }, 0);
   }
 
-  markReady(): void {
-    this.ready.set(1);
+  readyChanged(ready: boolean): void {
+    this.ready.set(ready ? 1 : 0);
   }
 
   requestAnswered(route: string, seconds: number): void {

@@ -1,15 +1,21 @@
 import type { AddressInfo } from 'node:net';
-import { loadModelRecognizer, type WhisperOptions } from '../engine';
-import { resolveModel, streamProgress, VAD_MODEL_ID } from '../models';
+import type { FastifyInstance } from 'fastify';
+import type { WhisperOptions } from '../engine';
+import type { Recognizer } from '../engine/types';
+import { streamProgress, VAD_MODEL_ID } from '../models';
 import { SpeechActivity } from '../streaming/speech-activity';
 import { loadVadChoice } from '../vad-choice';
 import { buildApp } from './app';
 import type { ServerConfig } from './config';
+import { loadAll, loadFromStore } from './model-loader';
 import { hostHeaderName } from './plugins/request-guard';
 
 export interface StartServerOptions {
-  /** Model id from the registry, or a directory in the Parakeet ONNX layout. */
-  model: string;
+  /**
+   * Model ids from the registry, or directories in the Parakeet or Whisper ONNX layout, to keep
+   * loaded; the first is the default. Missing store models are downloaded.
+   */
+  models: readonly string[];
   /** cpu | auto | cuda | cuda:N */
   device: string;
   host: string;
@@ -38,15 +44,19 @@ export interface RunningServer {
 
 /** Loads the model and serves it (warming it up, see GET /ready) until `close` is called. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
-  const model = await resolveModel(options.model, {
-    allowDownload: true,
+  if (options.models.length === 0) throw new Error('give at least one model to serve');
+  const recognizers = await loadAll(loadFromStore, options.models, {
+    device: options.device,
     progress: streamProgress(process.stderr),
+    ...(options.whisper ? { whisper: options.whisper } : {}),
   });
-  const recognizer = await loadModelRecognizer(model, options.device, options.whisper);
+  const [recognizer, ...moreRecognizers] = recognizers as [Recognizer, ...Recognizer[]];
+  const releaseModels = () => Promise.all(recognizers.map((r) => r.release()));
   const vad = await loadVadChoice(options.vad, SERVER_WITHOUT_VAD).catch(async (error: unknown) => {
-    await recognizer.release();
+    await releaseModels();
     throw error;
   });
+  let app: FastifyInstance | undefined;
   try {
     const config: Partial<ServerConfig> = {
       host: options.host,
@@ -56,8 +66,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     };
     if (options.everyNChunks !== undefined) config.everyNChunks = options.everyNChunks;
     if (options.idleTimeoutMs !== undefined) config.idleTimeoutMs = options.idleTimeoutMs;
-    const app = await buildApp({
+    app = await buildApp({
       recognizer,
+      moreRecognizers,
       config,
       logger: { level: 'warn' },
       ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
@@ -66,19 +77,26 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${urlHost(options.host)}:${port}`;
     process.stdout.write(
-      `earshot: serving ${url} model=${recognizer.modelId} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'}\n`,
+      `earshot: serving ${url} model=${recognizer.modelId}${moreModels(moreRecognizers)} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'}\n`,
     );
+    const served = app;
     return {
       url,
       async close() {
-        await app.close();
-        await Promise.all([recognizer.release(), vad?.release()]);
+        // Models loaded while serving are released by the app; the starting ones after it closed.
+        await served.close();
+        await Promise.all([releaseModels(), vad?.release()]);
       },
     };
   } catch (error) {
-    await Promise.all([recognizer.release(), vad?.release()]);
+    await app?.close();
+    await Promise.all([releaseModels(), vad?.release()]);
     throw error;
   }
+}
+
+function moreModels(recognizers: readonly Recognizer[]): string {
+  return recognizers.length === 0 ? '' : ` also=${recognizers.map((r) => r.modelId).join(',')}`;
 }
 
 function urlHost(host: string): string {

@@ -6,9 +6,19 @@ import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
 import { StreamSession } from './stream-session';
 
-export interface SessionManagerOptions {
-  /** The shared inference queue every session sends its windows to. */
+/** The model a recording is recognized with, held from its first chunk until it ends. */
+export interface HeldModel {
+  id: string;
   infer: Infer;
+  release(): void;
+}
+
+export interface SessionManagerOptions {
+  /**
+   * Takes hold of the model a new recording names (undefined: the default); its windows go to that
+   * model's inference queue. Throws when the model cannot be had.
+   */
+  holdModel(model: string | undefined): HeldModel;
   everyNChunks: number;
   /** Sessions without a chunk for this long are closed and their decoder stopped. */
   idleTimeoutMs: number;
@@ -26,7 +36,7 @@ export interface SessionManagerOptions {
   createSpeechActivity?: SpeechActivityFactory;
 }
 
-export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'infer'> = {
+export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'holdModel'> = {
   everyNChunks: 1,
   idleTimeoutMs: 60_000,
   maxSessions: 16,
@@ -52,6 +62,7 @@ export interface ChunkAnswer {
 /** All live recordings, keyed by (user_id, tab_id, recording_id). */
 export class SessionManager {
   private readonly sessions = new Map<string, StreamSession>();
+  private readonly heldModels = new Map<StreamSession, HeldModel>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly observer: SessionObserver;
 
@@ -70,6 +81,13 @@ export class SessionManager {
     const recordingId = request.recording_id ?? 'default';
     const key = JSON.stringify([request.user_id, request.tab_id, recordingId]);
     const session = this.sessions.get(key) ?? this.open(key, recordingId, request);
+    const model = this.heldModels.get(session)?.id;
+    if (request.model !== undefined && request.model !== model) {
+      throw new SessionError(
+        'session_conflict',
+        `recording "${recordingId}" is recognized by model ${model} until it ends; start a new recording to use ${request.model}`,
+      );
+    }
     try {
       const outcome = await session.receive({ seq: request.seq, bytes, final: request.final === true });
       if (outcome.ended) this.forget(key, session);
@@ -94,6 +112,8 @@ export class SessionManager {
     clearInterval(this.sweeper);
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
+    for (const held of this.heldModels.values()) held.release();
+    this.heldModels.clear();
     this.observer.sessionsChanged?.(0);
   }
 
@@ -110,11 +130,13 @@ export class SessionManager {
         `${this.options.maxSessions} recordings are already open; stop one before starting another`,
       );
     }
+    const format = containerFormat(request.mime_type);
+    const held = this.options.holdModel(request.model);
     const session = new StreamSession({
       key,
       recordingId,
-      format: containerFormat(request.mime_type),
-      infer: this.options.infer,
+      format,
+      infer: held.infer,
       everyNChunks: this.options.everyNChunks,
       maxWaitingChunks: this.options.maxWaitingChunks,
       bufferSeconds: this.options.bufferSeconds,
@@ -125,6 +147,7 @@ export class SessionManager {
       createSpeechActivity: this.options.createSpeechActivity,
     });
     this.sessions.set(key, session);
+    this.heldModels.set(session, held);
     this.observer.sessionsChanged?.(this.sessions.size);
     return session;
   }
@@ -132,6 +155,8 @@ export class SessionManager {
   private forget(key: string, session: StreamSession): void {
     if (this.sessions.get(key) !== session) return;
     this.sessions.delete(key);
+    this.heldModels.get(session)?.release();
+    this.heldModels.delete(session);
     this.observer.sessionsChanged?.(this.sessions.size);
   }
 }

@@ -77,6 +77,36 @@ describe('earshot serve', () => {
     expect(result.stderr).toMatch(/^earshot: Silero VAD model not found at \/nonexistent\/vad/);
   });
 
+  it('keeps every --model loaded, the first as the default', async () => {
+    const server = await serve([
+      '--model',
+      'tiny-en',
+      '--model',
+      MODEL_DIR,
+      '--port',
+      String(await freePort()),
+      '--vad',
+      'off',
+    ]);
+    expect(server.stdout).toContain('model=tiny-en also=level-words');
+    const list = (await (await fetch(`${server.url}/v1/models`)).json()) as {
+      data: { id: string; loaded: boolean; default: boolean }[];
+    };
+    const loaded = list.data.filter((m) => m.loaded).map((m) => [m.id, m.default]);
+    expect(loaded).toEqual([
+      ['tiny-en', true],
+      ['level-words', false],
+    ]);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('stops at start, in one line, when CUDA is asked for and cannot run', async () => {
+    const result = await runCli(['serve', '--model', 'tiny-en', '--device', 'cuda', '--port', '0']);
+    expect(result.code).not.toBe(0);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/^earshot: CUDA requested but unavailable: /);
+  });
+
   it('refuses a port that is not a port, in one line', async () => {
     const result = await runCli(['serve', '--model', MODEL_DIR, '--port', '80000']);
     expect(result.code).not.toBe(0);

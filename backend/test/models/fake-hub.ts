@@ -39,6 +39,8 @@ export class FakeHub {
   readonly requests: LoggedRequest[] = [];
   /** Paths whose next download is cut off after half of the bytes. */
   readonly cutNext = new Set<string>();
+  /** Paths whose next download sends half of the bytes, then waits for the promise before the rest. */
+  readonly pauseNext = new Map<string, Promise<void>>();
   /** Paths served with bytes other than the ones listed. */
   readonly corrupt = new Set<string>();
   /** When set, the API and resolve endpoints answer 401 without this bearer token. */
@@ -165,6 +167,13 @@ export class FakeHub {
       'accept-ranges': 'bytes',
       ...(range ? { 'content-range': `bytes ${start}-${bytes.length - 1}/${bytes.length}` } : {}),
     });
+    const pause = this.pauseNext.get(name);
+    if (pause) {
+      this.pauseNext.delete(name);
+      const half = Math.floor(body.length / 2);
+      res.write(body.subarray(0, half), () => void pause.then(() => res.end(body.subarray(half))));
+      return;
+    }
     if (this.cutNext.delete(name)) {
       // Half the bytes, then the connection drops, like a flaky network mid-download.
       res.write(body.subarray(0, Math.floor(body.length / 2)), () =>

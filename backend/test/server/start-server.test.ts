@@ -4,7 +4,7 @@ import { startServer } from '../../src/server/start';
 
 describe('startServer', () => {
   it('loads the model, listens on loopback and stops cleanly', async () => {
-    const server = await startServer({ model: 'tiny-en', device: 'cpu', host: '127.0.0.1', port: 0 });
+    const server = await startServer({ models: ['tiny-en'], device: 'cpu', host: '127.0.0.1', port: 0 });
     let closed = false;
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -22,7 +22,7 @@ describe('startServer', () => {
 
   it('fails with a clear error for a model it does not know', async () => {
     await expect(
-      startServer({ model: 'no-such-model', device: 'cpu', host: '127.0.0.1', port: 0 }),
+      startServer({ models: ['no-such-model'], device: 'cpu', host: '127.0.0.1', port: 0 }),
     ).rejects.toThrow(/no-such-model/);
   });
 });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Infer } from '../../src/sessions/recording-pipeline';
 import { SessionError } from '../../src/sessions/session-error';
 import {
   DEFAULT_SESSION_OPTIONS,
@@ -19,6 +20,8 @@ beforeAll(async () => {
   pieces = cutAtArbitraryOffsets(webm, ONE_SECOND_OF_WEBM, 11);
 });
 
+const heldModel = (infer: Infer) => ({ id: 'test-model', infer, release() {} });
+
 let manager: SessionManager | undefined;
 afterEach(() => manager?.closeAll());
 
@@ -31,10 +34,11 @@ function sessionsRecordingWindows(overrides: Partial<SessionManagerOptions> = {}
   manager = new SessionManager({
     ...DEFAULT_SESSION_OPTIONS,
     everyNChunks: 10_000,
-    infer: async ({ samples }) => {
-      windows.push(samples);
-      return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
-    },
+    holdModel: () =>
+      heldModel(async ({ samples }) => {
+        windows.push(samples);
+        return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
+      }),
     ...overrides,
   });
   return { manager, windows };
@@ -197,11 +201,12 @@ describe('SessionManager', () => {
     manager = new SessionManager({
       ...DEFAULT_SESSION_OPTIONS,
       maxLagSeconds: 1,
-      infer: async ({ kind }) => {
-        kinds.push(kind);
-        if (kind === 'interim') return { status: 'dropped' };
-        return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
-      },
+      holdModel: () =>
+        heldModel(async ({ kind }) => {
+          kinds.push(kind);
+          if (kind === 'interim') return { status: 'dropped' };
+          return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
+        }),
     });
     const answers = [];
     for (const [seq, piece] of pieces.entries()) {
@@ -221,15 +226,16 @@ describe('SessionManager', () => {
     let breakEngine = () => {};
     manager = new SessionManager({
       ...DEFAULT_SESSION_OPTIONS,
-      infer: async () => {
-        calls++;
-        if (calls === 1) {
-          return new Promise((_resolve, reject) => {
-            breakEngine = () => reject(new Error('the engine broke'));
-          });
-        }
-        return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
-      },
+      holdModel: () =>
+        heldModel(async () => {
+          calls++;
+          if (calls === 1) {
+            return new Promise((_resolve, reject) => {
+              breakEngine = () => reject(new Error('the engine broke'));
+            });
+          }
+          return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
+        }),
     });
     // The first recognition never finishes on its own, yet its chunk gets its answer.
     const first = await manager.receive(chunk(0, pieces[0] as Buffer));

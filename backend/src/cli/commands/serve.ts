@@ -2,7 +2,8 @@ import { defaultModelId } from '../../models';
 import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 
 export interface ServeOptions extends WhisperCliOptions {
-  model?: string;
+  /** Every `--model` given, in order; the first is the default. */
+  model?: string[];
   device: string;
   host: string;
   port: string;
@@ -30,7 +31,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   const { startServer } = await import('../../server/start');
   // startServer prints the URL, model, device and VAD it serves with once it is ready.
   const server = await startServer({
-    model: options.model ?? defaultModelId(options.device),
+    models: options.model ?? [defaultModelId(options.device)],
     device: options.device,
     host: options.host,
     port,

@@ -123,6 +123,7 @@ interface Window {
 export class WhisperRecognizer implements Recognizer {
   readonly sampleRate: number;
   private queue: Promise<unknown> = Promise.resolve();
+  private released: Promise<void> | undefined;
   private readonly guards: GuardThresholds;
   private random: () => number;
 
@@ -413,10 +414,13 @@ export class WhisperRecognizer implements Recognizer {
     };
   }
 
-  async release(): Promise<void> {
-    await this.queue;
-    await Promise.all([this.encoder.release(), this.decoderSession.release()]);
-    await this.options.vad?.release();
+  /** Frees the ONNX sessions once the decode under way is done; later calls wait for the same release. */
+  release(): Promise<void> {
+    this.released ??= this.queue.then(async () => {
+      await Promise.all([this.encoder.release(), this.decoderSession.release()]);
+      await this.options.vad?.release();
+    });
+    return this.released;
   }
 }
 

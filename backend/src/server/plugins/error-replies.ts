@@ -2,8 +2,10 @@ import type { ErrorCode } from '@earshot/shared';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { EngineError } from '../../engine/errors';
 import { SessionError } from '../../sessions/session-error';
-import { errorBody, HttpError } from '../http-error';
+import { errorBody, HttpError, openAiErrorBody } from '../http-error';
+import { ModelPoolError } from '../model-pool';
 
 const SESSION_ERROR_STATUS: Record<SessionError['code'], number> = {
   recording_restart_required: 409,
@@ -11,6 +13,14 @@ const SESSION_ERROR_STATUS: Record<SessionError['code'], number> = {
   unsupported_media_type: 415,
   too_many_sessions: 503,
   session_conflict: 409,
+};
+
+const MODEL_ERROR_STATUS: Record<ModelPoolError['code'], number> = {
+  model_not_found: 404,
+  model_not_loaded: 409,
+  model_in_use: 409,
+  model_is_default: 409,
+  model_loading: 409,
 };
 
 /** Fastify's own refusals, by its error code, with messages that say what to send instead. */
@@ -27,38 +37,58 @@ const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (app: FastifyInstance) 
   ],
 };
 
-/** Every failure leaves as `{error: {code, message}}`; unexpected ones are logged and hidden. */
+/**
+ * Every failure leaves as `{error: {code, message}}`, or under `/v1` in OpenAI's shape
+ * `{error: {message, type, param, code}}` so its clients raise their usual exceptions; unexpected
+ * failures are logged and hidden.
+ */
 const errorReplies: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof HttpError) {
-      return reply.code(error.statusCode).send(errorBody(error.code, error.message));
-    }
+    const refuse = (status: number, code: ErrorCode, message: string, param: string | null = null) =>
+      reply
+        .code(status)
+        .send(
+          isOpenAiRoute(request.url)
+            ? openAiErrorBody(status, code, message, param)
+            : errorBody(code, message),
+        );
+    if (error instanceof HttpError) return refuse(error.statusCode, error.code, error.message);
     if (error instanceof SessionError) {
-      return reply.code(SESSION_ERROR_STATUS[error.code]).send(errorBody(error.code, error.message));
+      return refuse(SESSION_ERROR_STATUS[error.code], error.code, error.message);
+    }
+    if (error instanceof ModelPoolError) {
+      return refuse(MODEL_ERROR_STATUS[error.code], error.code, error.message, 'model');
+    }
+    // A device a model cannot run on, refused before loading with the message a start gives.
+    if (
+      error instanceof EngineError &&
+      (error.code === 'invalid_device' || error.code === 'cuda_unavailable')
+    ) {
+      return refuse(400, error.code, error.message, 'device');
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const problems = error.validation.map((v) => {
         const field = v.params.issue.path.join('.') || 'body';
         return `${field}: ${v.params.issue.message}`;
       });
-      return reply
-        .code(400)
-        .send(errorBody('bad_request', `invalid ${error.validationContext}: ${problems.join('; ')}`));
+      return refuse(400, 'bad_request', `invalid ${error.validationContext}: ${problems.join('; ')}`);
     }
     const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
-    if (known) return reply.code(known[0]).send(errorBody(known[1], known[2](app)));
+    if (known) return refuse(known[0], known[1], known[2](app));
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send(errorBody('bad_request', error.message));
+      return refuse(error.statusCode, 'bad_request', error.message);
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send(errorBody('internal_error', 'the server failed to handle this request'));
+    return refuse(500, 'internal_error', 'the server failed to handle this request');
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send(errorBody('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request) => {
+    throw new HttpError(404, 'not_found', `no route for ${request.method} ${request.url.split('?')[0]}`);
+  });
 };
+
+function isOpenAiRoute(url: string): boolean {
+  return url === '/v1' || url.startsWith('/v1/') || url.startsWith('/v1?');
+}
 
 export default fp(errorReplies, { name: 'error-replies' });

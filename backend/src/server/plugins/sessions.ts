@@ -19,13 +19,15 @@ export interface SessionsPluginOptions {
 
 /** The live recordings, shared by the routes; all their decoders stop when the server closes. */
 const sessionsPlugin: FastifyPluginAsync<SessionsPluginOptions> = async (app, options) => {
-  const { queue } = app.inference;
   const sessions = new SessionManager({
     ...DEFAULT_SESSION_OPTIONS,
     everyNChunks: options.everyNChunks,
     idleTimeoutMs: options.idleTimeoutMs,
     maxSessions: options.maxSessions,
-    infer: (request) => queue.submit(request),
+    holdModel: (name) => {
+      const { model, release } = app.models.lease(name);
+      return { id: model.id, infer: (request) => model.queue.submit(request), release };
+    },
     observer: app.metrics,
     createSpeechActivity: options.createSpeechActivity,
   });
@@ -33,4 +35,4 @@ const sessionsPlugin: FastifyPluginAsync<SessionsPluginOptions> = async (app, op
   app.addHook('onClose', async () => sessions.closeAll());
 };
 
-export default fp(sessionsPlugin, { name: 'sessions', dependencies: ['metrics', 'inference'] });
+export default fp(sessionsPlugin, { name: 'sessions', dependencies: ['metrics', 'models'] });

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge } from 'prom-client';
-import type { Recognizer } from '../../engine/types';
 import type { QueueActivitySummary } from '../../streaming/queue-activity';
 import { BACKPRESSURE_GAUGE_VALUE } from '../status/backpressure';
 import { servedModels } from '../status/loaded-models';
@@ -14,7 +13,6 @@ declare module 'fastify' {
 }
 
 export interface StatusPluginOptions {
-  recognizer: Recognizer;
   version: string;
   config: StatusConfig;
 }
@@ -27,7 +25,7 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
   const status = new ServerStatus({
     version: options.version,
     config: options.config,
-    models: () => servedModels(app, options.recognizer),
+    models: () => servedModels(app),
     lastWindowCutAt: () => app.metrics.lastWindowCutAt,
   });
   status.countSessions('http', () => app.sessions.count);
@@ -60,7 +58,7 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
     registers,
     collect() {
       this.reset();
-      for (const model of servedModels(app, options.recognizer)) {
+      for (const model of servedModels(app)) {
         for (const [kind, waiting] of Object.entries(model.queue.depthByKind)) {
           this.set({ model: model.id, kind }, waiting);
         }
@@ -75,7 +73,7 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
       registers,
       collect() {
         this.reset();
-        for (const model of servedModels(app, options.recognizer)) {
+        for (const model of servedModels(app)) {
           this.set({ model: model.id }, figure(model.queue.activity.summary()) ?? 0);
         }
       },
@@ -92,4 +90,4 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
   );
 };
 
-export default fp(statusPlugin, { name: 'status', dependencies: ['metrics', 'inference', 'sessions'] });
+export default fp(statusPlugin, { name: 'status', dependencies: ['metrics', 'models', 'sessions'] });

@@ -2,13 +2,16 @@ import { ErrorResponseSchema, ReadyResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../http-error';
 
-/** GET /ready: 200 once the model is loaded and warmed up, 503 `not_ready` before (or if warm-up failed). */
+/**
+ * GET /ready: 200 once the default model is loaded and warmed up, 503 `not_ready` before (or if its
+ * warm-up failed).
+ */
 const readyRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/ready',
     { schema: { response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema } } },
     async (_request, reply) => {
-      const { readiness } = app.inference;
+      const { readiness } = app.models.default;
       if (readiness.ready) return { ready: true as const };
       return reply.code(503).send(errorBody('not_ready', readiness.reason));
     },

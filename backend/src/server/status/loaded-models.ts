@@ -1,18 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Recognizer } from '../../engine/types';
-import type { InferenceQueue } from '../../streaming/inference-queue';
-import type { Readiness } from '../plugins/inference';
+import type { LoadedModel } from '../model-pool';
 
 /** A model the server holds in memory, with the queue its recognitions go through. */
-export interface ServedModel {
-  id: string;
-  recognizer: Recognizer;
-  queue: InferenceQueue;
-  readiness: Readiness;
-}
+export type ServedModel = LoadedModel;
 
-/** The models being served, the default first: the one place that knows where they are kept. */
-export function servedModels(app: FastifyInstance, recognizer: Recognizer): ServedModel[] {
-  const { queue, readiness } = app.inference;
-  return [{ id: recognizer.modelId, recognizer, queue, readiness }];
+/** The models being served, the default first. */
+export function servedModels(app: FastifyInstance): ServedModel[] {
+  return app.models.list();
 }

@@ -1,0 +1,44 @@
+import { loadModelRecognizer, type WhisperOptions } from '../engine';
+import type { Recognizer } from '../engine/types';
+import { type DownloadProgress, findModel, resolveModel } from '../models';
+
+export interface ModelLoadOptions {
+  device: string;
+  /** Language and task for Whisper models; refused for Parakeet. */
+  whisper?: Pick<WhisperOptions, 'language' | 'task'>;
+  progress?: DownloadProgress;
+}
+
+/** Loads a model by id (downloading it through the model store when missing) or from a directory. */
+export type ModelLoader = (idOrDir: string, options: ModelLoadOptions) => Promise<Recognizer>;
+
+export const loadFromStore: ModelLoader = async (idOrDir, { device, whisper, progress }) => {
+  const model = await resolveModel(idOrDir, { allowDownload: true, ...(progress ? { progress } : {}) });
+  return loadModelRecognizer(model, device, whisper);
+};
+
+/** Loads each model in turn; if one fails, those already loaded are released. */
+export async function loadAll(
+  load: ModelLoader,
+  idsOrDirs: readonly string[],
+  options: ModelLoadOptions,
+): Promise<Recognizer[]> {
+  const loaded: Recognizer[] = [];
+  try {
+    for (const idOrDir of idsOrDirs) {
+      const recognizer = await load(idOrDir, options);
+      loaded.push(recognizer);
+      const twin = loaded.find((r) => r !== recognizer && r.modelId === recognizer.modelId);
+      if (twin) throw new Error(`two models given are both called ${recognizer.modelId}; give each once`);
+    }
+    return loaded;
+  } catch (error) {
+    await Promise.all(loaded.map((r) => r.release()));
+    throw error;
+  }
+}
+
+/** Ids the store can load while serving: its speech recognizers (not the VAD, not directories). */
+export function isStoreRecognizer(id: string): boolean {
+  return findModel(id)?.kind === 'asr';
+}
