@@ -71,6 +71,16 @@ program
   )
   .option('--device <device>', 'cpu, cuda, cuda:N or auto (GPU use is opt-in)', 'cpu')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option(
+    '--api-keys <file>',
+    'JSON file of named API keys every route but /health then needs (default: $EARSHOT_API_KEYS_FILE)',
+  )
+  .option('--insecure-no-auth', 'serve an address beyond loopback without API keys')
+  .option(
+    '--allowed-host <host:port>',
+    'exact Host header value to accept instead of the loopback names; repeat for several (for --host 0.0.0.0)',
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  )
   .option('--port <port>', 'port to listen on', '8001')
   .option('--every-n-chunks <n>', 'run recognition after every N audio chunks of a recording')
   .option(

@@ -40,3 +40,8 @@ export function storeSettings(env: NodeJS.ProcessEnv = process.env): StoreSettin
 export function modelCacheDir(settings: StoreSettings, id: string): string {
   return join(settings.cacheDir, 'models', id);
 }
+
+/** Usage per API key, kept beside the models so it survives restarts (see docs/server-api-keys.md). */
+export function usageFile(settings: StoreSettings): string {
+  return join(settings.cacheDir, 'usage.json');
+}

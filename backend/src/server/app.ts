@@ -3,8 +3,10 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
+import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
 import type { ModelLoader } from './model-loader';
+import authPlugin from './plugins/auth';
 import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
 import metricsPlugin from './plugins/metrics';
@@ -12,12 +14,14 @@ import modelsPlugin from './plugins/models';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
 import statusPlugin from './plugins/status';
+import usagePlugin, { type UsagePluginOptions } from './plugins/usage';
 import asrStreamRoute from './routes/asr-stream';
 import healthRoute from './routes/health';
 import metricsRoute from './routes/metrics';
 import modelsRoute from './routes/models';
 import readyRoute from './routes/ready';
 import statusRoute from './routes/status';
+import usageRoute from './routes/usage';
 import { effectiveConfig } from './status/effective-config';
 
 export interface BuildAppOptions {
@@ -28,6 +32,10 @@ export interface BuildAppOptions {
   /** How models are loaded while serving; by default from the model store. */
   loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
+  /** Bearer keys every route but /health needs; without them the server is open (loopback only). */
+  apiKeys?: ApiKeys;
+  /** Where usage per key is kept across restarts; in memory only without a file. */
+  usage?: Omit<UsagePluginOptions, 'keysRequired'>;
   logger?: FastifyServerOptions['logger'];
   /** Voice activity detection per recording (Silero); without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
@@ -43,6 +51,8 @@ export async function buildApp({
   moreRecognizers = [],
   loadModel,
   config,
+  apiKeys,
+  usage,
   logger = false,
   createSpeechActivity,
 }: BuildAppOptions): Promise<FastifyInstance> {
@@ -59,7 +69,9 @@ export async function buildApp({
     allowedOrigins: settings.allowedOrigins,
   });
   await app.register(corsPlugin, { allowedOrigins: settings.allowedOrigins });
+  await app.register(authPlugin, apiKeys ? { keys: apiKeys } : {});
   await app.register(metricsPlugin);
+  await app.register(usagePlugin, { keysRequired: apiKeys !== undefined, ...usage });
   await app.register(modelsPlugin, {
     recognizers: [recognizer, ...moreRecognizers],
     device: recognizer.device,
@@ -80,6 +92,7 @@ export async function buildApp({
   await app.register(metricsRoute);
   await app.register(statusRoute);
   await app.register(asrStreamRoute);
+  await app.register(usageRoute);
   await app.register(modelsRoute);
   return app;
 }

@@ -2,10 +2,13 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WhisperOptions } from '../engine';
 import type { Recognizer } from '../engine/types';
-import { streamProgress, VAD_MODEL_ID } from '../models';
+import { storeSettings, streamProgress, VAD_MODEL_ID } from '../models';
+import { usageFile } from '../models/settings';
 import { SpeechActivity } from '../streaming/speech-activity';
 import { loadVadChoice } from '../vad-choice';
+import { readApiKeyFile } from './api-keys';
 import { buildApp } from './app';
+import { checkBinding, isLoopbackHost } from './bind-policy';
 import type { ServerConfig } from './config';
 import { loadAll, loadFromStore } from './model-loader';
 import { hostHeaderName } from './plugins/request-guard';
@@ -32,6 +35,10 @@ export interface StartServerOptions {
    * gating off (with a warning); an explicit choice that cannot be loaded stops the start.
    */
   vad?: string;
+  /** JSON file of named bearer keys; with it every route but /health needs a key. */
+  apiKeysFile?: string;
+  /** Serve beyond loopback without keys, when told so in so many words. */
+  insecureNoAuth?: boolean;
 }
 
 const SERVER_WITHOUT_VAD =
@@ -45,6 +52,17 @@ export interface RunningServer {
 /** Loads the model and serves it (warming it up, see GET /ready) until `close` is called. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   if (options.models.length === 0) throw new Error('give at least one model to serve');
+  // Before any model loads: a refusal should cost the user nothing.
+  checkBinding(options.host, {
+    keys: options.apiKeysFile !== undefined,
+    insecureNoAuth: options.insecureNoAuth === true,
+  });
+  const apiKeys = options.apiKeysFile === undefined ? undefined : await readApiKeyFile(options.apiKeysFile);
+  if (!apiKeys && !isLoopbackHost(options.host)) {
+    process.stderr.write(
+      `earshot: WARNING: serving ${options.host} without API keys (--insecure-no-auth): anyone who can reach it may use it.\n`,
+    );
+  }
   const recognizers = await loadAll(loadFromStore, options.models, {
     device: options.device,
     progress: streamProgress(process.stderr),
@@ -70,6 +88,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       recognizer,
       moreRecognizers,
       config,
+      ...(apiKeys ? { apiKeys } : {}),
+      usage: { file: usageFile(storeSettings()) },
       logger: { level: 'warn' },
       ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
     });
@@ -77,7 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${urlHost(options.host)}:${port}`;
     process.stdout.write(
-      `earshot: serving ${url} model=${recognizer.modelId}${moreModels(moreRecognizers)} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'}\n`,
+      `earshot: serving ${url} model=${recognizer.modelId}${moreModels(moreRecognizers)} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
     );
     const served = app;
     return {

@@ -57,12 +57,15 @@ export interface ChunkAnswer {
   behind: boolean;
   /** Seconds of the recording's audio received but not yet recognized. */
   lagSeconds: number;
+  /** Seconds of the recording's audio decoded since its previous answer (what live usage counts). */
+  audioSeconds: number;
 }
 
 /** All live recordings, keyed by (user_id, tab_id, recording_id). */
 export class SessionManager {
   private readonly sessions = new Map<string, StreamSession>();
   private readonly heldModels = new Map<StreamSession, HeldModel>();
+  private readonly answeredSeconds = new WeakMap<StreamSession, number>();
   private readonly sweeper: NodeJS.Timeout;
   private readonly observer: SessionObserver;
 
@@ -90,8 +93,16 @@ export class SessionManager {
     }
     try {
       const outcome = await session.receive({ seq: request.seq, bytes, final: request.final === true });
+      const decoded = session.decodedSeconds;
+      const audioSeconds = decoded - (this.answeredSeconds.get(session) ?? 0);
+      this.answeredSeconds.set(session, decoded);
       if (outcome.ended) this.forget(key, session);
-      return { segments: outcome.segments, behind: outcome.behind, lagSeconds: outcome.lagSeconds };
+      return {
+        segments: outcome.segments,
+        behind: outcome.behind,
+        lagSeconds: outcome.lagSeconds,
+        audioSeconds,
+      };
     } catch (error) {
       if (session.isClosed) this.forget(key, session);
       throw error;

@@ -10,6 +10,11 @@ export interface ServeOptions extends WhisperCliOptions {
   everyNChunks?: string;
   /** `off`, `silero-vad`, or a directory or file holding silero_vad.onnx. */
   vad?: string;
+  /** Key file; EARSHOT_API_KEYS_FILE when not given. */
+  apiKeys?: string;
+  insecureNoAuth?: boolean;
+  /** Exact Host header values to accept, for a server bound to 0.0.0.0. */
+  allowedHost?: string[];
 }
 
 function integerIn(name: string, value: string, min: number, max: number): number {
@@ -38,6 +43,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     ...(everyNChunks !== undefined ? { everyNChunks } : {}),
     ...(options.vad !== undefined ? { vad: options.vad } : {}),
     whisper: whisperOptions(options),
+    ...apiKeyOptions(options),
+    ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
   });
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -49,4 +56,12 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     process.on('SIGTERM', stop);
   });
   await server.close();
+}
+
+function apiKeyOptions(options: ServeOptions): { apiKeysFile?: string; insecureNoAuth?: boolean } {
+  const file = options.apiKeys ?? (process.env.EARSHOT_API_KEYS_FILE?.trim() || undefined);
+  return {
+    ...(file !== undefined ? { apiKeysFile: file } : {}),
+    ...(options.insecureNoAuth ? { insecureNoAuth: true } : {}),
+  };
 }

@@ -9,6 +9,8 @@ const corsPlugin: FastifyPluginAsync<{ allowedOrigins?: string[] }> = async (app
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
     methods: ['GET', 'POST'],
+    // The extension sends its API key when one is set.
+    allowedHeaders: ['Content-Type', 'Authorization'],
     maxAge: 600,
   });
 };

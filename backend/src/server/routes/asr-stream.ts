@@ -29,6 +29,7 @@ const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
         request: chunk,
         bytes: Buffer.from(audio_b64, 'base64'),
       });
+      app.usage.liveAudio(request, answer.audioSeconds);
       return {
         segments: answer.segments,
         behind: answer.behind,
