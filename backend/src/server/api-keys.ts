@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 
 /** Shortest key accepted: 16 characters leave no room for guessing over a network. */
@@ -100,4 +100,12 @@ export async function readApiKeyFile(path: string): Promise<ApiKeys> {
   const keyIndex = keys.findIndex((k, i) => keys.findIndex((o) => o.key === k.key) !== i);
   if (keyIndex >= 0) throw new ApiKeyFileError(path, `keys.${keyIndex}.key repeats an earlier key`);
   return new ApiKeys(keys);
+}
+
+/** A warning when other users of the machine can read the key file (POSIX permissions only). */
+export async function keyFileExposure(path: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const { mode } = await stat(path);
+  if ((mode & 0o077) === 0) return undefined;
+  return `API key file ${path} can be read by other users of this machine; chmod 600 it`;
 }

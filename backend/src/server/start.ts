@@ -6,7 +6,7 @@ import { storeSettings, streamProgress, VAD_MODEL_ID } from '../models';
 import { usageFile } from '../models/settings';
 import { SpeechActivity } from '../streaming/speech-activity';
 import { loadVadChoice } from '../vad-choice';
-import { readApiKeyFile } from './api-keys';
+import { keyFileExposure, readApiKeyFile } from './api-keys';
 import { buildApp } from './app';
 import { checkBinding, isLoopbackHost } from './bind-policy';
 import type { ServerConfig } from './config';
@@ -58,6 +58,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     insecureNoAuth: options.insecureNoAuth === true,
   });
   const apiKeys = options.apiKeysFile === undefined ? undefined : await readApiKeyFile(options.apiKeysFile);
+  const exposure = options.apiKeysFile && (await keyFileExposure(options.apiKeysFile));
+  if (exposure) process.stderr.write(`earshot: WARNING: ${exposure}\n`);
   if (!apiKeys && !isLoopbackHost(options.host)) {
     process.stderr.write(
       `earshot: WARNING: serving ${options.host} without API keys (--insecure-no-auth): anyone who can reach it may use it.\n`,

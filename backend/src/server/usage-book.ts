@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** What one API key has used since its usage was first recorded. */
@@ -77,13 +78,15 @@ export class UsageBook {
     if (this.file === undefined || !this.dirty) return;
     this.dirty = false;
     const body = { version: FILE_VERSION, keys: Object.fromEntries(this.byKey) };
-    const temporary = `${this.file}.${process.pid}.tmp`;
+    // Unique per write, so two servers on one cache directory never write the same temporary file.
+    const temporary = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await mkdir(dirname(this.file), { recursive: true });
       await writeFile(temporary, `${JSON.stringify(body, null, 2)}\n`);
       await rename(temporary, this.file);
     } catch (error) {
       this.dirty = true;
+      await rm(temporary, { force: true });
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'earshot-serve-keys-'));
   keyFile = join(dir, 'keys.json');
   await writeFile(keyFile, JSON.stringify({ keys: [{ name: 'ci', key: KEY }] }));
+  await chmod(keyFile, 0o600);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -42,8 +43,23 @@ describe('earshot serve with API keys', () => {
     expect(withKey.status).toBe(200);
     expect(await withKey.json()).toMatchObject({ key: 'ci' });
     expect(await server.stop()).toBe(0);
+    expect(server.stderr()).not.toContain('WARNING: API key file');
     expect(server.stderr()).not.toContain(KEY);
     expect(server.stdout).not.toContain(KEY);
+  });
+
+  it('warns when other users of the machine can read the key file', async () => {
+    const readable = join(dir, 'readable.json');
+    await writeFile(readable, JSON.stringify({ keys: [{ name: 'ci', key: KEY }] }));
+    await chmod(readable, 0o644);
+    const server = await serve(['--model', 'tiny-en', '--vad', 'off', '--port', String(await freePort())], {
+      EARSHOT_CACHE_DIR: dir,
+      EARSHOT_API_KEYS_FILE: readable,
+    });
+    expect(server.stderr()).toMatch(
+      /WARNING: API key file .*readable\.json can be read by other users.*chmod 600/,
+    );
+    expect(await server.stop()).toBe(0);
   });
 
   it('stops at start, in one line, on a key file it cannot use', async () => {
