@@ -5,6 +5,7 @@ import { waitForMediaPlaying } from '../support/caption-log';
 import { captionHost, visibleCaptionBox } from '../support/expectations';
 import { EXTENSION_ID } from '../support/extension-browser';
 import { expect, test } from '../support/fixtures';
+import { spokenCue } from '../support/spoken-cue';
 
 async function openSettings(page: Page): Promise<void> {
   await page.goto(`chrome-extension://${EXTENSION_ID}/options.html`);
@@ -120,19 +121,8 @@ test('clean captions leave fillers and repeated words out of the exported transc
   try {
     await video.goto(`${site.origin}/video.html?clean-export`);
     await waitForMediaPlaying(video);
-    const words = 'um so I I think uh the cat ran'.split(' ');
     await control.cacheCues(videoKey(video.url(), `${site.origin}/media/speech.mp4`), [
-      {
-        start_seconds: 1,
-        end_seconds: 1 + words.length * 0.3,
-        text: words.join(' '),
-        words: words.map((word, i) => ({
-          word,
-          start_seconds: 1 + i * 0.3,
-          end_seconds: 1.25 + i * 0.3,
-          confidence: 1,
-        })),
-      },
+      spokenCue('um so I I think uh the cat ran', 1),
     ]);
     const tabId = await control.tabIdOf(video);
     await popup.goto(`chrome-extension://${EXTENSION_ID}/popup.html?tabId=${tabId}`);

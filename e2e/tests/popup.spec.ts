@@ -25,6 +25,15 @@ test('the popup toggles captions for its tab and shows the backend', async ({
   await popup.click('#capture-toggle');
   await expect(popup.locator('#capture-status')).toHaveText('live', { timeout: 30_000 });
   await expect(popup.locator('#capture-toggle')).toHaveText('Stop captions');
+  // While captions run: the model and device, the load GET /status reports, the measured delay.
+  await expect(popup.locator('#backend-model')).toHaveText(model);
+  await expect(popup.locator('#backend-load')).toHaveText(/^keeping up/);
+  await expect(popup.locator('#caption-summary')).toHaveText(
+    /^Captions are live\. Caption delay: \d+\.\d s\.$/,
+    {
+      timeout: 30_000,
+    },
+  );
 
   await popup.click('#capture-toggle');
   await expect(popup.locator('#capture-status')).toHaveText('off');

@@ -7,6 +7,7 @@ import { EXTENSION_ID } from '../support/extension-browser';
 import { expect, test } from '../support/fixtures';
 import { ARTIFACTS_DIR } from '../support/paths';
 import { readmeScreenshot } from '../support/readme-screenshot';
+import { spokenCue } from '../support/spoken-cue';
 import { ensureTestMedia } from '../support/test-media';
 
 async function openSidePanel(page: Page, tabId: number): Promise<void> {
@@ -80,20 +81,9 @@ test('the side panel shows the cached transcript of a video watched before, bloc
   try {
     await video.goto(`${site.origin}/video.html?watched-before`);
     await waitForMediaPlaying(video);
-    const cue = (text: string, start: number) => ({
-      start_seconds: start,
-      end_seconds: start + 1.5,
-      text,
-      words: text.split(' ').map((word, i) => ({
-        word,
-        start_seconds: start + i * 0.3,
-        end_seconds: start + i * 0.3 + 0.25,
-        confidence: 1,
-      })),
-    });
     await control.cacheCues(videoKey(video.url(), `${site.origin}/media/speech.mp4`), [
-      cue('what the hell was that', 2),
-      cue('the cat ran to the park', 65),
+      spokenCue('what the hell was that', 2),
+      spokenCue('the cat ran to the park', 65),
     ]);
     await openSidePanel(panel, await control.tabIdOf(video));
     await expect(panel.locator('#lines .line')).toHaveText([

@@ -22,6 +22,19 @@ describe('summariseCaptions', () => {
     expect(summary.advice).toMatch(/smaller model/);
   });
 
+  it('says what the backend sheds when GET /status reports backpressure', () => {
+    const summary = summariseCaptions(
+      { tabId: 1, status: 'live' },
+      { latencySeconds: 2, behind: false, lagSeconds: 0 },
+      true,
+      'cutting_windows',
+    );
+    expect(summary.tone).toBe('warn');
+    expect(summary.text).toMatch(
+      /overloaded: it drops audio .* some words are missed\. Caption delay: 2\.0 s\./,
+    );
+  });
+
   it('does not call a short wait falling behind', () => {
     expect(summariseCaptions({ tabId: 1, status: 'live' }, { behind: true, lagSeconds: 1 }, true).tone).toBe(
       'ok',

@@ -1,4 +1,5 @@
 import {
+  type BackpressureLevel,
   type CaptureCommand,
   CaptureCommandReplySchema,
   type CaptureStatus,
@@ -7,8 +8,8 @@ import {
   WordFilter,
 } from '@earshot/shared';
 import { browser } from '#imports';
-import { describeBackend } from '../../lib/backend-health';
-import { summariseCaptions } from '../../lib/popup/caption-summary';
+import { backendLoad, describeBackend } from '../../lib/backend-health';
+import { BACKPRESSURE_WORDS, summariseCaptions } from '../../lib/popup/caption-summary';
 import { describeFilterMode, describeLatencyFit } from '../../lib/popup/filter-summary';
 import {
   apiKeyItem,
@@ -21,9 +22,12 @@ import {
   type TabFilterStats,
   wordFilterItem,
 } from '../../lib/storage-items';
+import { targetTabId } from '../../lib/target-tab';
 import { downloadTranscript, videoIdentityOf } from '../../lib/transcript/tab-transcript';
 import type { TranscriptFormat } from '../../lib/transcript/transcript-export';
 import { getTranscript } from '../../lib/transcript/transcript-store';
+
+const LOAD_EVERY_MS = 2000;
 
 const STATUS_LABELS: Record<CaptureStatus, string> = {
   off: 'off',
@@ -48,6 +52,7 @@ const exportMasked = document.getElementById('export-masked') as HTMLInputElemen
 const exportMessage = document.getElementById('export-message') as HTMLElement;
 
 let backendReachable: boolean | undefined;
+let backpressure: BackpressureLevel = 'normal';
 let shownState: TabCaptureState | undefined;
 let shownStats: TabCaptionStats | undefined;
 
@@ -64,7 +69,7 @@ function render(state: TabCaptureState | undefined): void {
 }
 
 function renderSummary(): void {
-  const summary = summariseCaptions(shownState, shownStats, backendReachable);
+  const summary = summariseCaptions(shownState, shownStats, backendReachable, backpressure);
   // The failure's own line already says what happened; the summary then only says what to do.
   captionSummary.hidden = !!shownState?.reason && summary.tone === 'error';
   captionSummary.textContent = summary.text;
@@ -74,7 +79,9 @@ function renderSummary(): void {
 }
 
 async function showBackendHealth(): Promise<void> {
-  const backend = await describeBackend(await backendUrlItem.getValue(), await apiKeyItem.getValue());
+  const url = await backendUrlItem.getValue();
+  const apiKey = await apiKeyItem.getValue();
+  const backend = await describeBackend(url, apiKey);
   backendText.textContent = backend.text;
   backendReachable = backend.reachable;
   backendFacts.hidden = !backend.reachable;
@@ -82,8 +89,25 @@ async function showBackendHealth(): Promise<void> {
     (document.getElementById('backend-model') as HTMLElement).textContent = backend.health.model;
     (document.getElementById('backend-device') as HTMLElement).textContent =
       `${backend.health.device} (${backend.health.providers.join(', ')})`;
+    await showBackendLoad(url, apiKey);
   }
   renderSummary();
+}
+
+/** The backend's load from GET /status, followed while the popup is open. */
+async function showBackendLoad(url: string, apiKey: string): Promise<void> {
+  const loadText = document.getElementById('backend-load') as HTMLElement;
+  const load = await backendLoad(url, apiKey);
+  backpressure = load?.backpressure ?? 'normal';
+  const speed =
+    load?.realTimeFactor == null
+      ? ''
+      : `, ${(1 / Math.max(load.realTimeFactor, 1e-3)).toFixed(0)}× real time`;
+  loadText.textContent = load
+    ? `${BACKPRESSURE_WORDS[load.backpressure]}${speed}`
+    : 'not reported by this backend';
+  renderSummary();
+  setTimeout(() => void showBackendLoad(url, apiKey), LOAD_EVERY_MS);
 }
 
 async function showFilter(tabId: number, stats: TabFilterStats | undefined): Promise<void> {
@@ -106,14 +130,6 @@ async function exportVideoTranscript(tabId: number, format: TranscriptFormat): P
   const filter = exportMasked.checked ? new WordFilter(await getWordFilterSettings()) : undefined;
   const file = await downloadTranscript(transcript, format, filter);
   exportMessage.textContent = `Saved ${file} (${transcript.cues.length} captions).`;
-}
-
-/** The tab the popup acts on: `?tabId=` when opened as a page for a given tab, else the active tab. */
-async function targetTabId(): Promise<number | undefined> {
-  const requested = new URLSearchParams(location.search).get('tabId');
-  if (requested && /^\d+$/.test(requested)) return Number(requested);
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  return tab?.id;
 }
 
 async function main(): Promise<void> {

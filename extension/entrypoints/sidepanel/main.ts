@@ -10,6 +10,7 @@ import {
 import { browser } from '#imports';
 import { readCaptionStyle } from '../../lib/captions/caption-style';
 import { captionStyleItem, getWordFilterSettings, wordFilterItem } from '../../lib/storage-items';
+import { requestedTabId, targetTabId } from '../../lib/target-tab';
 import { downloadTranscript, mediaFrameOf, videoIdentityOf } from '../../lib/transcript/tab-transcript';
 import { shownCues, type TranscriptFormat } from '../../lib/transcript/transcript-export';
 import { joinCues, mediaTimeLabel, searchLines } from '../../lib/transcript/transcript-lines';
@@ -28,14 +29,6 @@ let identity: VideoIdentity | undefined;
 let transcript: VideoTranscript | undefined;
 let filter: WordFilter | undefined;
 let textMode = readCaptionStyle(undefined).textMode;
-
-/** `?tabId=` when opened as a page for one tab; else the window's active tab, followed as it changes. */
-async function currentTabId(): Promise<number | undefined> {
-  const requested = new URLSearchParams(location.search).get('tabId');
-  if (requested && /^\d+$/.test(requested)) return Number(requested);
-  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-  return tab?.id;
-}
 
 async function loadRules(): Promise<void> {
   const settings = await getWordFilterSettings();
@@ -136,8 +129,9 @@ const reloadRules = async () => {
 };
 wordFilterItem.watch(() => void reloadRules());
 captionStyleItem.watch(() => void reloadRules());
-if (!new URLSearchParams(location.search).has('tabId')) {
+// A panel for a requested tab stays with it; else it follows the window's active tab.
+if (requestedTabId() === undefined) {
   browser.tabs.onActivated.addListener(({ tabId: activated }) => void follow(activated));
 }
 setInterval(() => void refresh(), IDENTITY_EVERY_MS);
-void currentTabId().then(follow);
+void targetTabId().then(follow);
