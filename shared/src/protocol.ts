@@ -83,6 +83,15 @@ export const ERROR_CODES = [
   'model_unavailable',
   'invalid_device',
   'cuda_unavailable',
+  'invalid_value',
+  'missing_file',
+  'empty_file',
+  'invalid_file',
+  'file_too_large',
+  'unsupported_response_format',
+  'unsupported_language',
+  'translation_unsupported',
+  'task_not_loaded',
   'internal_error',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);

@@ -17,7 +17,14 @@ export {
   ModelLoadError,
 } from './errors.js';
 export { sharedDir } from './locations.js';
-export { type LongAudioOptions, transcribeLong } from './long-audio.js';
+export {
+  type DecodedWindow,
+  type DecodeWindows,
+  type LongAudioOptions,
+  type LongRecognition,
+  transcribeLong,
+  transcribeWindows,
+} from './long-audio.js';
 export type * from './types.js';
 export {
   defaultSileroVadPath,

@@ -17,6 +17,25 @@ export interface LongAudioOptions {
    * or silence between them never reaches the recognizer. Unset, the whole audio is one stretch.
    */
   speech?: readonly SpeechSegment[];
+  /** Called after every batch with the words it added to the transcript (possibly none). */
+  onWords?: (words: readonly RecognizedWord[], doneSeconds: number) => void;
+  /** Stops before the next batch; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Decodes windows of 16 kHz audio, one result per window, in order. */
+export type DecodeWindows = (windows: Float32Array[]) => Promise<RecognitionResult[]>;
+
+/** One window as decoded, with the recognizer's own result (a Whisper result carries its scores). */
+export interface DecodedWindow {
+  start: number;
+  end: number;
+  result: RecognitionResult;
+}
+
+export interface LongRecognition extends RecognitionResult {
+  /** Every window in time order, each result in the window's own times. */
+  windows: DecodedWindow[];
 }
 
 interface Window {
@@ -36,18 +55,47 @@ interface Window {
  * the cut in the two windows, so the right window also keeps a word slightly before the cut when
  * it starts after everything already kept, and drops one that overlaps the last kept word.
  */
-export async function transcribeLong(
+export function transcribeLong(
   recognizer: Recognizer,
   samples: Float32Array,
-  { chunkSeconds = 20, overlapSeconds = 2, batchSize = 4, onProgress, speech }: LongAudioOptions = {},
-): Promise<RecognitionResult> {
+  options: LongAudioOptions = {},
+): Promise<LongRecognition> {
+  const decode: DecodeWindows = async (windows) => {
+    const streams = windows.map((audio) => {
+      const stream = recognizer.createStream();
+      stream.acceptWaveform(audio);
+      return stream;
+    });
+    await recognizer.decode(streams);
+    return streams.map((stream) => {
+      if (!stream.result) throw new EngineError('decode_failed', 'recognizer left a stream without a result');
+      return stream.result;
+    });
+  };
+  return transcribeWindows(decode, recognizer.sampleRate, samples, options);
+}
+
+/** transcribeLong over any way of decoding windows (a recognizer, or an inference queue). */
+export async function transcribeWindows(
+  decode: DecodeWindows,
+  rate: number,
+  samples: Float32Array,
+  {
+    chunkSeconds = 20,
+    overlapSeconds = 2,
+    batchSize = 4,
+    onProgress,
+    speech,
+    onWords,
+    signal,
+  }: LongAudioOptions = {},
+): Promise<LongRecognition> {
   if (!(chunkSeconds > 0) || !(overlapSeconds >= 0) || overlapSeconds >= chunkSeconds / 2) {
     throw new EngineError(
       'invalid_options',
       `transcribeLong needs chunkSeconds > 0 and 0 ≤ overlapSeconds < chunkSeconds/2 (got ${chunkSeconds}, ${overlapSeconds})`,
     );
   }
-  const rate = recognizer.sampleRate;
   const total = samples.length / rate;
   const stretches = speech ?? [{ start: 0, end: total }];
   const windows = stretches.flatMap((stretch) =>
@@ -56,19 +104,20 @@ export async function transcribeLong(
   const tolerance = overlapSeconds / 4;
   const words: RecognizedWord[] = [];
   const tokens: RecognizedToken[] = [];
+  const decoded: DecodedWindow[] = [];
 
   const size = Math.max(1, batchSize);
   for (let first = 0; first < windows.length; first += size) {
+    signal?.throwIfAborted();
     const batch = windows.slice(first, first + size);
-    const streams = batch.map((w) => {
-      const stream = recognizer.createStream();
-      stream.acceptWaveform(samples.subarray(Math.round(w.start * rate), Math.round(w.end * rate)));
-      return stream;
-    });
-    await recognizer.decode(streams);
+    const results = await decode(
+      batch.map((w) => samples.subarray(Math.round(w.start * rate), Math.round(w.end * rate))),
+    );
+    const wordsBefore = words.length;
     batch.forEach((window, i) => {
-      const result = streams[i]?.result;
-      if (!result) throw new EngineError('decode_failed', 'recognizer left a stream without a result');
+      const result = results[i];
+      if (!result) throw new EngineError('decode_failed', 'a window was left without a result');
+      decoded.push({ start: window.start, end: window.end, result });
       const shifted = shiftResult(result, window.start);
       const keptWords = new Set<number>();
       shifted.words.forEach((word, index) => {
@@ -85,7 +134,9 @@ export async function transcribeLong(
       });
       tokens.push(...shifted.tokens.filter((_, t) => keptWords.has(wordOfToken(shifted, t))));
     });
-    onProgress?.(first + size >= windows.length ? total : (batch.at(-1)?.end ?? total), total);
+    const done = first + size >= windows.length ? total : (batch.at(-1)?.end ?? total);
+    onWords?.(words.slice(wordsBefore), done);
+    onProgress?.(done, total);
   }
   if (windows.length === 0) onProgress?.(total, total);
 
@@ -94,7 +145,7 @@ export async function transcribeLong(
     const next = words[i + 1];
     if (word && next && word.end > next.start) word.end = Math.max(word.start, next.start);
   }
-  return { text: words.map((w) => w.word).join(' '), tokens, words };
+  return { text: words.map((w) => w.word).join(' '), tokens, words, windows: decoded };
 }
 
 /**

@@ -35,8 +35,18 @@ export interface RecognizerStream {
   readonly result: RecognitionResult | null;
 }
 
+/** What a recognizer does with languages, fixed when it was loaded (Whisper). */
+export interface LanguageSetup {
+  multilingual: boolean;
+  /** The language it decodes as; undefined when it detects one per window. */
+  language?: string;
+  task: 'transcribe' | 'translate';
+}
+
 export interface Recognizer {
   readonly modelId: string;
+  /** Set by recognizers that can be told a language or to translate; undefined for the others. */
+  readonly languageSetup?: LanguageSetup;
   readonly sampleRate: number;
   /** The device asked for and got: `cpu`, `cuda:0`, … */
   readonly device: string;

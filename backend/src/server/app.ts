@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
+import type { FindSpeech } from '../files/file-transcription';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
@@ -22,6 +23,7 @@ import modelsRoute from './routes/models';
 import readyRoute from './routes/ready';
 import statusRoute from './routes/status';
 import usageRoute from './routes/usage';
+import v1AudioRoutes from './routes/v1-audio';
 import { effectiveConfig } from './status/effective-config';
 
 export interface BuildAppOptions {
@@ -39,6 +41,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Voice activity detection per recording (Silero); without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
+  /** Where the speech is in an uploaded file (Silero VAD); without it files are cut into windows blindly. */
+  findSpeech?: FindSpeech;
 }
 
 const BACKEND_VERSION: string = JSON.parse(
@@ -55,6 +59,7 @@ export async function buildApp({
   usage,
   logger = false,
   createSpeechActivity,
+  findSpeech,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
   const app = Fastify({ logger, bodyLimit: settings.bodyLimit });
@@ -94,5 +99,10 @@ export async function buildApp({
   await app.register(asrStreamRoute);
   await app.register(usageRoute);
   await app.register(modelsRoute);
+  await app.register(v1AudioRoutes, {
+    prefix: '/v1',
+    maxUploadBytes: settings.maxUploadBytes,
+    ...(findSpeech ? { findSpeech } : {}),
+  });
   return app;
 }

@@ -21,6 +21,8 @@ export interface ServerConfig {
   maxSessions: number;
   /** Largest request body in bytes (a chunk is base64 of at most a few MiB). */
   bodyLimit: number;
+  /** Largest audio file accepted by /v1/audio (it is streamed to a temporary file, not held in memory). */
+  maxUploadBytes: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -28,4 +30,5 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   idleTimeoutMs: DEFAULT_SESSION_OPTIONS.idleTimeoutMs,
   maxSessions: DEFAULT_SESSION_OPTIONS.maxSessions,
   bodyLimit: 6 * 1024 * 1024,
+  maxUploadBytes: 1024 * 1024 * 1024,
 };

@@ -6,6 +6,8 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
+    /** The request field at fault, reported as OpenAI's `param` on /v1. */
+    readonly param: string | null = null,
   ) {
     super(message);
     this.name = 'HttpError';

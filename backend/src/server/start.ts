@@ -93,7 +93,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(apiKeys ? { apiKeys } : {}),
       usage: { file: usageFile(storeSettings()) },
       logger: { level: 'warn' },
-      ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
+      ...(vad
+        ? {
+            createSpeechActivity: () => new SpeechActivity(vad.createStream()),
+            findSpeech: (samples: Float32Array) => vad.speechSegments(samples),
+          }
+        : {}),
     });
     await app.listen({ host: options.host, port: options.port });
     const { port } = app.server.address() as AddressInfo;

@@ -1,67 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
+import { mediaSeconds, twoPhraseRecall, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { type CliRun, lines, runCli } from './run-cli';
-
-// Two phrases made of words tiny-en was trained on (its words.txt), with 1.5 s of silence
-// between them: the transcript must come out as two captions.
-const FIRST = 'the cat is on the water';
-const SECOND = 'we like to read a good book';
-const SPOKEN = `${FIRST} ${SECOND}`.split(' ');
 
 let dir: string;
 let wav: string;
 const env = { HF_HUB_OFFLINE: '1', EARSHOT_DEBUG: '' };
 
-function speak(text: string, out: string) {
-  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', out, text]);
-}
-
-function ffmpeg(...args: string[]) {
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', ...args]);
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'earshot-cli-transcribe-'));
-  speak(FIRST, join(dir, 'first.wav'));
-  speak(SECOND, join(dir, 'second.wav'));
-  wav = join(dir, 'speech.wav');
-  // espeak-ng writes 22.05 kHz; leave it so: the CLI must resample whatever it is given.
-  const concat = '[0:a]apad=pad_dur=1.5[a0];[a0][1:a]concat=n=2:v=0:a=1[out]';
-  ffmpeg(
-    '-i',
-    join(dir, 'first.wav'),
-    '-i',
-    join(dir, 'second.wav'),
-    '-filter_complex',
-    concat,
-    '-map',
-    '[out]',
-    wav,
-  );
-  ffmpeg('-i', wav, '-ac', '2', '-ar', '44100', '-b:a', '128k', join(dir, 'speech.mp3'));
-  ffmpeg('-i', wav, '-c:a', 'libvorbis', join(dir, 'speech.ogg'));
+  wav = writeTwoPhraseSpeech(dir);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Share of the spoken words found, in order-insensitive bag-of-words terms. */
-function recall(text: string): number {
-  const heard = text.toLowerCase().match(/[a-z']+/g) ?? [];
-  const remaining = [...heard];
-  let found = 0;
-  for (const word of SPOKEN) {
-    const i = remaining.indexOf(word);
-    if (i >= 0) {
-      found++;
-      remaining.splice(i, 1);
-    }
-  }
-  return found / SPOKEN.length;
-}
+const recall = twoPhraseRecall;
 
 interface JsonWord {
   word: string;
@@ -103,11 +59,7 @@ describe('earshot transcribe --model tiny-en: output formats', () => {
     const transcript = JSON.parse(await succeeded('speech.wav', 'json')) as JsonTranscript;
     expect(typeof transcript.text).toBe('string');
     expect(Array.isArray(transcript.words)).toBe(true);
-    const duration = Number(
-      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', wav], {
-        encoding: 'utf8',
-      }),
-    );
+    const duration = mediaSeconds(wav);
     for (const [i, w] of transcript.words.entries()) {
       expect(w.word.length).toBeGreaterThan(0);
       expect(w.start).toBeGreaterThanOrEqual(0);

@@ -109,6 +109,33 @@ describe('transcribeLong', () => {
     expect(progress).toEqual([80]);
   });
 
+  it('hands over the words of each batch as it is decoded, adding up to the transcript', async () => {
+    const { audio } = script(100, 5);
+    const batches: { words: string[]; done: number }[] = [];
+    const result = await transcribeLong(recognizer, audio, {
+      batchSize: 1,
+      onWords: (words, done) => batches.push({ words: words.map((w) => w.word), done }),
+    });
+    // 100 s in 20 s windows stepping by 18 s: six windows, one per batch.
+    expect(batches.map((b) => b.done)).toEqual([20, 38, 56, 74, 92, 100]);
+    expect(batches.flatMap((b) => b.words)).toEqual(result.words.map((w) => w.word));
+  });
+
+  it('stops before the next batch once its signal is aborted', async () => {
+    const { audio } = script(100, 5);
+    const stop = new AbortController();
+    let batches = 0;
+    const run = transcribeLong(recognizer, audio, {
+      batchSize: 1,
+      signal: stop.signal,
+      onWords: () => {
+        if (++batches === 2) stop.abort(new Error('cancelled by the test'));
+      },
+    });
+    await expect(run).rejects.toThrow('cancelled by the test');
+    expect(batches).toBe(2);
+  });
+
   it('hears nothing when no stretch holds speech', async () => {
     const { audio } = script(30, 5);
     const progress: number[] = [];
@@ -116,7 +143,7 @@ describe('transcribeLong', () => {
       speech: [],
       onProgress: (done) => progress.push(done),
     });
-    expect(result).toEqual({ text: '', tokens: [], words: [] });
+    expect(result).toEqual({ text: '', tokens: [], words: [], windows: [] });
     expect(progress).toEqual([30]);
   });
 
@@ -125,7 +152,9 @@ describe('transcribeLong', () => {
     const stream = recognizer.createStream();
     stream.acceptWaveform(audio);
     await recognizer.decode([stream]);
-    expect(await transcribeLong(recognizer, audio)).toEqual(stream.result);
+    const { windows, ...stitched } = await transcribeLong(recognizer, audio);
+    expect(stitched).toEqual(stream.result);
+    expect(windows).toEqual([{ start: 0, end: audio.length / 16_000, result: stream.result }]);
   });
 
   it('rejects an overlap that leaves windows without a middle', async () => {

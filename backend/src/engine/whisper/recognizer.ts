@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, InvalidAudioError, ModelLoadError } from '../errors.js';
 import { requireNames, tensorData } from '../onnx-io.js';
-import type { RecognitionResult, Recognizer, RecognizerStream } from '../types.js';
+import type { LanguageSetup, RecognitionResult, Recognizer, RecognizerStream } from '../types.js';
 import type { SileroVad } from '../vad.js';
 import { type GeneratedSequence, type GenerationRequest, MergedDecoder } from './generation.js';
 import {
@@ -195,6 +195,14 @@ export class WhisperRecognizer implements Recognizer {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw error;
     }
+  }
+
+  get languageSetup(): LanguageSetup {
+    return {
+      multilingual: this.config.isMultilingual,
+      ...(this.options.language !== undefined ? { language: this.options.language } : {}),
+      task: this.options.task ?? 'transcribe',
+    };
   }
 
   /** True when word times come from cross-attention rather than from spreading over segments. */

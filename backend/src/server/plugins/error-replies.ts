@@ -2,6 +2,7 @@ import type { ErrorCode } from '@earshot/shared';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AudioFileError } from '../../audio/file-decoder';
 import { EngineError } from '../../engine/errors';
 import { SessionError } from '../../sessions/session-error';
 import { errorBody, HttpError, openAiErrorBody } from '../http-error';
@@ -35,6 +36,16 @@ const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (app: FastifyInstance) 
     'payload_too_large',
     (app) => `the request body is larger than the limit of ${app.initialConfig.bodyLimit} bytes`,
   ],
+  // @fastify/multipart's, on the /v1/audio uploads.
+  FST_REQ_FILE_TOO_LARGE: [413, 'file_too_large', () => 'the uploaded file is larger than the limit'],
+  FST_INVALID_MULTIPART_CONTENT_TYPE: [
+    400,
+    'bad_request',
+    () => 'send the request as multipart/form-data with the audio in a `file` field',
+  ],
+  FST_FILES_LIMIT: [400, 'bad_request', () => 'send exactly one file, in the `file` field'],
+  FST_PARTS_LIMIT: [413, 'payload_too_large', () => 'the form has too many fields'],
+  FST_FIELDS_LIMIT: [413, 'payload_too_large', () => 'the form has too many fields'],
 };
 
 /**
@@ -52,7 +63,8 @@ const errorReplies: FastifyPluginAsync = async (app) => {
             ? openAiErrorBody(status, code, message, param)
             : errorBody(code, message),
         );
-    if (error instanceof HttpError) return refuse(error.statusCode, error.code, error.message);
+    if (error instanceof HttpError) return refuse(error.statusCode, error.code, error.message, error.param);
+    if (error instanceof AudioFileError) return refuse(400, 'invalid_file', error.message, 'file');
     if (error instanceof SessionError) {
       return refuse(SESSION_ERROR_STATUS[error.code], error.code, error.message);
     }

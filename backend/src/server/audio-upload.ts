@@ -1,0 +1,54 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from './http-error';
+
+/** A multipart upload: the audio in a temporary file, the other fields by name. */
+export interface AudioUpload {
+  path: string;
+  /** The name the client gave the file, for messages. */
+  filename: string;
+  bytes: number;
+  /** Every text field, each with all its values in order (`timestamp_granularities[]` repeats). */
+  fields: Map<string, string[]>;
+  /** Deletes the temporary file; safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Reads a multipart form whose `file` part is streamed to a private temporary directory (never held
+ * in memory). The caller owns the file from then on and must `discard` it; a failure here removes it.
+ */
+export async function receiveAudioUpload(request: FastifyRequest): Promise<AudioUpload> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'earshot-upload-'));
+  const discard = () => rm(dir, { recursive: true, force: true });
+  const file = path.join(dir, 'audio');
+  const fields = new Map<string, string[]>();
+  let filename: string | null = null;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file' || filename !== null) {
+          part.file.resume();
+          throw new HttpError(400, 'bad_request', 'send exactly one file, in the `file` field', 'file');
+        }
+        filename = part.filename || 'audio';
+        await pipeline(part.file, createWriteStream(file));
+      } else {
+        fields.set(part.fieldname, [...(fields.get(part.fieldname) ?? []), String(part.value)]);
+      }
+    }
+    if (filename === null) {
+      throw new HttpError(400, 'missing_file', 'the form has no `file` field with the audio', 'file');
+    }
+    const { size } = await stat(file);
+    if (size === 0) throw new HttpError(400, 'empty_file', `the uploaded file ${filename} is empty`, 'file');
+    return { path: file, filename, bytes: size, fields, discard };
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+}

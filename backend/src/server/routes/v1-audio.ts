@@ -1,0 +1,119 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { AudioFileError } from '../../audio/file-decoder';
+import { type FindSpeech, transcribeFileThroughQueue } from '../../files/file-transcription';
+import { renderTranscript } from '../../files/openai-transcript';
+import { type AudioTask, checkTask, parseAudioFields } from '../audio-request';
+import { type AudioUpload, receiveAudioUpload } from '../audio-upload';
+import { HttpError, openAiErrorBody } from '../http-error';
+import { leaseRequestModel } from '../request-model';
+
+export interface V1AudioOptions {
+  findSpeech?: FindSpeech;
+  maxUploadBytes: number;
+}
+
+/**
+ * POST /v1/audio/transcriptions and /v1/audio/translations, as OpenAI's API has them: a multipart
+ * upload in, the transcript out in the asked format, or as Server-Sent Events with `stream=true`.
+ */
+const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) => {
+  await app.register(multipart, {
+    limits: { fileSize: options.maxUploadBytes, files: 1, fields: 32, fieldSize: 64 * 1024 },
+  });
+
+  const answer = (task: AudioTask) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const upload = await receiveAudioUpload(request);
+    const stop = new AbortController();
+    // A client that goes away stops the compute spent on its file.
+    reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
+    let releaseModel = () => {};
+    try {
+      const fields = parseAudioFields(upload.fields);
+      const { model, release } = leaseRequestModel(app, fields.model);
+      releaseModel = release;
+      const language = checkTask(model.recognizer, task, fields.language);
+      const run = (onWords?: (text: string) => void) =>
+        transcribeFileThroughQueue(
+          upload.path,
+          { queue: model.queue, sampleRate: model.recognizer.sampleRate },
+          {
+            key: `file-${request.id}`,
+            signal: stop.signal,
+            ...(options.findSpeech ? { findSpeech: options.findSpeech } : {}),
+            ...(onWords ? { onWords: (words) => onWords(words.map((w) => w.word).join(' ')) } : {}),
+          },
+        ).then(
+          (transcript) => {
+            app.usage.audioRecognized(request, transcript.durationSeconds);
+            return transcript;
+          },
+          (error: unknown) => {
+            throw fileError(error, upload);
+          },
+        );
+      if (fields.stream) return await streamEvents(reply, run);
+      const rendered = renderTranscript(await run(), fields.format, {
+        task,
+        language,
+        granularities: fields.granularities,
+      });
+      return await reply.type(rendered.contentType).send(rendered.body);
+    } finally {
+      releaseModel();
+      await upload.discard();
+    }
+  };
+
+  app.post('/audio/transcriptions', answer('transcribe'));
+  app.post('/audio/translations', answer('translate'));
+};
+
+/** ffmpeg's message names the temporary file; the client knows its own file name. */
+function fileError(error: unknown, upload: AudioUpload): unknown {
+  if (!(error instanceof AudioFileError)) return error;
+  return new AudioFileError(error.message.replaceAll(upload.path, upload.filename));
+}
+
+/**
+ * Server-Sent Events as OpenAI streams a transcription: a `transcript.text.delta` as each stretch of
+ * speech is recognized, then `transcript.text.done`. Until the first event a failure is an ordinary
+ * error reply; after it, an `error` event ends the stream.
+ */
+async function streamEvents(
+  reply: FastifyReply,
+  run: (onWords: (text: string) => void) => Promise<{ recognition: { text: string } }>,
+): Promise<void> {
+  let started = false;
+  const send = (data: unknown, event?: string) => {
+    if (!started) {
+      started = true;
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+      });
+    }
+    reply.raw.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+  };
+  let sentText = '';
+  try {
+    const { recognition } = await run((text) => {
+      const delta = sentText ? ` ${text}` : text;
+      sentText += delta;
+      send({ type: 'transcript.text.delta', delta });
+    });
+    send({ type: 'transcript.text.done', text: recognition.text });
+  } catch (error) {
+    if (!started) throw error;
+    const failure =
+      error instanceof HttpError || error instanceof AudioFileError
+        ? openAiErrorBody(400, 'invalid_file', error.message)
+        : openAiErrorBody(500, 'internal_error', 'transcription failed');
+    send(failure, 'error');
+  }
+  reply.raw.end();
+}
+
+export default v1AudioRoutes;
