@@ -4,12 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
+// tsx's loader in the server's own process: the tsx command would run it in a child and relay SIGTERM,
+// and on a busy machine it gives the child only 30 ms to take the signal before killing it.
+const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
 let child: ChildProcess | undefined;
 
-// tsx runs the CLI in a child of its own and relays SIGTERM to it; a SIGKILL would orphan that child,
-// so a test that did not stop its server gets a SIGTERM and is waited for.
+// A test that did not stop its server gets a SIGTERM and is waited for, so it closes cleanly.
 afterEach(async () => {
   const proc = child;
   child = undefined;
@@ -39,7 +40,7 @@ export interface Serving {
 
 /** `earshot serve <args>` in a child process, resolved once it prints the URL it serves. */
 export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Serving> {
-  const proc = spawn(process.execPath, [TSX, MAIN, 'serve', ...args], {
+  const proc = spawn(process.execPath, ['--import', TSX_LOADER, MAIN, 'serve', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

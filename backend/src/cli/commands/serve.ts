@@ -1,4 +1,5 @@
 import { defaultModelId } from '../../models';
+import type { RunningServer } from '../../server/start';
 import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 
 export interface ServeOptions extends WhisperCliOptions {
@@ -34,8 +35,22 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       ? undefined
       : integerIn('--every-n-chunks', options.everyNChunks, 1, 1000);
   const { startServer } = await import('../../server/start');
+  // Listening for the stop signals before the URL is printed: a SIGTERM right after it would otherwise
+  // meet the default action and kill the process without closing anything.
+  let server: RunningServer | undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      // Still loading: there is nothing to close yet, so stop the way the signal would have.
+      if (!server) process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   // startServer prints the URL, model, device and VAD it serves with once it is ready.
-  const server = await startServer({
+  server = await startServer({
     models: options.model ?? [defaultModelId(options.device)],
     device: options.device,
     host: options.host,
@@ -46,15 +61,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     ...apiKeyOptions(options),
     ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
   });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
 }
 
