@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { gpuSetupCommand } from './commands/gpu';
+import { addKeyCommand, listKeysCommand } from './commands/keys';
 import { downloadModelCommand, listModelsCommand, verifyModelCommand } from './commands/models';
 import { serveCommand } from './commands/serve';
 import { transcribeCommand } from './commands/transcribe';
@@ -53,6 +54,21 @@ models
   .description("check a model's files against their checksums")
   .argument('<id>', 'model id')
   .action(verifyModelCommand);
+
+const keys = program
+  .command('keys')
+  .description('API keys for a shared server (see earshot serve --api-keys)');
+keys
+  .command('add')
+  .description('add a new random key under a name to the key file and print it (only this once)')
+  .argument('<name>', 'what the key is called in usage and /metrics')
+  .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE); created if missing')
+  .action(addKeyCommand);
+keys
+  .command('list')
+  .description('show the names in the key file (never the keys)')
+  .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE)')
+  .action(listKeysCommand);
 
 program
   .command('gpu')

@@ -5,29 +5,23 @@ import { z } from 'zod';
 /** Shortest key accepted: 16 characters leave no room for guessing over a network. */
 export const MIN_KEY_LENGTH = 16;
 
-const KeyFileSchema = z
+/** One named key as the file holds it. */
+export const KeyEntrySchema = z
   .object({
-    keys: z
-      .array(
-        z
-          .object({
-            name: z
-              .string()
-              .regex(
-                /^[A-Za-z0-9._-]{1,64}$/,
-                'a name is 1 to 64 letters, digits, dots, dashes or underscores',
-              ),
-            key: z
-              .string()
-              .min(MIN_KEY_LENGTH, `a key is at least ${MIN_KEY_LENGTH} characters`)
-              .max(512)
-              .regex(/^[\x21-\x7e]+$/, 'a key is printable ASCII without spaces'),
-          })
-          .strict(),
-      )
-      .min(1, 'list at least one key'),
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'a name is 1 to 64 letters, digits, dots, dashes or underscores'),
+    key: z
+      .string()
+      .min(MIN_KEY_LENGTH, `a key is at least ${MIN_KEY_LENGTH} characters`)
+      .max(512)
+      .regex(/^[\x21-\x7e]+$/, 'a key is printable ASCII without spaces'),
   })
   .strict();
+
+const KeyFileSchema = z.object({ keys: z.array(KeyEntrySchema).min(1, 'list at least one key') }).strict();
+
+export type KeyEntry = z.infer<typeof KeyEntrySchema>;
 
 export class ApiKeyFileError extends Error {
   constructor(path: string, problem: string) {
@@ -71,6 +65,11 @@ function sha256(text: string): Buffer {
  * Names and keys must each be unique. Any problem is an ApiKeyFileError naming the file and the entry.
  */
 export async function readApiKeyFile(path: string): Promise<ApiKeys> {
+  return new ApiKeys(await readKeyEntries(path));
+}
+
+/** The named keys of a key file, validated as `readApiKeyFile` does. */
+export async function readKeyEntries(path: string): Promise<KeyEntry[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -99,7 +98,7 @@ export async function readApiKeyFile(path: string): Promise<ApiKeys> {
   if (name !== undefined) throw new ApiKeyFileError(path, `the name "${name}" is given twice`);
   const keyIndex = keys.findIndex((k, i) => keys.findIndex((o) => o.key === k.key) !== i);
   if (keyIndex >= 0) throw new ApiKeyFileError(path, `keys.${keyIndex}.key repeats an earlier key`);
-  return new ApiKeys(keys);
+  return keys;
 }
 
 /** A warning when other users of the machine can read the key file (POSIX permissions only). */

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-write';
 
 /** What one API key has used since its usage was first recorded. */
 export interface KeyUsage {
@@ -70,7 +69,8 @@ export class UsageBook {
 
   /** Writes the totals if they changed since the last save; saves never overlap. */
   save(): Promise<void> {
-    this.saving = this.saving.then(() => this.write());
+    // A failed save (reported to its caller) does not stop the later ones.
+    this.saving = this.saving.catch(() => {}).then(() => this.write());
     return this.saving;
   }
 
@@ -78,15 +78,10 @@ export class UsageBook {
     if (this.file === undefined || !this.dirty) return;
     this.dirty = false;
     const body = { version: FILE_VERSION, keys: Object.fromEntries(this.byKey) };
-    // Unique per write, so two servers on one cache directory never write the same temporary file.
-    const temporary = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await mkdir(dirname(this.file), { recursive: true });
-      await writeFile(temporary, `${JSON.stringify(body, null, 2)}\n`);
-      await rename(temporary, this.file);
+      await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
     } catch (error) {
       this.dirty = true;
-      await rm(temporary, { force: true });
       throw error;
     }
   }

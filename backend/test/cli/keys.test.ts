@@ -1,0 +1,52 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readApiKeyFile } from '../../src/server/api-keys';
+import { lines, runCli } from './run-cli';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'earshot-keys-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('earshot keys', () => {
+  it('adds random named keys to a file only its owner can read, shows each key once, and lists names only', async () => {
+    const file = join(dir, 'keys.json');
+    const alice = await runCli(['keys', 'add', 'alice', '--file', file]);
+    expect(alice.code, alice.stderr).toBe(0);
+    const aliceKey = alice.stdout.trim();
+    expect(aliceKey).toMatch(/^es-[A-Za-z0-9_-]{32}$/);
+    expect(alice.stderr).toContain('added key "alice"');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const bob = await runCli(['keys', 'add', 'bob'], { EARSHOT_API_KEYS_FILE: file });
+    const bobKey = bob.stdout.trim();
+    expect(bobKey).not.toBe(aliceKey);
+
+    const keys = await readApiKeyFile(file);
+    expect(keys.identify(aliceKey)).toBe('alice');
+    expect(keys.identify(bobKey)).toBe('bob');
+
+    const listed = await runCli(['keys', 'list', '--file', file]);
+    expect(lines(listed.stdout)).toEqual(['alice', 'bob']);
+    expect(listed.stdout).not.toContain(aliceKey);
+  });
+
+  it('refuses a name already in the file, or one that is not a name, and leaves the file as it was', async () => {
+    const file = join(dir, 'taken.json');
+    await runCli(['keys', 'add', 'alice', '--file', file]);
+    const before = await readFile(file, 'utf8');
+
+    const again = await runCli(['keys', 'add', 'alice', '--file', file]);
+    expect(again.code).not.toBe(0);
+    expect(lines(again.stderr)).toEqual([expect.stringMatching(/already has a key named "alice"/)]);
+    const spaced = await runCli(['keys', 'add', 'a b', '--file', file]);
+    expect(spaced.stderr).toMatch(/^earshot: key name "a b": a name is 1 to 64/);
+    expect(await readFile(file, 'utf8')).toBe(before);
+
+    const nowhere = await runCli(['keys', 'list'], { EARSHOT_API_KEYS_FILE: '' });
+    expect(nowhere.stderr).toMatch(/--file <keys\.json> \(or set EARSHOT_API_KEYS_FILE\)/);
+  });
+});
