@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import OpenAI, { toFile } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Recognizer } from '../../src/engine/types';
 import { ApiKeys } from '../../src/server/api-keys';
@@ -21,13 +23,14 @@ const auth = (name: 'alice' | 'bob') => ({
 let recognizer: Recognizer;
 let dir: string;
 let pieces: Buffer[];
+let webm: Buffer;
 let recordingSeconds: number;
 let app: FastifyInstance | undefined;
 
 beforeAll(async () => {
   recognizer = await loadTinyEn();
   dir = await mkdtemp(join(tmpdir(), 'earshot-usage-'));
-  const { webm } = await speechWebm('the dog ran to the park and the children walk near the river');
+  ({ webm } = await speechWebm('the dog ran to the park and the children walk near the river'));
   pieces = cutAtArbitraryOffsets(webm, ONE_SECOND_OF_WEBM, 9);
   recordingSeconds = (await decodeWhole(webm)).length / 16_000;
 });
@@ -94,6 +97,29 @@ describe('usage per API key', () => {
     expect(metrics.body).toMatch(/^earshot_key_errors_total\{key="alice"\} 1$/m);
     expect(metrics.body).toMatch(/^earshot_key_live_seconds_total\{key="alice"\} \d/m);
     expect(metrics.body).toMatch(/^earshot_key_requests_total\{key="bob"\} 1$/m);
+  });
+
+  it("counts a file transcribed through the official client as the caller's recognized audio, not live", async () => {
+    app = await build(join(dir, 'files.json'));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as AddressInfo).port;
+    const client = new OpenAI({
+      baseURL: `http://127.0.0.1:${port}/v1`,
+      apiKey: 'alice-key-0123456789abcdef',
+      maxRetries: 0,
+    });
+    await client.audio.transcriptions.create({
+      file: await toFile(webm, 'speech.webm'),
+      model: 'tiny-en',
+    });
+    const answer = await fetch(`http://127.0.0.1:${port}/v1/usage`, {
+      headers: { authorization: 'Bearer alice-key-0123456789abcdef' },
+    });
+    const usage = await answer.json();
+    expect(usage.requests).toBe(1);
+    expect(usage.audio_seconds).toBeGreaterThan(recordingSeconds - 0.1);
+    expect(usage.audio_seconds).toBeLessThan(recordingSeconds + 0.1);
+    expect(usage.live_seconds).toBe(0);
   });
 
   it('keeps the totals across a restart on the same file, written whole', async () => {
