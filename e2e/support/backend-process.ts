@@ -26,6 +26,8 @@ export class BackendProcess {
     readonly port: number,
     /** EARSHOT_E2E_MODEL runs the suite against another model id or directory. */
     private readonly model = process.env.EARSHOT_E2E_MODEL ?? 'tiny-en',
+    /** More `earshot serve` options and environment, e.g. an API key file. */
+    private readonly extra: { args?: string[]; env?: Record<string, string> } = {},
   ) {}
 
   get url(): string {
@@ -37,9 +39,13 @@ export class BackendProcess {
     this.output = '';
     const child = spawn(
       'pnpm',
-      ['earshot', 'serve', '--model', this.model, '--device', 'cpu', '--port', String(this.port)],
+      [
+        ...['earshot', 'serve', '--model', this.model, '--device', 'cpu', '--port', String(this.port)],
+        ...(this.extra.args ?? []),
+      ],
       {
         cwd: REPO_ROOT,
+        env: { ...process.env, ...this.extra.env },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       },
