@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
 import type { FindSpeech } from '../files/file-transcription';
-import type { SpeechActivityFactory } from '../streaming/speech-activity';
+import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
 import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
 import type { ModelLoader } from './model-loader';
@@ -12,6 +13,7 @@ import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
 import metricsPlugin from './plugins/metrics';
 import modelsPlugin from './plugins/models';
+import realtimeSessionsPlugin from './plugins/realtime-sessions';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
 import statusPlugin from './plugins/status';
@@ -21,6 +23,7 @@ import healthRoute from './routes/health';
 import metricsRoute from './routes/metrics';
 import modelsRoute from './routes/models';
 import readyRoute from './routes/ready';
+import realtimeRoute, { MAX_REALTIME_FRAME_BYTES } from './routes/realtime';
 import statusRoute from './routes/status';
 import usageRoute from './routes/usage';
 import v1AudioRoutes from './routes/v1-audio';
@@ -43,6 +46,8 @@ export interface BuildAppOptions {
   createSpeechActivity?: SpeechActivityFactory;
   /** Where the speech is in an uploaded file (Silero VAD); without it files are cut into windows blindly. */
   findSpeech?: FindSpeech;
+  /** Silero VAD frames for realtime sessions' server-side turn detection; without it clients commit. */
+  createVadStream?: () => FrameClassifier;
 }
 
 const BACKEND_VERSION: string = JSON.parse(
@@ -60,6 +65,7 @@ export async function buildApp({
   logger = false,
   createSpeechActivity,
   findSpeech,
+  createVadStream,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
   const app = Fastify({ logger, bodyLimit: settings.bodyLimit });
@@ -67,6 +73,8 @@ export async function buildApp({
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorReplies);
+  // Before the request guard: a refused upgrade's socket is only closed by this plugin's own hooks.
+  await app.register(websocket, { options: { maxPayload: MAX_REALTIME_FRAME_BYTES } });
   await app.register(requestGuard, {
     host: settings.host,
     port: settings.port,
@@ -88,6 +96,7 @@ export async function buildApp({
     maxSessions: settings.maxSessions,
     createSpeechActivity,
   });
+  await app.register(realtimeSessionsPlugin, { maxSessions: settings.maxSessions });
   await app.register(statusPlugin, {
     version: BACKEND_VERSION,
     config: effectiveConfig(settings, { voiceActivityDetection: createSpeechActivity !== undefined }),
@@ -104,5 +113,6 @@ export async function buildApp({
     maxUploadBytes: settings.maxUploadBytes,
     ...(findSpeech ? { findSpeech } : {}),
   });
+  await app.register(realtimeRoute, { createSpeechActivity, createVadStream });
   return app;
 }

@@ -29,6 +29,7 @@ export class PipelineMetrics implements ModelPoolObserver, SessionObserver {
   private readonly droppedInterims: Counter;
   private readonly supersededInterims: Counter;
   private readonly decoderFailures: Counter<'stage'>;
+  private readonly droppedRealtimeDeltas: Counter;
   /** When (`performance.now()`) a session last gave audio up to stay within its lag bound, or null. */
   lastWindowCutAt: number | null = null;
 
@@ -120,6 +121,11 @@ export class PipelineMetrics implements ModelPoolObserver, SessionObserver {
       labelNames: ['stage'],
       registers,
     });
+    this.droppedRealtimeDeltas = new Counter({
+      name: 'earshot_realtime_deltas_dropped_total',
+      help: 'Transcription deltas not sent to a realtime client that was not reading fast enough',
+      registers,
+    });
     this.decoderFailures.inc({ stage: 'audio' }, 0);
     this.decoderFailures.inc({ stage: 'recognizer' }, 0);
   }
@@ -162,6 +168,10 @@ export class PipelineMetrics implements ModelPoolObserver, SessionObserver {
 
   chunkDecoded(seconds: number): void {
     this.decodeSeconds.observe(seconds);
+  }
+
+  realtimeDeltaDropped(): void {
+    this.droppedRealtimeDeltas.inc();
   }
 
   audioDecoderFailed(): void {

@@ -97,6 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         ? {
             createSpeechActivity: () => new SpeechActivity(vad.createStream()),
             findSpeech: (samples: Float32Array) => vad.speechSegments(samples),
+            createVadStream: () => vad.createStream(),
           }
         : {}),
     });

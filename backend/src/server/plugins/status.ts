@@ -29,6 +29,7 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
     lastWindowCutAt: () => app.metrics.lastWindowCutAt,
   });
   status.countSessions('http', () => app.sessions.count);
+  status.countSessions('websocket', () => app.realtimeSessions.count);
   app.decorate('status', status);
 
   const registers = [app.metrics.registry];
@@ -90,4 +91,7 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
   );
 };
 
-export default fp(statusPlugin, { name: 'status', dependencies: ['metrics', 'models', 'sessions'] });
+export default fp(statusPlugin, {
+  name: 'status',
+  dependencies: ['metrics', 'models', 'sessions', 'realtime-sessions'],
+});

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsync } from 'fastify';
+import fp from 'fastify-plugin';
+import type { RealtimeTranscription } from '../../realtime/transcription-session';
+
+/** The open WebSocket transcription sessions; all of them stop when the server closes. */
+export class RealtimeSessions {
+  private readonly open = new Set<RealtimeTranscription>();
+
+  constructor(readonly maxSessions: number) {}
+
+  get count(): number {
+    return this.open.size;
+  }
+
+  get full(): boolean {
+    return this.open.size >= this.maxSessions;
+  }
+
+  add(session: RealtimeTranscription): void {
+    this.open.add(session);
+  }
+
+  remove(session: RealtimeTranscription): void {
+    session.close();
+    this.open.delete(session);
+  }
+
+  closeAll(): void {
+    for (const session of this.open) session.close();
+    this.open.clear();
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    realtimeSessions: RealtimeSessions;
+  }
+}
+
+const realtimeSessionsPlugin: FastifyPluginAsync<{ maxSessions: number }> = async (app, options) => {
+  const sessions = new RealtimeSessions(options.maxSessions);
+  app.decorate('realtimeSessions', sessions);
+  app.addHook('onClose', async () => sessions.closeAll());
+};
+
+export default fp(realtimeSessionsPlugin, { name: 'realtime-sessions' });
