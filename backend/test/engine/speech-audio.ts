@@ -3,29 +3,36 @@ import { execFileSync } from 'node:child_process';
 export const SAMPLE_RATE = 16000;
 
 /** Speaks `text` with espeak-ng and returns it as 16 kHz mono float samples (via real ffmpeg). */
-export function speak(text: string, { voice = 'en-us', wordsPerMinute = 150 } = {}): Float32Array {
+export function speak(text: string, options: { voice?: string; wordsPerMinute?: number } = {}): Float32Array {
+  const raw = spokenBytes(text, { ...options, rate: SAMPLE_RATE, sampleFormat: 'f32le' });
+  return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice();
+}
+
+/** Speaks `text` with espeak-ng as 16-bit little-endian mono PCM at `rate` (resampled by real ffmpeg). */
+export function speakPcm16(text: string, rate: number): Buffer {
+  return spokenBytes(text, { rate, sampleFormat: 's16le' });
+}
+
+function spokenBytes(
+  text: string,
+  {
+    voice = 'en-us',
+    wordsPerMinute = 150,
+    rate,
+    sampleFormat,
+  }: { voice?: string; wordsPerMinute?: number; rate: number; sampleFormat: 'f32le' | 's16le' },
+): Buffer {
   const wav = execFileSync('espeak-ng', ['-v', voice, '-s', String(wordsPerMinute), '--stdout', text], {
     maxBuffer: 64 * 1024 * 1024,
   });
-  const raw = execFileSync(
+  return execFileSync(
     'ffmpeg',
     [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      'pipe:0',
-      '-ac',
-      '1',
-      '-ar',
-      String(SAMPLE_RATE),
-      '-f',
-      'f32le',
-      'pipe:1',
-    ],
+      ['-hide_banner', '-loglevel', 'error', '-i', 'pipe:0'],
+      ['-ac', '1', '-ar', String(rate), '-f', sampleFormat, 'pipe:1'],
+    ].flat(),
     { input: wav, maxBuffer: 256 * 1024 * 1024 },
   );
-  return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4).slice();
 }
 
 export function silence(seconds: number): Float32Array {

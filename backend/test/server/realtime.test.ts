@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +10,7 @@ import type { Recognizer } from '../../src/engine/types';
 import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import { ApiKeys } from '../../src/server/api-keys';
 import { buildApp } from '../../src/server/app';
+import { speakPcm16 } from '../engine/speech-audio';
 import { loadTinyEn, MAX_STREAMING_WER, wordErrorRate } from './helpers';
 import { type TlsLoopback, tlsLoopback } from './tls-loopback';
 
@@ -19,29 +19,6 @@ const SECOND = 'my mother found a small green tree near the house';
 const VAD_MODEL = defaultSileroVadPath();
 const API_KEY = 'realtime-test-key-0123456789';
 const vadPresent = existsSync(VAD_MODEL);
-
-/** Speaks `text` with espeak-ng as 16-bit little-endian mono PCM at `rate` (resampled by real ffmpeg). */
-function speakPcm16(text: string, rate: number): Buffer {
-  const wav = execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '--stdout', text]);
-  return execFileSync(
-    'ffmpeg',
-    [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-i',
-      'pipe:0',
-      '-ac',
-      '1',
-      '-ar',
-      String(rate),
-      '-f',
-      's16le',
-      'pipe:1',
-    ],
-    { input: wav, maxBuffer: 64 * 1024 * 1024 },
-  );
-}
 
 function silencePcm16(seconds: number, rate: number): Buffer {
   return Buffer.alloc(Math.round(seconds * rate) * 2);
