@@ -9,7 +9,6 @@ import math
 
 import torch
 import torch.nn.functional as F
-import torchaudio
 
 SAMPLE_RATE = 16000
 N_FFT = 512
@@ -22,7 +21,8 @@ NORM_EPS = 1e-5
 
 
 class MelFrontend(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, fb=None):
+        """fb: a [M, F] mel filterbank to use as-is (e.g. read back from nemo128.onnx)."""
         super().__init__()
         n_freq = N_FFT // 2 + 1
         # NeMo uses a symmetric (periodic=False) hann window, centred in n_fft.
@@ -34,10 +34,13 @@ class MelFrontend(torch.nn.Module):
         ang = 2.0 * math.pi * k[:, None] * n[None, :] / N_FFT
         basis = torch.cat([torch.cos(ang) * win, -torch.sin(ang) * win], 0)
         self.register_buffer("basis", basis.float().unsqueeze(1))  # [2F,1,n_fft]
-        fb = torchaudio.functional.melscale_fbanks(
-            n_freq, 0.0, SAMPLE_RATE / 2, N_MELS, SAMPLE_RATE,
-            norm="slaney", mel_scale="slaney")  # [F, M]
-        self.register_buffer("fb", fb.t().contiguous().float())  # [M, F]
+        if fb is None:
+            import torchaudio
+
+            fb = torchaudio.functional.melscale_fbanks(
+                n_freq, 0.0, SAMPLE_RATE / 2, N_MELS, SAMPLE_RATE,
+                norm="slaney", mel_scale="slaney").t()  # [M, F]
+        self.register_buffer("fb", fb.contiguous().float())  # [M, F]
         self.n_freq = n_freq
 
     def forward(self, waveforms: torch.Tensor, waveforms_lens: torch.Tensor):
