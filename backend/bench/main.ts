@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import type { FastifyInstance } from 'fastify';
-import { loadModelRecognizer, SileroVad } from '../src/engine';
+import { loadModelRecognizer, type Recognizer, SileroVad } from '../src/engine';
+import { ParakeetRecognizer } from '../src/engine/parakeet';
 import { resolveModel, resolveVadModel, streamProgress } from '../src/models';
 import { buildApp } from '../src/server/app';
 import { SpeechActivity } from '../src/streaming/speech-activity';
@@ -14,7 +15,14 @@ import { buildBaselineApp } from './baseline-server';
 import { BASELINE_TIMESLICE_SECONDS } from './baseline-session';
 import { ensureFixture, type Fixture, offlineTranscript } from './fixtures';
 import { measureRun } from './measures';
-import { type Design, formatStages, formatTable, type ResultRow, resultRow } from './report';
+import {
+  type Design,
+  type EngineSpend,
+  formatStages,
+  formatTable,
+  type ResultRow,
+  resultRow,
+} from './report';
 import { runTabs, type TabInput } from './run-tabs';
 import { checkVocabulary } from './sentences';
 
@@ -155,6 +163,7 @@ async function benchModel(
     for (const tabs of options.tabs) {
       for (const design of ['earshot', 'baseline'] as const) {
         log(`${model.id}: running ${design} with ${tabs} tab(s)…`);
+        const before = engineSpend(null, recognizer);
         const run = await runTabs({
           label: `${design}-${tabs}`,
           baseUrl: urls[design],
@@ -165,7 +174,8 @@ async function benchModel(
         const failure = run.outcomes.flatMap((o) => o.responses).find((r) => r.error !== null);
         if (failure) log(`${design} refused a chunk (seq ${failure.seq}): ${failure.error}`);
         const measures = measureRun(run.outcomes);
-        rows.push(resultRow(model.id, design, tabs, timeslices[design] * 1000, run, measures));
+        const spent = engineSpend(before, recognizer);
+        rows.push(resultRow(model.id, design, tabs, timeslices[design] * 1000, run, measures, spent));
         const p95 = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '-');
         log(
           `  word→interim p95 ${p95(measures.wordToInterimMs.p95)}, word→final p95 ${p95(measures.wordToFinalMs.p95)}, ` +
@@ -188,6 +198,15 @@ async function benchModel(
     for (const server of servers) await server.close();
     await recognizer.release();
   }
+}
+
+/** The Parakeet recognizer's timings since `before` (all of them without it); null for other engines. */
+function engineSpend(before: EngineSpend | null, recognizer: Recognizer): EngineSpend | null {
+  if (!(recognizer instanceof ParakeetRecognizer)) return null;
+  const now = recognizer.timings();
+  if (!before) return now;
+  const keys = Object.keys(now) as (keyof EngineSpend)[];
+  return Object.fromEntries(keys.map((k) => [k, now[k] - before[k]])) as unknown as EngineSpend;
 }
 
 async function listen(app: FastifyInstance): Promise<string> {

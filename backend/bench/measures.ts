@@ -4,7 +4,7 @@ import type { Fixture, OfflineTranscript } from './fixtures';
 import { type Spread, spread } from './stats';
 import type { ResponseRecord } from './tab';
 import type { PlannedChunk } from './webm-chunks';
-import { firstShownAt, latenciesMs, type ShownWord } from './word-latency';
+import { firstCoveredAt, firstShownAt, latenciesMs, type ShownWord } from './word-latency';
 
 /** What one simulated tab sent and got back. */
 export interface TabOutcome {
@@ -19,6 +19,13 @@ export interface RunMeasures {
   /** Wall ms from a word's end being captured to its first appearance in any caption / in a final one. */
   wordToInterimMs: Spread;
   wordToFinalMs: Spread;
+  /**
+   * Wall ms from an offline word's end being captured to the first caption / final caption showing any
+   * word within 0.5 s of it, whatever its text: latency of coverage, for models whose words do not
+   * repeat between windows (the random-weight Parakeet twin), where word→interim has nothing to match.
+   */
+  coverToInterimMs: Spread;
+  coverToFinalMs: Spread;
   /** Share of the offline transcript's words that were ever shown / shown as final (same word, same time). */
   shownShare: number;
   finalShare: number;
@@ -46,6 +53,8 @@ export const LAG_WINDOW_SECONDS = 5;
 export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
   const interim: number[] = [];
   const final: number[] = [];
+  const coverInterim: number[] = [];
+  const coverFinal: number[] = [];
   let referenceWords = 0;
   let shown = 0;
   let finalized = 0;
@@ -62,6 +71,11 @@ export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
     // A word on screen as final is on screen: the two alignments may pair a word differently.
     const shownAt = firstShownAt(reference, views).map((at, i) => earliest(at, finalAt[i] ?? null));
     interim.push(...latenciesMs(reference, shownAt, tab.captureStartMs));
+    const finalView = [finals.flatMap((f) => shownWords([f.segment], f.atMs))];
+    coverInterim.push(
+      ...latenciesMs(reference, firstCoveredAt(reference, [...views, ...finalView]), tab.captureStartMs),
+    );
+    coverFinal.push(...latenciesMs(reference, firstCoveredAt(reference, finalView), tab.captureStartMs));
     final.push(...latenciesMs(reference, finalAt, tab.captureStartMs));
     referenceWords += reference.length;
     shown += shownAt.filter((t) => t !== null).length;
@@ -82,6 +96,8 @@ export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
   return {
     wordToInterimMs: spread(interim),
     wordToFinalMs: spread(final),
+    coverToInterimMs: spread(coverInterim),
+    coverToFinalMs: spread(coverFinal),
     shownShare: shown / Math.max(1, referenceWords),
     finalShare: finalized / Math.max(1, referenceWords),
     werVsOffline: offlineEdits / Math.max(1, offlineLength),

@@ -30,6 +30,19 @@ export interface ResultRow {
   rssMbPerSession: number;
   peakRssMb: number;
   serverStages: ServerStage[] | null;
+  /** The recognizer's own timings over the run (Parakeet only): where each decode's time went. */
+  engine: EngineSpend | null;
+}
+
+/** DecodeTimings summed over one run. */
+export interface EngineSpend {
+  decodes: number;
+  totalMs: number;
+  featuresSessionMs: number;
+  encoderSessionMs: number;
+  loopMs: number;
+  jointSessionMs: number;
+  jointRuns: number;
 }
 
 const MB = 1024 * 1024;
@@ -41,6 +54,7 @@ export function resultRow(
   timesliceMs: number,
   run: TabsRun,
   measures: RunMeasures,
+  engine: EngineSpend | null = null,
 ) {
   return {
     model,
@@ -53,6 +67,7 @@ export function resultRow(
     cpuPerAudioSecond: run.cpuSeconds / Math.max(1e-9, measures.audioSeconds),
     rssMbPerSession: Math.max(0, run.peakRssBytes - run.baseRssBytes) / MB / tabs,
     peakRssMb: run.peakRssBytes / MB,
+    engine,
     serverStages:
       run.serverStages
         ?.filter((h) => h.name.startsWith('earshot_'))
@@ -80,6 +95,8 @@ const COLUMNS = [
   ['tabs', 4],
   ['interim p50/p95 s', 17],
   ['final p50/p95 s', 15],
+  ['cover→int s', 11],
+  ['cover→fin s', 11],
   ['shown', 6],
   ['final', 6],
   ['WER offl', 8],
@@ -103,6 +120,8 @@ export function formatTable(rows: readonly ResultRow[]): string {
       String(row.tabs),
       p50p95(m.wordToInterimMs),
       p50p95(m.wordToFinalMs),
+      p50p95(m.coverToInterimMs),
+      p50p95(m.coverToFinalMs),
       pct(m.shownShare),
       pct(m.finalShare),
       pct(m.werVsOffline),
@@ -133,6 +152,17 @@ export function formatStages(rows: readonly ResultRow[]): string {
     const serverLag = row.measures.serverLagMaxSeconds;
     if (serverLag !== null)
       out.push(`    server-reported lag (audio not yet recognized): max ${serverLag.toFixed(2)} s`);
+    if (row.engine && row.engine.decodes > 0) {
+      const e = row.engine;
+      const per = (ms: number) => (ms / e.decodes).toFixed(0);
+      const sessions = e.encoderSessionMs + e.jointSessionMs;
+      out.push(
+        `    engine: ${e.decodes} decodes, per decode ${per(e.totalMs)} ms = features ${per(e.featuresSessionMs)} + ` +
+          `encoder ${per(e.encoderSessionMs)} + joint session ${per(e.jointSessionMs)} (${(e.jointRuns / e.decodes).toFixed(0)} runs) + ` +
+          `loop outside it ${per(e.loopMs - e.jointSessionMs)} + rest ${per(e.totalMs - e.featuresSessionMs - e.encoderSessionMs - e.loopMs)} ms; ` +
+          `outside encoder + decoder/joint sessions ${pct(1 - sessions / e.totalMs)}, decode / bare sessions ${(e.totalMs / sessions).toFixed(2)}×`,
+      );
+    }
     if (row.serverStages === null) {
       out.push('    server: no GET /metrics; post→reply covers decode, queue and inference together');
       continue;

@@ -109,3 +109,25 @@ export function latenciesMs(
     return at === null || at === undefined ? [] : [at - (captureStartMs + word.end * 1000)];
   });
 }
+
+/**
+ * For every reference word, the earliest wall time at which a view showed any word, whatever its
+ * text, within `tolerance` seconds of it: when the caption first covered that stretch of speech. The
+ * measure for a model whose words cannot match from one window to the next (random weights).
+ */
+export function firstCoveredAt(
+  reference: readonly TimedText[],
+  views: readonly (readonly ShownWord[])[],
+  tolerance = DEFAULT_TIME_TOLERANCE,
+): (number | null)[] {
+  return reference.map((r) => {
+    let first: number | null = null;
+    for (const view of views) {
+      for (const w of view) {
+        if (Math.abs(middle(w) - middle(r)) <= tolerance && (first === null || w.shownAtMs < first))
+          first = w.shownAtMs;
+      }
+    }
+    return first;
+  });
+}

@@ -19,6 +19,9 @@ export class DecoderJoint {
   /** Recurrent state layout [layers, batch, size]; read from the model's input metadata. */
   readonly stateLayers: number;
   readonly stateSize: number;
+  /** Wall ms spent inside the ONNX session's run() so far, and how many runs. */
+  sessionMs = 0;
+  runs = 0;
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -52,6 +55,7 @@ export class DecoderJoint {
     const batch = targets.length;
     const encoderDim = frames.length / batch;
     const stateDims = [this.stateLayers, batch, this.stateSize];
+    const started = performance.now();
     const out = await this.session.run({
       encoder_outputs: new ort.Tensor('float32', frames, [batch, encoderDim, 1]),
       targets: new ort.Tensor('int32', targets, [batch, 1]),
@@ -59,6 +63,8 @@ export class DecoderJoint {
       input_states_1: new ort.Tensor('float32', states1, stateDims),
       input_states_2: new ort.Tensor('float32', states2, stateDims),
     });
+    this.sessionMs += performance.now() - started;
+    this.runs += 1;
     const logits = tensorData(out.outputs, Float32Array);
     return {
       logits,

@@ -71,9 +71,23 @@ class ParakeetStream implements RecognizerStream {
   }
 }
 
+/** Wall ms a recognizer has spent so far, by part: what is not session time is Earshot's own. */
+export interface DecodeTimings {
+  decodes: number;
+  /** The whole decode() work, from samples to results. */
+  totalMs: number;
+  featuresSessionMs: number;
+  encoderSessionMs: number;
+  /** The greedy loop, and the share of it inside the decoder/joint session. */
+  loopMs: number;
+  jointSessionMs: number;
+  jointRuns: number;
+}
+
 /** NVIDIA Parakeet TDT (or RNN-T) in the public ONNX layout: preprocessor, encoder, decoder+joint. */
 export class ParakeetRecognizer implements Recognizer {
   readonly sampleRate: number;
+  private readonly spent = { decodes: 0, totalMs: 0, featuresSessionMs: 0, encoderSessionMs: 0, loopMs: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private released: Promise<void> | undefined;
 
@@ -146,7 +160,18 @@ export class ParakeetRecognizer implements Recognizer {
     return run;
   }
 
+  timings(): DecodeTimings {
+    return { ...this.spent, jointSessionMs: this.joint.sessionMs, jointRuns: this.joint.runs };
+  }
+
   private async decodeNow(streams: ParakeetStream[]): Promise<void> {
+    const started = performance.now();
+    await this.decodeTimed(streams);
+    this.spent.decodes += 1;
+    this.spent.totalMs += performance.now() - started;
+  }
+
+  private async decodeTimed(streams: ParakeetStream[]): Promise<void> {
     const audible = streams.filter((s) => s.duration > 0);
     for (const stream of streams) {
       if (stream.duration === 0) stream.setResult({ text: '', tokens: [], words: [] });
@@ -161,14 +186,19 @@ export class ParakeetRecognizer implements Recognizer {
     });
     const lengths = BigInt64Array.from(waves, (w) => BigInt(w.length));
 
+    let mark = performance.now();
     const features = await this.preprocessor.run({
       waveforms: new ort.Tensor('float32', batch, [audible.length, width]),
       waveforms_lens: new ort.Tensor('int64', lengths, [audible.length]),
     });
+    this.spent.featuresSessionMs += performance.now() - mark;
+    mark = performance.now();
     const encoded = await this.encoder.run({
       audio_signal: features.features as ort.Tensor,
       length: features.features_lens as ort.Tensor,
     });
+    this.spent.encoderSessionMs += performance.now() - mark;
+    mark = performance.now();
     const outputs = encoded.outputs as ort.Tensor;
     const [, dim = 0, frames = 0] = outputs.dims;
     const tokens = await greedyDecode(
@@ -189,6 +219,7 @@ export class ParakeetRecognizer implements Recognizer {
         maxTokensPerStep: this.config.maxTokensPerStep,
       },
     );
+    this.spent.loopMs += performance.now() - mark;
     audible.forEach((stream, b) => {
       stream.setResult(
         assembleResult(tokens[b] ?? [], this.vocab, {

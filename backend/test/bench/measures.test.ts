@@ -109,6 +109,14 @@ describe('measuring what a tab saw', () => {
     expect(measures.finalShare).toBe(1);
   });
 
+  it('times coverage by any word near each word, whatever its text', () => {
+    // home (ends 2.0 s): 'hum' at the same time covers it from 2.3 s, so 300 ms, not 1,200 ms.
+    expect(measures.coverToInterimMs.count).toBe(3);
+    expect(measures.coverToInterimMs.max).toBeCloseTo(600);
+    // go (middle 0.85 s) lies within 0.5 s of the final 'we' (2.3 s): covered 1.3 s after its end.
+    expect(measures.coverToFinalMs.max).toBeCloseTo(1800);
+  });
+
   it('scores the finals, each once, against the offline transcript and the spoken text', () => {
     expect(measures.transcripts[0]?.streamed).toBe('we go home');
     expect(measures.werVsOffline).toBe(0);
