@@ -116,7 +116,7 @@ async function decodeOnce(
   const data = out.data as Float32Array;
   const blank = vocab - 1;
   const stateDims = [s.layers, 1, s.size];
-  let h = new ort.Tensor('float32', new Float32Array(s.layers * s.size), stateDims);
+  let h: ort.Tensor = new ort.Tensor('float32', new Float32Array(s.layers * s.size), stateDims);
   let c = h;
   const frame = new Float32Array(dim);
   let last = blank;

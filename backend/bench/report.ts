@@ -1,3 +1,4 @@
+import type { DecodeTimings } from '../src/engine/parakeet';
 import { LAG_WINDOW_SECONDS, type RunMeasures } from './measures';
 import type { TabsRun } from './run-tabs';
 import { histogramQuantileBound } from './server-metrics';
@@ -35,15 +36,7 @@ export interface ResultRow {
 }
 
 /** DecodeTimings summed over one run. */
-export interface EngineSpend {
-  decodes: number;
-  totalMs: number;
-  featuresSessionMs: number;
-  encoderSessionMs: number;
-  loopMs: number;
-  jointSessionMs: number;
-  jointRuns: number;
-}
+export type EngineSpend = DecodeTimings;
 
 const MB = 1024 * 1024;
 
