@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
+import type { Segment } from '@earshot/shared';
 import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
 import { RunningAverage } from '../streaming/running-average';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../streaming/streaming-transcriber';
+import { QualityFinals } from './quality-finals';
 import type { SessionObserver } from './session-observer';
 import { TranscriptOutbox, type TranscriptUpdate } from './transcript-outbox';
 
@@ -25,6 +27,11 @@ export interface RecordingPipelineOptions {
   observer: SessionObserver;
   /** Voice activity detection for the recording; without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
+  /**
+   * A second, stronger model for the finals: `infer` then feeds the fast model (interims and the
+   * commit policy), and each stretch the policy commits is decoded again through `quality.infer`.
+   */
+  quality?: { infer: Infer; maxPendingSeconds: number };
 }
 
 /** The audio rate of every recording's pipeline; transports convert to it. */
@@ -46,6 +53,7 @@ class RecognitionSkipped extends Error {}
 export class RecordingPipeline {
   private readonly transcriber: StreamingTranscriber;
   private readonly outbox = new TranscriptOutbox();
+  private readonly quality: QualityFinals | null;
   /** The recognition in progress; it never rejects (its failure waits in the outbox). */
   private running: Promise<void> | null = null;
   private nextKind: InferenceKind = 'interim';
@@ -65,6 +73,15 @@ export class RecordingPipeline {
         speech: options.createSpeechActivity?.(),
       },
     );
+    this.quality = options.quality
+      ? new QualityFinals({
+          key: options.key,
+          infer: options.quality.infer,
+          sampleRate: PIPELINE_SAMPLE_RATE,
+          bufferSeconds: options.bufferSeconds,
+          maxPendingSeconds: options.quality.maxPendingSeconds,
+        })
+      : null;
   }
 
   /** Seconds of audio received so far. */
@@ -89,6 +106,7 @@ export class RecordingPipeline {
 
   append(samples: Float32Array): void {
     this.transcriber.append(samples);
+    this.quality?.append(samples);
   }
 
   /**
@@ -107,12 +125,16 @@ export class RecordingPipeline {
     // The interim in progress was read from the same transcript; let it land (or fail) first.
     await this.running;
     await this.start({ final: true, kind: 'final' });
+    this.quality?.flush();
+    await this.quality?.settled();
   }
 
   /** What is new since the last take; a failed recognition is thrown here (once). */
   take(): TranscriptUpdate {
+    const open = this.transcriber.currentInterim;
+    if (this.quality) this.outbox.addFinals(this.quality.take());
     const update = this.outbox.take({
-      interim: this.transcriber.currentInterim,
+      interim: this.quality ? this.quality.interim(open, this.transcriber.interimId) : open,
       recognizing: this.running !== null,
       lagSeconds: this.lagSeconds,
     });
@@ -133,7 +155,7 @@ export class RecordingPipeline {
     const unrecognized = keepFrom - this.recognizedThrough;
     if (unrecognized > 0) this.options.observer.audioSkipped?.(unrecognized);
     this.recognizedThrough = Math.max(this.recognizedThrough, keepFrom);
-    this.outbox.addFinals(update.finals);
+    this.commitFinals(update.finals);
     this.outbox.markShed();
   }
 
@@ -144,7 +166,7 @@ export class RecordingPipeline {
       (update) => {
         this.outbox.setSkipped(false);
         this.recognizedThrough = Math.max(this.recognizedThrough, through);
-        this.outbox.addFinals(update.finals);
+        this.commitFinals(update.finals);
       },
       (error: unknown) => {
         if (error instanceof RecognitionSkipped) this.outbox.setSkipped(true);
@@ -156,6 +178,12 @@ export class RecordingPipeline {
     });
     this.running = tracked;
     return tracked;
+  }
+
+  /** Finals of the policy go out as they are, or first through the quality model. */
+  private commitFinals(finals: Segment[]): void {
+    if (this.quality) this.quality.commit(finals, this.transcriber.windowStart);
+    else this.outbox.addFinals(finals);
   }
 
   private async recognizeWindow(samples: Float32Array) {

@@ -1,7 +1,7 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
-import type { Infer } from './recording-pipeline';
+import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
 import { StreamSession } from './stream-session';
@@ -34,6 +34,8 @@ export interface SessionManagerOptions {
   observer?: SessionObserver;
   /** Voice activity detection per recording; without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
+  /** Finals from a second, stronger model (see RecordingPipelineOptions.quality). */
+  quality?: RecordingPipelineOptions['quality'];
 }
 
 export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'holdModel'> = {
@@ -156,6 +158,7 @@ export class SessionManager {
       capturedAtMs: request.captured_at_ms,
       observer: this.observer,
       createSpeechActivity: this.options.createSpeechActivity,
+      quality: this.options.quality,
     });
     this.sessions.set(key, session);
     this.heldModels.set(session, held);

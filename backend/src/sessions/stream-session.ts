@@ -4,7 +4,7 @@ import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { type Chunk, ChunkOrder } from './chunk-order';
 import { ContainerIntake } from './container-intake';
-import { type Infer, RecordingPipeline } from './recording-pipeline';
+import { type Infer, RecordingPipeline, type RecordingPipelineOptions } from './recording-pipeline';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
 
@@ -27,6 +27,8 @@ export interface StreamSessionOptions {
   observer: SessionObserver;
   /** Voice activity detection for the recording; without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
+  /** See RecordingPipelineOptions.quality. */
+  quality?: RecordingPipelineOptions['quality'];
 }
 
 export interface ChunkOutcome {

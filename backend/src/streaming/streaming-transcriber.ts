@@ -75,6 +75,11 @@ export class StreamingTranscriber {
     return this.policy.windowStart;
   }
 
+  /** The id every interim segment of this recording carries. */
+  get interimId(): string {
+    return this.track.interimId;
+  }
+
   get currentInterim(): Segment | null {
     return this.interim;
   }
