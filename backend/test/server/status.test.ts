@@ -119,16 +119,30 @@ describe('GET /status', () => {
   });
 
   it('reports cutting windows while a recording gives up audio because the engine is slower than it', async () => {
-    expect((await status()).backpressure).toBe('normal');
-    expect(await gauge('earshot_backpressure_level')).toBe(0);
+    // A loaded machine may have shed an interim just before; no window has been cut yet.
+    expect((await status()).backpressure).not.toBe('cutting_windows');
+    expect(await gauge('earshot_backpressure_level')).toBeLessThan(2);
     // Two seconds of engine per second of audio: the recording must shed audio to keep its lag bounded.
     recognizer.secondsPerAudioSecond = 2;
+    // The level says how things are now, so it is watched while the recording streams.
+    const levels = new Set<string>();
+    const gauges = new Set<number>();
+    let streaming = true;
+    const watching = (async () => {
+      while (streaming) {
+        levels.add((await status()).backpressure);
+        gauges.add(await gauge('earshot_backpressure_level'));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    })();
     try {
       await streamInRealTime('overloaded', pieces, true);
     } finally {
+      streaming = false;
       recognizer.secondsPerAudioSecond = 0;
+      await watching;
     }
-    expect((await status()).backpressure).toBe('cutting_windows');
-    expect(await gauge('earshot_backpressure_level')).toBe(2);
+    expect(levels).toContain('cutting_windows');
+    expect(gauges).toContain(2);
   });
 });
