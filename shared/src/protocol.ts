@@ -92,6 +92,11 @@ export const ERROR_CODES = [
   'unsupported_language',
   'translation_unsupported',
   'task_not_loaded',
+  'too_many_jobs',
+  'job_not_found',
+  'job_not_finished',
+  'job_cancelled',
+  'job_failed',
   'internal_error',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);

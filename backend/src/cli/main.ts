@@ -105,6 +105,9 @@ program
   )
   .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected per window when not given')
   .option('--task <task>', 'Whisper: transcribe, or translate into English')
+  .option('--max-upload-mb <n>', 'largest audio file /v1/audio accepts, in MiB (default: 1024)')
+  .option('--max-jobs <n>', 'asynchronous jobs waiting or running at most (default: 16)')
+  .option('--keep-jobs <seconds>', 'how long a finished job and its result are kept (default: 3600)')
   .action(serveCommand);
 
 try {

@@ -35,6 +35,8 @@ const FRAME = 512;
 /** Silero v5 at 16 kHz sees the last 64 samples of the previous frame before each 512-sample frame. */
 const CONTEXT = 64;
 const STATE_SIZE = 2 * 1 * 128;
+/** Whole frames, about 2 s, classified between two looks at the abort signal. */
+const ABORT_CHECK_SAMPLES = 64 * FRAME;
 
 /** Silero VAD v5 (ONNX): speech probability per 32 ms frame of 16 kHz mono audio. */
 export class SileroVad {
@@ -78,15 +80,31 @@ export class SileroVad {
     return new SileroVadStream(this.session);
   }
 
-  /** One probability per 512-sample frame; a final partial frame is padded with silence. */
-  async probabilities(samples: Float32Array): Promise<Float32Array> {
+  /**
+   * One probability per 512-sample frame; a final partial frame is padded with silence. An aborted
+   * signal stops it within a few seconds of audio (a long file takes a while).
+   */
+  async probabilities(samples: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
     const stream = this.createStream();
-    const whole = await stream.accept(samples);
-    return joined(whole, await stream.flush());
+    const out = new Float32Array(Math.ceil(samples.length / FRAME));
+    let filled = 0;
+    for (let start = 0; start < samples.length; start += ABORT_CHECK_SAMPLES) {
+      signal?.throwIfAborted();
+      const part = await stream.accept(samples.subarray(start, start + ABORT_CHECK_SAMPLES));
+      out.set(part, filled);
+      filled += part.length;
+    }
+    const last = await stream.flush();
+    out.set(last, filled);
+    return out.subarray(0, filled + last.length);
   }
 
-  async speechSegments(samples: Float32Array, options: SpeechSegmentOptions = {}): Promise<SpeechSegment[]> {
-    return segmentsFromProbabilities(await this.probabilities(samples), samples.length, options);
+  async speechSegments(
+    samples: Float32Array,
+    options: SpeechSegmentOptions = {},
+    signal?: AbortSignal,
+  ): Promise<SpeechSegment[]> {
+    return segmentsFromProbabilities(await this.probabilities(samples, signal), samples.length, options);
   }
 
   release(): Promise<void> {

@@ -5,7 +5,7 @@ import type { SpeechSegment } from '../engine/vad';
 import type { InferenceQueue } from '../streaming/inference-queue';
 
 /** Where speech is in a whole file (Silero VAD); without it the file is one stretch. */
-export type FindSpeech = (samples: Float32Array) => Promise<SpeechSegment[]>;
+export type FindSpeech = (samples: Float32Array, signal?: AbortSignal) => Promise<SpeechSegment[]>;
 
 /**
  * File windows are short because each is one recognizer call at batch priority: a live window that
@@ -43,7 +43,7 @@ export async function transcribeFileThroughQueue(
   const durationSeconds = samples.length / model.sampleRate;
   signal?.throwIfAborted();
   onProgress?.(0, durationSeconds);
-  const speech = await findSpeech?.(samples);
+  const speech = await findSpeech?.(samples, signal);
   signal?.throwIfAborted();
 
   const withdraw = () => model.queue.withdraw(key);

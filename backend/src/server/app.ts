@@ -111,6 +111,7 @@ export async function buildApp({
   await app.register(v1AudioRoutes, {
     prefix: '/v1',
     maxUploadBytes: settings.maxUploadBytes,
+    jobs: { maxPendingJobs: settings.maxPendingJobs, keepFinishedSeconds: settings.keepJobSeconds },
     ...(findSpeech ? { findSpeech } : {}),
   });
   await app.register(realtimeRoute, { createSpeechActivity, createVadStream });

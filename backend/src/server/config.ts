@@ -23,6 +23,10 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Largest audio file accepted by /v1/audio (it is streamed to a temporary file, not held in memory). */
   maxUploadBytes: number;
+  /** Asynchronous jobs waiting or running at most (POST /v1/audio/jobs answers 429 beyond). */
+  maxPendingJobs: number;
+  /** Seconds a finished job's result is kept before it is removed. */
+  keepJobSeconds: number;
 }
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
@@ -31,4 +35,6 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   maxSessions: DEFAULT_SESSION_OPTIONS.maxSessions,
   bodyLimit: 6 * 1024 * 1024,
   maxUploadBytes: 1024 * 1024 * 1024,
+  maxPendingJobs: 16,
+  keepJobSeconds: 3600,
 };

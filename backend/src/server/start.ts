@@ -29,6 +29,8 @@ export interface StartServerOptions {
   allowedOrigins?: string[];
   allowedHosts?: string[];
   idleTimeoutMs?: number;
+  /** Limits of /v1/audio uploads and jobs. */
+  files?: Partial<Pick<ServerConfig, 'maxUploadBytes' | 'maxPendingJobs' | 'keepJobSeconds'>>;
   /**
    * Voice activity detection: `off`, the `silero-vad` model id, or a directory or file holding
    * `silero_vad.onnx`. Unset, Silero comes from the model store, and a missing model only turns
@@ -83,6 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       port: options.port,
       allowedOrigins: options.allowedOrigins,
       allowedHosts: options.allowedHosts,
+      ...options.files,
     };
     if (options.everyNChunks !== undefined) config.everyNChunks = options.everyNChunks;
     if (options.idleTimeoutMs !== undefined) config.idleTimeoutMs = options.idleTimeoutMs;
@@ -96,7 +99,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(vad
         ? {
             createSpeechActivity: () => new SpeechActivity(vad.createStream()),
-            findSpeech: (samples: Float32Array) => vad.speechSegments(samples),
+            findSpeech: (samples: Float32Array, signal?: AbortSignal) =>
+              vad.speechSegments(samples, {}, signal),
             createVadStream: () => vad.createStream(),
           }
         : {}),

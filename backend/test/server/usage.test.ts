@@ -115,7 +115,7 @@ describe('usage per API key', () => {
     const answer = await fetch(`http://127.0.0.1:${port}/v1/usage`, {
       headers: { authorization: 'Bearer alice-key-0123456789abcdef' },
     });
-    const usage = await answer.json();
+    const usage = (await answer.json()) as { requests: number; audio_seconds: number; live_seconds: number };
     expect(usage.requests).toBe(1);
     expect(usage.audio_seconds).toBeGreaterThan(recordingSeconds - 0.1);
     expect(usage.audio_seconds).toBeLessThan(recordingSeconds + 0.1);

@@ -1,5 +1,5 @@
 import { defaultModelId } from '../../models';
-import type { RunningServer } from '../../server/start';
+import type { RunningServer, StartServerOptions } from '../../server/start';
 import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 
 export interface ServeOptions extends WhisperCliOptions {
@@ -16,6 +16,9 @@ export interface ServeOptions extends WhisperCliOptions {
   insecureNoAuth?: boolean;
   /** Exact Host header values to accept, for a server bound to 0.0.0.0. */
   allowedHost?: string[];
+  maxUploadMb?: string;
+  maxJobs?: string;
+  keepJobs?: string;
 }
 
 function integerIn(name: string, value: string, min: number, max: number): number {
@@ -60,9 +63,24 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     whisper: whisperOptions(options),
     ...apiKeyOptions(options),
     ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
+    files: fileLimits(options),
   });
   await stopped;
   await server.close();
+}
+
+function fileLimits(options: ServeOptions): NonNullable<StartServerOptions['files']> {
+  return {
+    ...(options.maxUploadMb !== undefined
+      ? { maxUploadBytes: integerIn('--max-upload-mb', options.maxUploadMb, 1, 1024 * 1024) * 1024 * 1024 }
+      : {}),
+    ...(options.maxJobs !== undefined
+      ? { maxPendingJobs: integerIn('--max-jobs', options.maxJobs, 1, 10_000) }
+      : {}),
+    ...(options.keepJobs !== undefined
+      ? { keepJobSeconds: integerIn('--keep-jobs', options.keepJobs, 1, 30 * 24 * 3600) }
+      : {}),
+  };
 }
 
 function apiKeyOptions(options: ServeOptions): { apiKeysFile?: string; insecureNoAuth?: boolean } {

@@ -1,21 +1,23 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../audio/file-decoder';
-import { type FindSpeech, transcribeFileThroughQueue } from '../../files/file-transcription';
+import type { FindSpeech } from '../../files/file-transcription';
 import { renderTranscript } from '../../files/openai-transcript';
-import { type AudioTask, checkTask, parseAudioFields } from '../audio-request';
-import { type AudioUpload, receiveAudioUpload } from '../audio-upload';
+import { acceptAudio } from '../audio-intake';
+import type { AudioTask } from '../audio-request';
 import { HttpError, openAiErrorBody } from '../http-error';
-import { leaseRequestModel } from '../request-model';
+import v1JobsRoutes, { type JobLimits } from './v1-jobs';
 
 export interface V1AudioOptions {
   findSpeech?: FindSpeech;
   maxUploadBytes: number;
+  jobs: JobLimits;
 }
 
 /**
  * POST /v1/audio/transcriptions and /v1/audio/translations, as OpenAI's API has them: a multipart
- * upload in, the transcript out in the asked format, or as Server-Sent Events with `stream=true`.
+ * upload in, the transcript out in the asked format, or as Server-Sent Events with `stream=true`;
+ * and the asynchronous jobs under /v1/audio/jobs.
  */
 const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) => {
   await app.register(multipart, {
@@ -23,57 +25,40 @@ const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) =
   });
 
   const answer = (task: AudioTask) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const upload = await receiveAudioUpload(request);
+    const audio = await acceptAudio(app, request, task, options.findSpeech);
     const stop = new AbortController();
     // A client that goes away stops the compute spent on its file.
     reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
-    let releaseModel = () => {};
     try {
-      const fields = parseAudioFields(upload.fields);
-      const { model, release } = leaseRequestModel(app, fields.model);
-      releaseModel = release;
-      const language = checkTask(model.recognizer, task, fields.language);
-      const run = (onWords?: (text: string) => void) =>
-        transcribeFileThroughQueue(
-          upload.path,
-          { queue: model.queue, sampleRate: model.recognizer.sampleRate },
-          {
-            key: `file-${request.id}`,
+      const key = `file-${request.id}`;
+      if (audio.fields.stream) {
+        return await streamEvents(reply, (onWords) =>
+          audio.transcribe({
+            key,
             signal: stop.signal,
-            ...(options.findSpeech ? { findSpeech: options.findSpeech } : {}),
-            ...(onWords ? { onWords: (words) => onWords(words.map((w) => w.word).join(' ')) } : {}),
-          },
-        ).then(
-          (transcript) => {
-            app.usage.audioRecognized(request, transcript.durationSeconds);
-            return transcript;
-          },
-          (error: unknown) => {
-            throw fileError(error, upload);
-          },
+            onWords: (words) => onWords(words.map((w) => w.word).join(' ')),
+          }),
         );
-      if (fields.stream) return await streamEvents(reply, run);
-      const rendered = renderTranscript(await run(), fields.format, {
+      }
+      const transcript = await audio.transcribe({ key, signal: stop.signal });
+      const rendered = renderTranscript(transcript, audio.fields.format, {
         task,
-        language,
-        granularities: fields.granularities,
+        language: audio.language,
+        granularities: audio.fields.granularities,
       });
       return await reply.type(rendered.contentType).send(rendered.body);
     } finally {
-      releaseModel();
-      await upload.discard();
+      await audio.release();
     }
   };
 
   app.post('/audio/transcriptions', answer('transcribe'));
   app.post('/audio/translations', answer('translate'));
+  await app.register(v1JobsRoutes, {
+    ...options.jobs,
+    ...(options.findSpeech ? { findSpeech: options.findSpeech } : {}),
+  });
 };
-
-/** ffmpeg's message names the temporary file; the client knows its own file name. */
-function fileError(error: unknown, upload: AudioUpload): unknown {
-  if (!(error instanceof AudioFileError)) return error;
-  return new AudioFileError(error.message.replaceAll(upload.path, upload.filename));
-}
 
 /**
  * Server-Sent Events as OpenAI streams a transcription: a `transcript.text.delta` as each stretch of
