@@ -9,13 +9,30 @@ export function captionHost(page: Page | Frame): Locator {
   return page.locator('[data-earshot-captions]');
 }
 
-/** Waits until the caption box is on screen with text, and returns its box. */
-export async function visibleCaptionBox(page: Page | Frame) {
+/** The caption box's layout box while it shows text, or null while it is empty or hidden. */
+export async function shownCaptionBox(page: Page | Frame) {
   const host = captionHost(page);
-  await expect(host).toHaveText(/\w/, { timeout: 40_000 });
-  const box = await host.boundingBox();
-  expect(box, 'caption element has a layout box').not.toBeNull();
-  return box as NonNullable<typeof box>;
+  if (!/\w/.test((await host.textContent({ timeout: 1_000 }).catch(() => null)) ?? '')) return null;
+  return host.boundingBox({ timeout: 1_000 }).catch(() => null);
+}
+
+/**
+ * Waits until the caption box is on screen with text, and returns its box. Text and box are read
+ * together on each try: captions hide for a moment when their media pauses or changes.
+ */
+export async function visibleCaptionBox(page: Page | Frame) {
+  type Box = NonNullable<Awaited<ReturnType<typeof shownCaptionBox>>>;
+  let found: Box | null = null;
+  await expect
+    .poll(
+      async () => {
+        found = await shownCaptionBox(page);
+        return found !== null;
+      },
+      { message: 'caption box is on screen with text', timeout: 40_000 },
+    )
+    .toBe(true);
+  return found as unknown as Box;
 }
 
 export function overlapArea(

@@ -1,7 +1,12 @@
 import type { Locator, Page } from '@playwright/test';
 import { videoKey } from '../../extension/lib/transcript/video-identity';
 import { captionLog, wordsOf, wordsShown } from '../support/caption-log';
-import { MIN_WORDS_RECOGNISED, overlapArea, visibleCaptionBox } from '../support/expectations';
+import {
+  MIN_WORDS_RECOGNISED,
+  overlapArea,
+  shownCaptionBox,
+  visibleCaptionBox,
+} from '../support/expectations';
 import { expect, test } from '../support/fixtures';
 import { SECOND_VIDEO_SENTENCES, SPOKEN_SENTENCES, spokenWords } from '../support/test-media';
 
@@ -22,9 +27,9 @@ async function shownSince(page: Page, sinceMs: number, words: string[]): Promise
 
 /** Whether the caption box now showing lies wholly over `video`. */
 async function captionsOver(page: Page, video: Locator): Promise<boolean> {
-  const box = await visibleCaptionBox(page);
+  const box = await shownCaptionBox(page);
   const videoBox = await video.boundingBox();
-  return !!videoBox && overlapArea(box, videoBox) >= box.width * box.height - 1;
+  return !!box && !!videoBox && overlapArea(box, videoBox) >= box.width * box.height - 1;
 }
 
 test('captions appear over a player inside shadow roots nested two levels deep', async ({ openCaptured }) => {
