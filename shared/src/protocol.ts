@@ -47,6 +47,11 @@ export const AsrStreamRequestSchema = z.object({
    * seq 0: the recording keeps that model until it ends.
    */
   model: z.string().min(1).max(256).optional(),
+  /**
+   * Id of a loaded model that makes the interims while `model` makes the finals (a fast model beside a
+   * strong one); absent means the server's `--interim-model`, null means `model` does both. Read at seq 0.
+   */
+  interim_model: z.string().min(1).max(256).nullable().optional(),
 });
 export type AsrStreamRequest = z.infer<typeof AsrStreamRequestSchema>;
 
@@ -109,7 +114,10 @@ export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 
 export const HealthResponseSchema = z.object({
   status: z.literal('ok'),
+  /** The model that makes the finals of a recording that names none. */
   model: z.string(),
+  /** The fast model that makes its interims, or null when `model` does both (absent from older servers). */
+  interim_model: z.string().nullable().optional(),
   device: z.string(),
   providers: z.array(z.string()),
   sessions: z.number().int().nonnegative(),

@@ -64,6 +64,11 @@ export const StatusConfigSchema = z.object({
   max_lag_seconds: z.number().nonnegative(),
   buffer_seconds: z.number().nonnegative(),
   max_waiting_chunks: count,
+  /**
+   * With an interim model: once this much committed audio waits for the final model, new stretches keep
+   * the interim model's words as their finals, so finals stay bounded in delay.
+   */
+  max_pending_final_seconds: z.number().nonnegative(),
 });
 
 /** GET /status: models, queues, backpressure, sessions and the configuration in effect. */
@@ -72,6 +77,11 @@ export const StatusResponseSchema = z.object({
   uptime_seconds: z.number().nonnegative(),
   backpressure: BackpressureLevelSchema,
   models: z.array(StatusModelSchema),
+  /**
+   * What a recording that names no model gets: `model` makes its finals, `interim_model` its interims
+   * (null: `model` does both).
+   */
+  defaults: z.object({ model: z.string(), interim_model: z.string().nullable() }),
   sessions: z.object({
     total: count,
     by_transport: z.record(SessionTransportSchema, count),

@@ -85,6 +85,10 @@ program
     'model id or model directory to keep loaded; repeat for several, the first is the default (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
     (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
+  .option(
+    '--interim-model <id|dir>',
+    'a fast model that makes the interim captions while the default --model makes the finals (loaded beside it)',
+  )
   .option('--device <device>', 'cpu, cuda, cuda:N or auto (GPU use is opt-in)', 'cpu')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option(

@@ -27,8 +27,11 @@ const AudioFormatSchema = z
 const TranscriptionSchema = z
   .object({
     model: z.string().min(1).optional(),
-    /** Earshot's own field: the fast model for interims beside `model` for finals. */
-    interim_model: z.string().min(1).optional(),
+    /**
+     * Earshot's own field: a fast model for the policy's interims beside `model`, which then decodes
+     * each committed stretch for the deltas; null: `model` does both.
+     */
+    interim_model: z.string().min(1).nullable().optional(),
     language: z.string().min(1).optional(),
     prompt: z.string().optional(),
   })

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pcm16Resampler } from '../audio/pcm16-resampler';
-import { type Infer, PIPELINE_SAMPLE_RATE, RecordingPipeline } from '../sessions/recording-pipeline';
+import { type HeldModel, recognitionOptions } from '../sessions/held-model';
+import { PIPELINE_SAMPLE_RATE, RecordingPipeline } from '../sessions/recording-pipeline';
 import type { SessionObserver } from '../sessions/session-observer';
 import { PcmBuffer } from '../streaming/pcm-buffer';
 import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
@@ -13,16 +14,12 @@ import {
   type TurnDetectionConfig,
 } from './protocol';
 
-/** The model a session transcribes with, held (kept loaded) until `release`. */
-export interface TranscriptionModel {
-  modelId: string;
-  infer: Infer;
-  release(): void;
-}
-
 export interface RealtimeTranscriptionOptions {
-  /** Holds a model by id (undefined: the default); throws RealtimeRequestError when it is not loaded. */
-  holdModel(modelId: string | undefined): TranscriptionModel;
+  /**
+   * Holds the models named (absent: the server's defaults; a null interim model: none); throws
+   * RealtimeRequestError when one is not loaded.
+   */
+  holdModel(request: { model?: string; interimModel?: string | null }): HeldModel;
   observer: SessionObserver;
   /** Speech gating inside a turn when the client commits (no server VAD). */
   createSpeechActivity?: SpeechActivityFactory;
@@ -37,6 +34,8 @@ export interface RealtimeTranscriptionOptions {
   audioTranscribed(seconds: number): void;
   bufferSeconds: number;
   maxLagSeconds: number;
+  /** With an interim model, see RecordingPipelineOptions.quality. */
+  maxPendingFinalSeconds: number;
 }
 
 /** Default input rate of `audio/pcm` in the Realtime API. */
@@ -70,7 +69,7 @@ interface Turn {
  */
 export class RealtimeTranscription {
   readonly config: TranscriptionSessionConfig;
-  private model: TranscriptionModel;
+  private model: HeldModel;
   private resampler: Pcm16Resampler;
   private detector: TurnDetector | null = null;
   private readonly preroll = new PcmBuffer(PREROLL_SECONDS * PIPELINE_SAMPLE_RATE);
@@ -82,7 +81,7 @@ export class RealtimeTranscription {
   private closed = false;
 
   constructor(private readonly options: RealtimeTranscriptionOptions) {
-    this.model = options.holdModel(undefined);
+    this.model = options.holdModel({});
     const turnDetection: TurnDetectionConfig | null = options.createVadStream
       ? {
           type: 'server_vad',
@@ -98,7 +97,11 @@ export class RealtimeTranscription {
       audio: {
         input: {
           format: { type: 'audio/pcm', rate: DEFAULT_INPUT_RATE },
-          transcription: { model: this.model.modelId, interim_model: null, language: null },
+          transcription: {
+            model: this.model.id,
+            interim_model: this.model.interim?.id ?? null,
+            language: null,
+          },
           turn_detection: turnDetection,
           noise_reduction: null,
         },
@@ -114,13 +117,6 @@ export class RealtimeTranscription {
     const input = session.audio?.input;
     const current = this.config.audio.input;
     const transcription = input?.transcription;
-    if (transcription?.interim_model !== undefined) {
-      throw new RealtimeRequestError(
-        'interim_model_unavailable',
-        'this server runs one model per session; start it with --interim-model for fast interims',
-        'session.audio.input.transcription.interim_model',
-      );
-    }
     let turnDetection = current.turn_detection;
     if (input?.turn_detection !== undefined) {
       const requested = input.turn_detection;
@@ -148,15 +144,21 @@ export class RealtimeTranscription {
         : null;
     }
     // Validated in full before anything changes, so a refused update leaves the session as it was.
-    if (transcription?.model !== undefined && transcription.model !== this.model.modelId) {
-      const held = this.options.holdModel(transcription.model);
+    const model = transcription?.model ?? this.model.id;
+    const interimModel =
+      transcription?.interim_model !== undefined
+        ? transcription.interim_model
+        : (this.model.interim?.id ?? null);
+    if (model !== this.model.id || interimModel !== (this.model.interim?.id ?? null)) {
+      const held = this.options.holdModel({ model, interimModel });
       this.model.release();
       this.model = held;
     }
     const rate = input?.format?.rate ?? (input?.format ? DEFAULT_INPUT_RATE : current.format.rate);
     if (rate !== current.format.rate) this.resampler = new Pcm16Resampler(rate, PIPELINE_SAMPLE_RATE);
     current.format.rate = rate;
-    current.transcription.model = this.model.modelId;
+    current.transcription.model = this.model.id;
+    current.transcription.interim_model = this.model.interim?.id ?? null;
     if (transcription?.language !== undefined) current.transcription.language = transcription.language;
     if (JSON.stringify(turnDetection) !== JSON.stringify(current.turn_detection)) {
       current.turn_detection = turnDetection;
@@ -276,7 +278,7 @@ export class RealtimeTranscription {
       pipeline: new RecordingPipeline({
         key: this.config.id,
         recordingId: this.config.id,
-        infer: this.model.infer,
+        ...recognitionOptions(this.model, this.options.maxPendingFinalSeconds),
         bufferSeconds: this.options.bufferSeconds,
         maxLagSeconds: this.options.maxLagSeconds,
         observer: this.options.observer,

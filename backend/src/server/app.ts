@@ -34,6 +34,11 @@ export interface BuildAppOptions {
   recognizer: Recognizer;
   /** Further models kept loaded beside the default, named by requests. */
   moreRecognizers?: readonly Recognizer[];
+  /**
+   * Id of one of the models that makes the interims of recordings naming no interim model, while the
+   * model they name (or the default) makes their finals.
+   */
+  interimModel?: string;
   /** How models are loaded while serving; by default from the model store. */
   loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
@@ -58,6 +63,7 @@ const BACKEND_VERSION: string = JSON.parse(
 export async function buildApp({
   recognizer,
   moreRecognizers = [],
+  interimModel,
   loadModel,
   config,
   apiKeys,
@@ -88,6 +94,7 @@ export async function buildApp({
   await app.register(modelsPlugin, {
     recognizers: [recognizer, ...moreRecognizers],
     device: recognizer.device,
+    ...(interimModel !== undefined ? { interimModel } : {}),
     ...(loadModel ? { loader: loadModel } : {}),
   });
   await app.register(sessionsPlugin, {

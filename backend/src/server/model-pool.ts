@@ -45,6 +45,8 @@ export class ModelPoolError extends Error {
   constructor(
     readonly code: ModelPoolErrorCode,
     message: string,
+    /** The request field that named the model. */
+    readonly param: 'model' | 'interim_model' = 'model',
   ) {
     super(message);
     this.name = 'ModelPoolError';
@@ -57,6 +59,19 @@ export interface ModelLease {
   release(): void;
 }
 
+/** The models of one live recording: `model` makes its finals, `interim` (when set) its interims. */
+export interface RecognitionLease {
+  model: LoadedModel;
+  interim: LoadedModel | null;
+  release(): void;
+}
+
+/** What a recording asks for; an absent field takes the server's default, a null interim model none. */
+export interface RecognitionRequest {
+  model?: string;
+  interimModel?: string | null;
+}
+
 export interface ModelPoolObserver extends InferenceObserver {
   /** Whether the default model is warmed up; called when that changes or another model becomes default. */
   readyChanged?(ready: boolean): void;
@@ -65,6 +80,11 @@ export interface ModelPoolObserver extends InferenceObserver {
 export interface ModelPoolOptions {
   /** The models loaded at start; the first is the default. The caller releases them after `close`. */
   models: readonly Recognizer[];
+  /**
+   * Id of one of `models` that makes the interims of recordings naming no interim model, while the
+   * model they name (or the default) makes their finals.
+   */
+  interimModel?: string;
   loader: ModelLoader;
   /** Device for loads that name none: the one the server was started with. */
   device: string;
@@ -86,6 +106,7 @@ export class ModelPool {
   /** Loaded by the pool itself, so released by it on close. */
   private readonly owned = new Set<Recognizer>();
   private defaultId: string;
+  private readonly interimId: string | null;
   private closed = false;
 
   constructor(private readonly options: ModelPoolOptions) {
@@ -93,10 +114,25 @@ export class ModelPool {
     if (!first) throw new Error('a model pool needs at least one model');
     this.defaultId = first.modelId;
     for (const recognizer of options.models) this.add(recognizer);
+    this.interimId = options.interimModel ?? null;
+    if (this.interimId !== null && !this.loaded.has(this.interimId)) {
+      throw new Error(`the interim model ${this.interimId} is not among the models served`);
+    }
   }
 
   get default(): LoadedModel {
     return this.loaded.get(this.defaultId) as LoadedModel;
+  }
+
+  /** Ready once the default model and the interim model beside it are warmed up. */
+  get readiness(): Readiness {
+    const { readiness } = this.default;
+    return readiness.ready ? (this.defaultInterim?.readiness ?? readiness) : readiness;
+  }
+
+  /** The model making interims for recordings that name none, or null when each model does both. */
+  get defaultInterim(): LoadedModel | null {
+    return this.interimId === null ? null : (this.loaded.get(this.interimId) ?? null);
   }
 
   /** Loaded models, the default first. */
@@ -144,6 +180,33 @@ export class ModelPool {
     };
   }
 
+  /**
+   * Takes the models of a recording: the final model it names (or the default) and the interim model it
+   * names (absent: the server's interim model; null: none). Both stay loaded until the lease is released.
+   */
+  leaseRecognition({ model, interimModel }: RecognitionRequest): RecognitionLease {
+    const interimId = interimModel === undefined ? this.interimId : interimModel;
+    let interim: LoadedModel | null = null;
+    if (interimId !== null) {
+      try {
+        interim = this.get(interimId);
+      } catch (error) {
+        if (!(error instanceof ModelPoolError)) throw error;
+        throw new ModelPoolError(error.code, `interim_model: ${error.message}`, 'interim_model');
+      }
+    }
+    const finals = this.lease(model);
+    const interims = interim ? this.lease(interim.id) : null;
+    return {
+      model: finals.model,
+      interim,
+      release: () => {
+        finals.release();
+        interims?.release();
+      },
+    };
+  }
+
   usersOf(id: string): number {
     return this.users.get(id) ?? 0;
   }
@@ -151,7 +214,7 @@ export class ModelPool {
   setDefault(id: string): void {
     const model = this.get(id);
     this.defaultId = model.id;
-    this.options.observer?.readyChanged?.(model.readiness.ready);
+    this.options.observer?.readyChanged?.(this.readiness.ready);
   }
 
   /**
@@ -207,6 +270,12 @@ export class ModelPool {
         `model ${id} is the default; make another loaded model the default first (POST /v1/models/<id>/load with {"default": true})`,
       );
     }
+    if (model.id === this.interimId) {
+      throw new ModelPoolError(
+        'model_is_default',
+        `model ${id} makes the interims of recordings that name no interim model (earshot serve --interim-model); it stays loaded`,
+      );
+    }
     const users = this.usersOf(id);
     if (users > 0) {
       throw new ModelPoolError(
@@ -249,7 +318,9 @@ export class ModelPool {
     const silence = new Float32Array(model.recognizer.sampleRate);
     const settled = (readiness: Readiness) => {
       model.readiness = readiness;
-      if (model.id === this.defaultId) this.options.observer?.readyChanged?.(readiness.ready);
+      if (model.id === this.defaultId || model.id === this.interimId) {
+        this.options.observer?.readyChanged?.(this.readiness.ready);
+      }
     };
     model.queue.submit({ key: 'warm-up', kind: 'final', samples: silence }).then(
       () => settled({ ready: true }),

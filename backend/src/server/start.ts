@@ -19,6 +19,11 @@ export interface StartServerOptions {
    * loaded; the first is the default. Missing store models are downloaded.
    */
   models: readonly string[];
+  /**
+   * A fast model (id or directory) that makes the interims of recordings naming no interim model, while
+   * the default model makes their finals; loaded beside `models` unless it is one of them.
+   */
+  interimModel?: string;
   /** cpu | auto | cuda | cuda:N */
   device: string;
   host: string;
@@ -67,12 +72,18 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       `earshot: WARNING: serving ${options.host} without API keys (--insecure-no-auth): anyone who can reach it may use it.\n`,
     );
   }
-  const recognizers = await loadAll(loadFromStore, options.models, {
+  const { interimModel } = options;
+  const ids =
+    interimModel === undefined || options.models.includes(interimModel)
+      ? options.models
+      : [...options.models, interimModel];
+  const recognizers = await loadAll(loadFromStore, ids, {
     device: options.device,
     progress: streamProgress(process.stderr),
     ...(options.whisper ? { whisper: options.whisper } : {}),
   });
   const [recognizer, ...moreRecognizers] = recognizers as [Recognizer, ...Recognizer[]];
+  const interim = interimModel === undefined ? undefined : recognizers[ids.indexOf(interimModel)];
   const releaseModels = () => Promise.all(recognizers.map((r) => r.release()));
   const vad = await loadVadChoice(options.vad, SERVER_WITHOUT_VAD).catch(async (error: unknown) => {
     await releaseModels();
@@ -92,6 +103,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     app = await buildApp({
       recognizer,
       moreRecognizers,
+      ...(interim ? { interimModel: interim.modelId } : {}),
       config,
       ...(apiKeys ? { apiKeys } : {}),
       usage: { file: usageFile(storeSettings()) },
@@ -109,7 +121,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { port } = app.server.address() as AddressInfo;
     const url = `http://${urlHost(options.host)}:${port}`;
     process.stdout.write(
-      `earshot: serving ${url} model=${recognizer.modelId}${moreModels(moreRecognizers)} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
+      `earshot: serving ${url} model=${recognizer.modelId}${interim ? ` interim-model=${interim.modelId}` : ''}${moreModels(moreRecognizers.filter((r) => r !== interim))} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
     );
     const served = app;
     return {

@@ -1,24 +1,18 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
-import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
+import type { HeldModel } from './held-model';
+import { recognitionOptions } from './held-model';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
 import { StreamSession } from './stream-session';
 
-/** The model a recording is recognized with, held from its first chunk until it ends. */
-export interface HeldModel {
-  id: string;
-  infer: Infer;
-  release(): void;
-}
-
 export interface SessionManagerOptions {
   /**
-   * Takes hold of the model a new recording names (undefined: the default); its windows go to that
-   * model's inference queue. Throws when the model cannot be had.
+   * Takes hold of the models a new recording names (undefined: the server's defaults; a null interim
+   * model: none); its windows go to their inference queues. Throws when a model cannot be had.
    */
-  holdModel(model: string | undefined): HeldModel;
+  holdModel(request: { model?: string; interimModel?: string | null }): HeldModel;
   everyNChunks: number;
   /** Sessions without a chunk for this long are closed and their decoder stopped. */
   idleTimeoutMs: number;
@@ -34,8 +28,8 @@ export interface SessionManagerOptions {
   observer?: SessionObserver;
   /** Voice activity detection per recording; without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
-  /** Finals from a second, stronger model (see RecordingPipelineOptions.quality). */
-  quality?: RecordingPipelineOptions['quality'];
+  /** With an interim model, see RecordingPipelineOptions.quality. */
+  maxPendingFinalSeconds: number;
 }
 
 export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'holdModel'> = {
@@ -45,6 +39,7 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'holdModel'> =
   maxWaitingChunks: 8,
   bufferSeconds: 60,
   maxLagSeconds: 2,
+  maxPendingFinalSeconds: 6,
   settle: { quietMs: 30, maxWaitMs: 400 },
 };
 
@@ -86,11 +81,19 @@ export class SessionManager {
     const recordingId = request.recording_id ?? 'default';
     const key = JSON.stringify([request.user_id, request.tab_id, recordingId]);
     const session = this.sessions.get(key) ?? this.open(key, recordingId, request);
-    const model = this.heldModels.get(session)?.id;
+    const held = this.heldModels.get(session);
+    const model = held?.id;
     if (request.model !== undefined && request.model !== model) {
       throw new SessionError(
         'session_conflict',
         `recording "${recordingId}" is recognized by model ${model} until it ends; start a new recording to use ${request.model}`,
+      );
+    }
+    const interim = held?.interim?.id ?? null;
+    if (request.interim_model !== undefined && request.interim_model !== interim) {
+      throw new SessionError(
+        'session_conflict',
+        `recording "${recordingId}" has ${interim === null ? 'no interim model' : `interim model ${interim}`} until it ends; start a new recording to change it`,
       );
     }
     try {
@@ -144,12 +147,15 @@ export class SessionManager {
       );
     }
     const format = containerFormat(request.mime_type);
-    const held = this.options.holdModel(request.model);
+    const held = this.options.holdModel({
+      ...(request.model !== undefined ? { model: request.model } : {}),
+      ...(request.interim_model !== undefined ? { interimModel: request.interim_model } : {}),
+    });
     const session = new StreamSession({
       key,
       recordingId,
       format,
-      infer: held.infer,
+      ...recognitionOptions(held, this.options.maxPendingFinalSeconds),
       everyNChunks: this.options.everyNChunks,
       maxWaitingChunks: this.options.maxWaitingChunks,
       bufferSeconds: this.options.bufferSeconds,
@@ -158,7 +164,6 @@ export class SessionManager {
       capturedAtMs: request.captured_at_ms,
       observer: this.observer,
       createSpeechActivity: this.options.createSpeechActivity,
-      quality: this.options.quality,
     });
     this.sessions.set(key, session);
     this.heldModels.set(session, held);

@@ -100,6 +100,54 @@ describe('earshot serve', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('loads --interim-model beside --model, warms both up, and names the pair in /health and /status', async () => {
+    const server = await serve([
+      '--model',
+      MODEL_DIR,
+      '--interim-model',
+      'tiny-en',
+      '--port',
+      String(await freePort()),
+      '--vad',
+      'off',
+    ]);
+    expect(server.stdout).toContain('model=level-words interim-model=tiny-en device=');
+    // Ready only once both models went through their warm-up decodes.
+    let ready = await fetch(`${server.url}/ready`);
+    for (let i = 0; i < 200 && ready.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      ready = await fetch(`${server.url}/ready`);
+    }
+    expect(ready.status).toBe(200);
+    const health = await (await fetch(`${server.url}/health`)).json();
+    expect(health).toMatchObject({ model: 'level-words', interim_model: 'tiny-en' });
+    const status = (await (await fetch(`${server.url}/status`)).json()) as {
+      defaults: unknown;
+      models: { id: string; ready: boolean }[];
+    };
+    expect(status.defaults).toEqual({ model: 'level-words', interim_model: 'tiny-en' });
+    expect(status.models.map((m) => [m.id, m.ready])).toEqual([
+      ['level-words', true],
+      ['tiny-en', true],
+    ]);
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('stops at start, in one line, when the interim model is unknown', async () => {
+    const result = await runCli([
+      'serve',
+      '--model',
+      MODEL_DIR,
+      '--interim-model',
+      'no-such-model',
+      '--port',
+      '0',
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(/no-such-model/);
+  });
+
   it('stops at start, in one line, when CUDA is asked for and cannot run', async () => {
     const result = await runCli(['serve', '--model', 'tiny-en', '--device', 'cuda', '--port', '0']);
     expect(result.code).not.toBe(0);

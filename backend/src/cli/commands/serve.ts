@@ -5,6 +5,8 @@ import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 export interface ServeOptions extends WhisperCliOptions {
   /** Every `--model` given, in order; the first is the default. */
   model?: string[];
+  /** Fast model for interims beside the default model's finals. */
+  interimModel?: string;
   device: string;
   host: string;
   port: string;
@@ -55,6 +57,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   // startServer prints the URL, model, device and VAD it serves with once it is ready.
   server = await startServer({
     models: options.model ?? [defaultModelId(options.device)],
+    ...(options.interimModel !== undefined ? { interimModel: options.interimModel } : {}),
     device: options.device,
     host: options.host,
     port,

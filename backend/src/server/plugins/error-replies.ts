@@ -69,7 +69,7 @@ const errorReplies: FastifyPluginAsync = async (app) => {
       return refuse(SESSION_ERROR_STATUS[error.code], error.code, error.message);
     }
     if (error instanceof ModelPoolError) {
-      return refuse(MODEL_ERROR_STATUS[error.code], error.code, error.message, 'model');
+      return refuse(MODEL_ERROR_STATUS[error.code], error.code, error.message, error.param);
     }
     // A device a model cannot run on, refused before loading with the message a start gives.
     if (

@@ -15,6 +15,8 @@ export interface ModelsPluginOptions {
   recognizers: readonly Recognizer[];
   /** Device for loads that name none. */
   device: string;
+  /** Id of one of `recognizers` making the interims of recordings that name no interim model. */
+  interimModel?: string;
   loader?: ModelLoader;
 }
 
@@ -24,6 +26,7 @@ const modelsPlugin: FastifyPluginAsync<ModelsPluginOptions> = async (app, option
     models: options.recognizers,
     loader: options.loader ?? loadFromStore,
     device: options.device,
+    ...(options.interimModel !== undefined ? { interimModel: options.interimModel } : {}),
     isKnown: isStoreRecognizer,
     observer: app.metrics,
     onWarmUpFailed: (model, error) => app.log.error({ err: error, model }, 'model warm-up failed'),

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { DEFAULT_SESSION_OPTIONS, SessionManager } from '../../sessions/session-manager';
 import type { SpeechActivityFactory } from '../../streaming/speech-activity';
+import { holdRecognition } from '../hold-recognition';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -24,10 +25,7 @@ const sessionsPlugin: FastifyPluginAsync<SessionsPluginOptions> = async (app, op
     everyNChunks: options.everyNChunks,
     idleTimeoutMs: options.idleTimeoutMs,
     maxSessions: options.maxSessions,
-    holdModel: (name) => {
-      const { model, release } = app.models.lease(name);
-      return { id: model.id, infer: (request) => model.queue.submit(request), release };
-    },
+    holdModel: (request) => holdRecognition(app.models, request),
     observer: app.metrics,
     createSpeechActivity: options.createSpeechActivity,
   });

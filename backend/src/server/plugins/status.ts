@@ -26,6 +26,10 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
     version: options.version,
     config: options.config,
     models: () => servedModels(app),
+    defaults: () => ({
+      model: app.models.default.id,
+      interim_model: app.models.defaultInterim?.id ?? null,
+    }),
     lastWindowCutAt: () => app.metrics.lastWindowCutAt,
   });
   status.countSessions('http', () => app.sessions.count);

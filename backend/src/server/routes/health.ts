@@ -5,13 +5,14 @@ export interface HealthRouteOptions {
   version: string;
 }
 
-/** GET /health: always open; names the default model. */
+/** GET /health: always open; names the default model and the interim model beside it. */
 const healthRoute: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, { version }) => {
   app.get('/health', { schema: { response: { 200: HealthResponseSchema } } }, async () => {
     const { id, recognizer } = app.models.default;
     return {
       status: 'ok' as const,
       model: id,
+      interim_model: app.models.defaultInterim?.id ?? null,
       device: recognizer.device,
       providers: [...recognizer.providers],
       sessions: app.sessions.count,

@@ -3,15 +3,15 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../http-error';
 
 /**
- * GET /ready: 200 once the default model is loaded and warmed up, 503 `not_ready` before (or if its
- * warm-up failed).
+ * GET /ready: 200 once the default model (and the interim model beside it) is loaded and warmed up,
+ * 503 `not_ready` before (or if a warm-up failed).
  */
 const readyRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/ready',
     { schema: { response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema } } },
     async (_request, reply) => {
-      const { readiness } = app.models.default;
+      const { readiness } = app.models;
       if (readiness.ready) return { ready: true as const };
       return reply.code(503).send(errorBody('not_ready', readiness.reason));
     },

@@ -3,14 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../realtime/protocol';
-import {
-  errorBody,
-  RealtimeTranscription,
-  type TranscriptionModel,
-} from '../../realtime/transcription-session';
+import { errorBody, RealtimeTranscription } from '../../realtime/transcription-session';
+import type { HeldModel } from '../../sessions/held-model';
 import { DEFAULT_SESSION_OPTIONS } from '../../sessions/session-manager';
 import type { FrameClassifier, SpeechActivityFactory } from '../../streaming/speech-activity';
-import { ModelPoolError } from '../model-pool';
+import { holdRecognition } from '../hold-recognition';
+import { ModelPoolError, type RecognitionRequest } from '../model-pool';
 
 export interface RealtimeRouteOptions {
   createSpeechActivity?: SpeechActivityFactory;
@@ -25,14 +23,17 @@ const SLOW_READER_BYTES = 256 * 1024;
 /** Past this much unsent output the client is not reading at all, and the socket is closed. */
 const STALLED_READER_BYTES = 4 * 1024 * 1024;
 
-/** Holds the model a session names (or the default) in the pool while the session uses it. */
-function holdTranscriptionModel(app: FastifyInstance, modelId: string | undefined): TranscriptionModel {
+/** Holds the models a session names (or the defaults) in the pool while the session uses them. */
+function holdTranscriptionModels(app: FastifyInstance, request: RecognitionRequest): HeldModel {
   try {
-    const { model, release } = app.models.lease(modelId);
-    return { modelId: model.id, infer: (request) => model.queue.submit(request), release };
+    return holdRecognition(app.models, request);
   } catch (error) {
     if (error instanceof ModelPoolError) {
-      throw new RealtimeRequestError(error.code, error.message, 'session.audio.input.transcription.model');
+      throw new RealtimeRequestError(
+        error.code,
+        error.message,
+        `session.audio.input.transcription.${error.param}`,
+      );
     }
     throw error;
   }
@@ -90,7 +91,7 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
       let session: RealtimeTranscription;
       try {
         session = new RealtimeTranscription({
-          holdModel: (id) => holdTranscriptionModel(app, id),
+          holdModel: (request) => holdTranscriptionModels(app, request),
           observer: app.metrics,
           createSpeechActivity: options.createSpeechActivity,
           createVadStream: options.createVadStream,
@@ -98,6 +99,7 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
           audioTranscribed: (seconds) => app.usage.liveAudio(request, seconds),
           bufferSeconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
           maxLagSeconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
+          maxPendingFinalSeconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
         });
       } catch (error) {
         request.log.error({ err: error }, 'realtime session could not start');

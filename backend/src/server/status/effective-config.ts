@@ -20,5 +20,6 @@ export function effectiveConfig(
     max_lag_seconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
     buffer_seconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
     max_waiting_chunks: DEFAULT_SESSION_OPTIONS.maxWaitingChunks,
+    max_pending_final_seconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
   };
 }

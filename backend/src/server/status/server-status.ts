@@ -9,6 +9,8 @@ export interface ServerStatusOptions {
   version: string;
   config: StatusConfig;
   models(): ServedModel[];
+  /** What a recording naming no model gets: its final model and interim model (null: none). */
+  defaults(): StatusResponse['defaults'];
   /** When (`performance.now()`) a recording last gave up audio under lag, or null. */
   lastWindowCutAt(): number | null;
 }
@@ -44,6 +46,7 @@ export class ServerStatus {
         now,
       ),
       models: models.map((model, index) => describeModel(model, index === 0, now)),
+      defaults: this.options.defaults(),
       sessions: {
         total: Object.values(byTransport).reduce((sum, n) => sum + n, 0),
         by_transport: byTransport,

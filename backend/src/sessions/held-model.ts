@@ -1,0 +1,27 @@
+import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
+
+/** The models a recording is recognized with, held from its start until it ends. */
+export interface HeldModel {
+  /** The model whose words become final. */
+  id: string;
+  /** Windows for `id`'s inference queue. */
+  infer: Infer;
+  /** A fast model beside it that makes the interims (and runs the commit policy); absent: `id` does both. */
+  interim?: { id: string; infer: Infer };
+  release(): void;
+}
+
+/**
+ * How a recording's pipeline uses the held models: alone, the model does everything; with an interim
+ * model, that one runs the streaming policy and the model decodes each stretch the policy commits.
+ */
+export function recognitionOptions(
+  held: HeldModel,
+  maxPendingFinalSeconds: number,
+): Pick<RecordingPipelineOptions, 'infer' | 'quality'> {
+  if (!held.interim) return { infer: held.infer };
+  return {
+    infer: held.interim.infer,
+    quality: { infer: held.infer, maxPendingSeconds: maxPendingFinalSeconds },
+  };
+}
