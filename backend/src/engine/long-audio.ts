@@ -75,11 +75,21 @@ export function transcribeLong(
   return transcribeWindows(decode, recognizer.sampleRate, samples, options);
 }
 
+/**
+ * Audio windows are read from, always at or after the previous window's start: samples in memory, or
+ * a decoder's output streamed through (then only the window being read has to be held).
+ */
+export interface WindowSource {
+  /** Samples in the whole audio. */
+  readonly length: number;
+  read(start: number, end: number): Float32Array | Promise<Float32Array>;
+}
+
 /** transcribeLong over any way of decoding windows (a recognizer, or an inference queue). */
 export async function transcribeWindows(
   decode: DecodeWindows,
   rate: number,
-  samples: Float32Array,
+  samples: Float32Array | WindowSource,
   {
     chunkSeconds = 20,
     overlapSeconds = 2,
@@ -110,9 +120,12 @@ export async function transcribeWindows(
   for (let first = 0; first < windows.length; first += size) {
     signal?.throwIfAborted();
     const batch = windows.slice(first, first + size);
-    const results = await decode(
-      batch.map((w) => samples.subarray(Math.round(w.start * rate), Math.round(w.end * rate))),
-    );
+    const audio: Float32Array[] = [];
+    for (const w of batch) {
+      const [from, to] = [Math.round(w.start * rate), Math.round(w.end * rate)];
+      audio.push(samples instanceof Float32Array ? samples.subarray(from, to) : await samples.read(from, to));
+    }
+    const results = await decode(audio);
     const wordsBefore = words.length;
     batch.forEach((window, i) => {
       const result = results[i];

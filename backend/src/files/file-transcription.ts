@@ -1,11 +1,13 @@
-import { decodeAudioFile } from '../audio/file-decoder';
+import { streamAudioFile } from '../audio/file-decoder';
+import { ForwardSampleReader } from '../audio/forward-sample-reader';
 import { type LongRecognition, transcribeWindows } from '../engine/long-audio';
 import type { RecognizedWord } from '../engine/types';
-import type { SpeechSegment } from '../engine/vad';
+import { type SpeechSegment, segmentsFromProbabilities } from '../engine/vad';
 import type { InferenceQueue } from '../streaming/inference-queue';
+import type { FrameClassifier } from '../streaming/speech-activity';
 
-/** Where speech is in a whole file (Silero VAD); without it the file is one stretch. */
-export type FindSpeech = (samples: Float32Array, signal?: AbortSignal) => Promise<SpeechSegment[]>;
+/** A fresh Silero VAD stream for each file, to find where its speech is; without it the file is one stretch. */
+export type CreateVadStream = () => FrameClassifier;
 
 /**
  * File windows are short because each is one recognizer call at batch priority: a live window that
@@ -16,7 +18,7 @@ export const FILE_WINDOW = { chunkSeconds: 10, overlapSeconds: 2 } as const;
 export interface FileTranscriptionOptions {
   /** Names this file's windows in the queue (a job id), so they can be withdrawn. */
   key: string;
-  findSpeech?: FindSpeech;
+  createVadStream?: CreateVadStream;
   /** Aborting stops before the next window and withdraws the waiting one. */
   signal?: AbortSignal;
   /** Seconds of the file done and its length, after every window and once the audio is decoded. */
@@ -33,18 +35,21 @@ export interface FileTranscript {
 /**
  * Transcribes a file through the shared inference queue at batch priority: decoded by ffmpeg, cut at
  * the pauses VAD finds, one short window per queue request. Knows nothing of HTTP.
+ *
+ * The file is decoded twice, never held whole (an hour is 230 MB of samples): a first pass counts its
+ * samples and runs VAD over them, a second streams them through the windows, keeping only the window
+ * being read.
  */
 export async function transcribeFileThroughQueue(
   path: string,
   model: { queue: InferenceQueue; sampleRate: number },
-  { key, findSpeech, signal, onProgress, onWords }: FileTranscriptionOptions,
+  { key, createVadStream, signal, onProgress, onWords }: FileTranscriptionOptions,
 ): Promise<FileTranscript> {
-  const samples = await decodeAudioFile(path);
-  const durationSeconds = samples.length / model.sampleRate;
+  const { totalSamples, speech } = await surveyFile(path, createVadStream?.(), signal);
+  const durationSeconds = totalSamples / model.sampleRate;
   signal?.throwIfAborted();
   onProgress?.(0, durationSeconds);
-  const speech = await findSpeech?.(samples, signal);
-  signal?.throwIfAborted();
+  const samples = new ForwardSampleReader(totalSamples, streamAudioFile(path));
 
   const withdraw = () => model.queue.withdraw(key);
   signal?.addEventListener('abort', withdraw, { once: true });
@@ -72,5 +77,30 @@ export async function transcribeFileThroughQueue(
     return { durationSeconds, recognition };
   } finally {
     signal?.removeEventListener('abort', withdraw);
+    await samples.close();
   }
+}
+
+/** The first pass over a file: how many samples it has, and where VAD hears speech in them. */
+async function surveyFile(
+  path: string,
+  vad: FrameClassifier | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ totalSamples: number; speech?: SpeechSegment[] }> {
+  const probabilities: Float32Array[] = [];
+  let totalSamples = 0;
+  for await (const piece of streamAudioFile(path)) {
+    signal?.throwIfAborted();
+    totalSamples += piece.length;
+    if (vad) probabilities.push(await vad.accept(piece));
+  }
+  if (!vad) return { totalSamples };
+  probabilities.push(await vad.flush());
+  const frames = new Float32Array(probabilities.reduce((sum, p) => sum + p.length, 0));
+  let at = 0;
+  for (const p of probabilities) {
+    frames.set(p, at);
+    at += p.length;
+  }
+  return { totalSamples, speech: segmentsFromProbabilities(frames, totalSamples) };
 }

@@ -3,7 +3,6 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
-import type { FindSpeech } from '../files/file-transcription';
 import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
 import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
@@ -49,9 +48,10 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Voice activity detection per recording (Silero); without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
-  /** Where the speech is in an uploaded file (Silero VAD); without it files are cut into windows blindly. */
-  findSpeech?: FindSpeech;
-  /** Silero VAD frames for realtime sessions' server-side turn detection; without it clients commit. */
+  /**
+   * Silero VAD frames: where the speech is in an uploaded file, and realtime sessions' server-side turn
+   * detection. Without it files are cut into windows blindly and realtime clients commit.
+   */
   createVadStream?: () => FrameClassifier;
 }
 
@@ -70,7 +70,6 @@ export async function buildApp({
   usage,
   logger = false,
   createSpeechActivity,
-  findSpeech,
   createVadStream,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
@@ -119,7 +118,7 @@ export async function buildApp({
     prefix: '/v1',
     maxUploadBytes: settings.maxUploadBytes,
     jobs: { maxPendingJobs: settings.maxPendingJobs, keepFinishedSeconds: settings.keepJobSeconds },
-    ...(findSpeech ? { findSpeech } : {}),
+    ...(createVadStream ? { createVadStream } : {}),
   });
   await app.register(realtimeRoute, { createSpeechActivity, createVadStream });
   return app;

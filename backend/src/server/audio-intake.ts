@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../audio/file-decoder';
 import {
+  type CreateVadStream,
   type FileTranscript,
   type FileTranscriptionOptions,
-  type FindSpeech,
   transcribeFileThroughQueue,
 } from '../files/file-transcription';
 import { type AudioRequest, type AudioTask, checkTask, parseAudioFields } from './audio-request';
@@ -17,7 +17,7 @@ export interface AcceptedAudio {
   modelId: string;
   /** The language to report when the engine does not say. */
   language: string;
-  transcribe(options: Omit<FileTranscriptionOptions, 'findSpeech'>): Promise<FileTranscript>;
+  transcribe(options: Omit<FileTranscriptionOptions, 'createVadStream'>): Promise<FileTranscript>;
   /** Returns the model lease and deletes the uploaded file; safe to call more than once. */
   release(): Promise<void>;
 }
@@ -30,7 +30,7 @@ export async function acceptAudio(
   app: FastifyInstance,
   request: FastifyRequest,
   task: AudioTask,
-  findSpeech: FindSpeech | undefined,
+  createVadStream: CreateVadStream | undefined,
 ): Promise<AcceptedAudio> {
   const upload = await receiveAudioUpload(request);
   let releaseModel = () => {};
@@ -53,7 +53,7 @@ export async function acceptAudio(
         transcribeFileThroughQueue(
           upload.path,
           { queue: model.queue, sampleRate: model.recognizer.sampleRate },
-          { ...options, ...(findSpeech ? { findSpeech } : {}) },
+          { ...options, ...(createVadStream ? { createVadStream } : {}) },
         ).then(
           (transcript) => {
             app.usage.audioRecognized(request, transcript.durationSeconds);

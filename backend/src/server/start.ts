@@ -111,8 +111,6 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(vad
         ? {
             createSpeechActivity: () => new SpeechActivity(vad.createStream()),
-            findSpeech: (samples: Float32Array, signal?: AbortSignal) =>
-              vad.speechSegments(samples, {}, signal),
             createVadStream: () => vad.createStream(),
           }
         : {}),

@@ -47,7 +47,7 @@ beforeAll(async () => {
   app = await buildApp({
     recognizer,
     config: { host: '127.0.0.1', maxUploadBytes: MAX_UPLOAD, maxPendingJobs: 2, keepJobSeconds: 2 },
-    findSpeech: (samples, signal) => vad.speechSegments(samples, {}, signal),
+    createVadStream: () => vad.createStream(),
   });
   url = `${await app.listen({ host: '127.0.0.1', port: 0 })}/v1/audio/jobs`;
 }, 60_000);

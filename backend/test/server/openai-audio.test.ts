@@ -34,7 +34,7 @@ beforeAll(async () => {
   app = await buildApp({
     recognizer,
     config: { host: '127.0.0.1', maxUploadBytes: MAX_UPLOAD },
-    findSpeech: (samples, signal) => vad.speechSegments(samples, {}, signal),
+    createVadStream: () => vad.createStream(),
   });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   // The official client, unchanged but for where it connects; no retries, so refusals surface at once.

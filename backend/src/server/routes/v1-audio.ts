@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../audio/file-decoder';
-import type { FindSpeech } from '../../files/file-transcription';
+import type { CreateVadStream } from '../../files/file-transcription';
 import { renderTranscript } from '../../files/openai-transcript';
 import { acceptAudio } from '../audio-intake';
 import type { AudioTask } from '../audio-request';
@@ -9,7 +9,7 @@ import { HttpError, openAiErrorBody } from '../http-error';
 import v1JobsRoutes, { type JobLimits } from './v1-jobs';
 
 export interface V1AudioOptions {
-  findSpeech?: FindSpeech;
+  createVadStream?: CreateVadStream;
   maxUploadBytes: number;
   jobs: JobLimits;
 }
@@ -25,7 +25,7 @@ const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) =
   });
 
   const answer = (task: AudioTask) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const audio = await acceptAudio(app, request, task, options.findSpeech);
+    const audio = await acceptAudio(app, request, task, options.createVadStream);
     const stop = new AbortController();
     // A client that goes away stops the compute spent on its file.
     reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
@@ -56,7 +56,7 @@ const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) =
   app.post('/audio/translations', answer('translate'));
   await app.register(v1JobsRoutes, {
     ...options.jobs,
-    ...(options.findSpeech ? { findSpeech: options.findSpeech } : {}),
+    ...(options.createVadStream ? { createVadStream: options.createVadStream } : {}),
   });
 };
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../audio/file-decoder';
 import { FileJobs, type Job, TooManyJobsError } from '../../files/file-jobs';
-import type { FindSpeech } from '../../files/file-transcription';
+import type { CreateVadStream } from '../../files/file-transcription';
 import { renderTranscript } from '../../files/openai-transcript';
 import { type AcceptedAudio, acceptAudio } from '../audio-intake';
 import { parseAudioFields } from '../audio-request';
@@ -23,7 +23,10 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
  * Asynchronous transcription jobs (an Earshot extension of OpenAI's API): POST a file as to
  * /v1/audio/transcriptions and get a job id at once; poll it, fetch its result in any format, cancel it.
  */
-const v1JobsRoutes: FastifyPluginAsync<JobLimits & { findSpeech?: FindSpeech }> = async (app, options) => {
+const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVadStream }> = async (
+  app,
+  options,
+) => {
   const jobs = new FileJobs<JobDetails>({
     maxPending: options.maxPendingJobs,
     keepFinishedMs: options.keepFinishedSeconds * 1000,
@@ -54,7 +57,7 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { findSpeech?: FindSpeech }> 
   };
 
   app.post('/audio/jobs', async (request, reply) => {
-    const audio = await acceptAudio(app, request, 'transcribe', options.findSpeech);
+    const audio = await acceptAudio(app, request, 'transcribe', options.createVadStream);
     const { fields, task, modelId, language } = audio;
     try {
       const job = await jobs.submit({
