@@ -55,6 +55,10 @@ const program = new Command('bench')
     (v) => v.split(',').filter(Boolean),
     ['tiny-en'],
   )
+  .option(
+    '--interim-model <id>',
+    'also run Earshot with this fast model for the interims beside each --model for the finals (design "pair", instead of the baseline)',
+  )
   .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
   .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", positiveInt, 250)
   .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', positiveInt)
@@ -65,6 +69,7 @@ interface Options {
   tabs: number[];
   seconds: number;
   model: string[];
+  interimModel?: string;
   device: string;
   timeslice: number;
   everyNChunks?: number;
@@ -130,6 +135,7 @@ async function benchModel(
 ): Promise<ModelRun> {
   const model = await resolveModel(id, { allowDownload: true, progress: streamProgress(process.stderr) });
   const recognizer = await loadModelRecognizer(model, options.device);
+  const interim = await loadInterim(options, model.id, recognizer);
   // The offline transcripts are cached per model version: a retrained encoder gets new ones.
   const encoderTime = Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs);
   const modelKey = `${model.id}-${encoderTime}`.replace(/[^\w.-]/g, '_');
@@ -144,29 +150,46 @@ async function benchModel(
     );
 
     const config = { host: '127.0.0.1', maxSessions: Math.max(16, ...options.tabs) };
+    const serverConfig =
+      options.everyNChunks === undefined ? config : { ...config, everyNChunks: options.everyNChunks };
     const earshot = await buildApp({
       recognizer,
-      config: options.everyNChunks === undefined ? config : { ...config, everyNChunks: options.everyNChunks },
+      config: serverConfig,
       ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
     });
     log(`${model.id}: earshot server VAD gating ${vad ? 'on (Silero)' : 'off'}`);
-    const baseline = await buildBaselineApp(recognizer);
-    servers.push(earshot, baseline);
-    const urls = { earshot: await listen(earshot), baseline: await listen(baseline) };
-    await untilReady(urls.earshot);
+    const other = interim
+      ? await buildApp({
+          recognizer,
+          moreRecognizers: interim === recognizer ? [] : [interim],
+          interimModel: interim.modelId,
+          config: serverConfig,
+          ...(vad ? { createSpeechActivity: () => new SpeechActivity(vad.createStream()) } : {}),
+        })
+      : await buildBaselineApp(recognizer);
+    servers.push(earshot, other);
+    const designs = interim ? (['earshot', 'pair'] as const) : (['earshot', 'baseline'] as const);
+    const urls: Partial<Record<Design, string>> = {
+      earshot: await listen(earshot),
+      [designs[1]]: await listen(other),
+    };
+    await untilReady(urls.earshot as string);
+    if (interim) await untilReady(urls.pair as string);
     const timeslices: Record<Design, number> = {
       earshot: options.timeslice / 1000,
+      pair: options.timeslice / 1000,
       baseline: BASELINE_TIMESLICE_SECONDS,
     };
+    const label = (design: Design) => (design === 'pair' ? `${model.id}+${interim?.modelId}` : model.id);
 
     const rows: ResultRow[] = [];
     for (const tabs of options.tabs) {
-      for (const design of ['earshot', 'baseline'] as const) {
+      for (const design of designs) {
         log(`${model.id}: running ${design} with ${tabs} tab(s)…`);
         const before = engineSpend(null, recognizer);
         const run = await runTabs({
           label: `${design}-${tabs}`,
-          baseUrl: urls[design],
+          baseUrl: urls[design] as string,
           tabs,
           inputs,
           timesliceSeconds: timeslices[design],
@@ -175,7 +198,7 @@ async function benchModel(
         if (failure) log(`${design} refused a chunk (seq ${failure.seq}): ${failure.error}`);
         const measures = measureRun(run.outcomes);
         const spent = engineSpend(before, recognizer);
-        rows.push(resultRow(model.id, design, tabs, timeslices[design] * 1000, run, measures, spent));
+        rows.push(resultRow(label(design), design, tabs, timeslices[design] * 1000, run, measures, spent));
         const p95 = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '-');
         log(
           `  word→interim p95 ${p95(measures.wordToInterimMs.p95)}, word→final p95 ${p95(measures.wordToFinalMs.p95)}, ` +
@@ -197,6 +220,7 @@ async function benchModel(
   } finally {
     for (const server of servers) await server.close();
     await recognizer.release();
+    if (interim && interim !== recognizer) await interim.release();
   }
 }
 
@@ -207,6 +231,20 @@ function engineSpend(before: EngineSpend | null, recognizer: Recognizer): Engine
   if (!before) return now;
   const keys = Object.keys(now) as (keyof EngineSpend)[];
   return Object.fromEntries(keys.map((k) => [k, now[k] - before[k]])) as unknown as EngineSpend;
+}
+
+/** The fast model of the pair: the row's own recognizer when it is the same model. */
+async function loadInterim(
+  options: Options,
+  modelId: string,
+  recognizer: Recognizer,
+): Promise<Recognizer | null> {
+  if (options.interimModel === undefined) return null;
+  const model = await resolveModel(options.interimModel, {
+    allowDownload: true,
+    progress: streamProgress(process.stderr),
+  });
+  return model.id === modelId ? recognizer : loadModelRecognizer(model, options.device);
 }
 
 async function listen(app: FastifyInstance): Promise<string> {

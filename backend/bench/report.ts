@@ -4,7 +4,8 @@ import type { TabsRun } from './run-tabs';
 import { histogramQuantileBound } from './server-metrics';
 import type { Spread } from './stats';
 
-export type Design = 'earshot' | 'baseline';
+/** `pair`: Earshot with `--interim-model` beside the row's model, which then makes only the finals. */
+export type Design = 'earshot' | 'baseline' | 'pair';
 
 export interface ServerStage {
   /** An `earshot_*` histogram's name and labels as the server's GET /metrics names them. */
