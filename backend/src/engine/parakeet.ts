@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
-import { EngineError, InvalidAudioError, ModelLoadError } from './errors.js';
+import { EngineError, ModelLoadError } from './errors.js';
 import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
 import { requireNames, tensorData } from './onnx-io.js';
@@ -12,6 +12,7 @@ import { SoundLevels } from './sound-levels.js';
 import { greedyDecode } from './tdt-decoder.js';
 import type { RecognitionResult, Recognizer, RecognizerStream } from './types.js';
 import { readVocabulary, type Vocabulary } from './vocab.js';
+import { WaveformStream } from './waveform-stream.js';
 
 export interface ParakeetOptions extends OpenSessionsOptions {
   modelDir: string;
@@ -23,53 +24,7 @@ export interface ParakeetOptions extends OpenSessionsOptions {
   decoderFile?: string;
 }
 
-class ParakeetStream implements RecognizerStream {
-  private chunks: Float32Array[] = [];
-  private length = 0;
-  private decoded: RecognitionResult | null = null;
-
-  constructor(
-    readonly owner: ParakeetRecognizer,
-    private readonly sampleRate: number,
-  ) {}
-
-  acceptWaveform(samples: Float32Array): void {
-    if (!(samples instanceof Float32Array)) {
-      throw new InvalidAudioError('acceptWaveform expects a Float32Array of 16 kHz mono samples');
-    }
-    for (let i = 0; i < samples.length; i++) {
-      if (!Number.isFinite(samples[i]))
-        throw new InvalidAudioError(`sample ${this.length + i} is not a finite number`);
-    }
-    this.chunks.push(samples.slice());
-    this.length += samples.length;
-  }
-
-  get duration(): number {
-    return this.length / this.sampleRate;
-  }
-
-  get result(): RecognitionResult | null {
-    return this.decoded;
-  }
-
-  samples(): Float32Array {
-    if (this.chunks.length > 1) {
-      const joined = new Float32Array(this.length);
-      let offset = 0;
-      for (const chunk of this.chunks) {
-        joined.set(chunk, offset);
-        offset += chunk.length;
-      }
-      this.chunks = [joined];
-    }
-    return this.chunks[0] ?? new Float32Array(0);
-  }
-
-  setResult(result: RecognitionResult): void {
-    this.decoded = result;
-  }
-}
+type ParakeetStream = WaveformStream<ParakeetRecognizer, RecognitionResult>;
 
 /** Wall ms a recognizer has spent so far, by part: what is not session time is Earshot's own. */
 export interface DecodeTimings {
@@ -144,13 +99,13 @@ export class ParakeetRecognizer implements Recognizer {
   }
 
   createStream(): RecognizerStream {
-    return new ParakeetStream(this, this.sampleRate);
+    return new WaveformStream<ParakeetRecognizer, RecognitionResult>(this, this.sampleRate);
   }
 
   /** Decodes in call order: concurrent callers wait instead of competing for the same cores. */
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
     const own = streams.map((stream) => {
-      if (!(stream instanceof ParakeetStream) || stream.owner !== this) {
+      if (!(stream instanceof WaveformStream) || stream.owner !== this) {
         throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
       }
       return stream;

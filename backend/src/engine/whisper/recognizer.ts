@@ -3,10 +3,11 @@ import path from 'node:path';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
-import { EngineError, InvalidAudioError, ModelLoadError } from '../errors.js';
+import { EngineError, ModelLoadError } from '../errors.js';
 import { requireNames, tensorData } from '../onnx-io.js';
 import type { LanguageSetup, RecognitionResult, Recognizer, RecognizerStream } from '../types.js';
 import type { SileroVad } from '../vad.js';
+import { WaveformStream } from '../waveform-stream.js';
 import { type GeneratedSequence, type GenerationRequest, MergedDecoder } from './generation.js';
 import {
   compressionRatio,
@@ -62,50 +63,7 @@ export interface WhisperResult extends RecognitionResult {
   droppedBy: GuardVerdict | null;
 }
 
-class WhisperStream implements RecognizerStream {
-  private chunks: Float32Array[] = [];
-  private length = 0;
-  private decoded: WhisperResult | null = null;
-
-  constructor(readonly owner: WhisperRecognizer) {}
-
-  acceptWaveform(samples: Float32Array): void {
-    if (!(samples instanceof Float32Array)) {
-      throw new InvalidAudioError('acceptWaveform expects a Float32Array of 16 kHz mono samples');
-    }
-    for (let i = 0; i < samples.length; i++) {
-      if (!Number.isFinite(samples[i]))
-        throw new InvalidAudioError(`sample ${this.length + i} is not a finite number`);
-    }
-    this.chunks.push(samples.slice());
-    this.length += samples.length;
-  }
-
-  get duration(): number {
-    return this.length / this.owner.sampleRate;
-  }
-
-  get result(): WhisperResult | null {
-    return this.decoded;
-  }
-
-  samples(): Float32Array {
-    if (this.chunks.length > 1) {
-      const joined = new Float32Array(this.length);
-      let offset = 0;
-      for (const chunk of this.chunks) {
-        joined.set(chunk, offset);
-        offset += chunk.length;
-      }
-      this.chunks = [joined];
-    }
-    return this.chunks[0] ?? new Float32Array(0);
-  }
-
-  setResult(result: WhisperResult): void {
-    this.decoded = result;
-  }
-}
+type WhisperStream = WaveformStream<WhisperRecognizer, WhisperResult>;
 
 /** A ≤ 30 s piece of one stream's audio, the unit Whisper decodes. */
 interface Window {
@@ -211,12 +169,12 @@ export class WhisperRecognizer implements Recognizer {
   }
 
   createStream(): RecognizerStream {
-    return new WhisperStream(this);
+    return new WaveformStream<WhisperRecognizer, WhisperResult>(this, this.sampleRate);
   }
 
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
     const own = streams.map((stream) => {
-      if (!(stream instanceof WhisperStream) || stream.owner !== this) {
+      if (!(stream instanceof WaveformStream) || stream.owner !== this) {
         throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
       }
       return stream;
