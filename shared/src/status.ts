@@ -69,6 +69,11 @@ export const StatusConfigSchema = z.object({
    * the interim model's words as their finals, so finals stay bounded in delay.
    */
   max_pending_final_seconds: z.number().nonnegative(),
+  /**
+   * With an interim model: once the final model's queue holds this many engine seconds of finals (all
+   * recordings together), new stretches keep the interim model's words as their finals.
+   */
+  max_final_backlog_seconds: z.number().nonnegative(),
 });
 
 /** GET /status: models, queues, backpressure, sessions and the configuration in effect. */

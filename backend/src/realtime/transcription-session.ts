@@ -34,8 +34,9 @@ export interface RealtimeTranscriptionOptions {
   audioTranscribed(seconds: number): void;
   bufferSeconds: number;
   maxLagSeconds: number;
-  /** With an interim model, see RecordingPipelineOptions.quality. */
+  /** With an interim model, see SessionManagerOptions. */
   maxPendingFinalSeconds: number;
+  maxFinalBacklogSeconds: number;
 }
 
 /** Default input rate of `audio/pcm` in the Realtime API. */
@@ -278,7 +279,7 @@ export class RealtimeTranscription {
       pipeline: new RecordingPipeline({
         key: this.config.id,
         recordingId: this.config.id,
-        ...recognitionOptions(this.model, this.options.maxPendingFinalSeconds),
+        ...recognitionOptions(this.model, this.options),
         bufferSeconds: this.options.bufferSeconds,
         maxLagSeconds: this.options.maxLagSeconds,
         observer: this.options.observer,

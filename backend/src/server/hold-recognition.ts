@@ -10,6 +10,7 @@ export function holdRecognition(pool: ModelPool, request: RecognitionRequest): H
   return {
     id: model.id,
     infer: (window) => model.queue.submit(window),
+    finalBacklogSeconds: () => model.queue.finalBacklogSeconds,
     ...(interim ? { interim: { id: interim.id, infer: (window) => interim.queue.submit(window) } } : {}),
     release,
   };

@@ -6,6 +6,8 @@ export interface HeldModel {
   id: string;
   /** Windows for `id`'s inference queue. */
   infer: Infer;
+  /** Estimated engine seconds before a final sent to `id`'s queue now would be decoded. */
+  finalBacklogSeconds?(): number;
   /** A fast model beside it that makes the interims (and runs the commit policy); absent: `id` does both. */
   interim?: { id: string; infer: Infer };
   release(): void;
@@ -17,11 +19,16 @@ export interface HeldModel {
  */
 export function recognitionOptions(
   held: HeldModel,
-  maxPendingFinalSeconds: number,
+  limits: { maxPendingFinalSeconds: number; maxFinalBacklogSeconds: number },
 ): Pick<RecordingPipelineOptions, 'infer' | 'quality'> {
   if (!held.interim) return { infer: held.infer };
+  const { finalBacklogSeconds } = held;
   return {
     infer: held.interim.infer,
-    quality: { infer: held.infer, maxPendingSeconds: maxPendingFinalSeconds },
+    quality: {
+      infer: held.infer,
+      maxPendingSeconds: limits.maxPendingFinalSeconds,
+      ...(finalBacklogSeconds ? { behind: () => finalBacklogSeconds() > limits.maxFinalBacklogSeconds } : {}),
+    },
   };
 }

@@ -16,6 +16,11 @@ export interface QualityFinalsOptions {
    * fast model's words: finals stay bounded in delay when the quality model cannot keep up.
    */
   maxPendingSeconds: number;
+  /**
+   * The quality model's queue is too far behind for all its users together: a new stretch then keeps
+   * the fast words too, so one slow model shared by many recordings does not stack up their finals.
+   */
+  qualityBehind?: () => boolean;
   /** Audio on either side of a stretch handed to the quality model with it. */
   contextSeconds?: number;
   /**
@@ -133,8 +138,9 @@ export class QualityFinals {
     if (!stretch) return;
     this.gathering = null;
     const fast = fastFinal(stretch);
-    if (this.pendingSeconds > this.options.maxPendingSeconds) stretch.final = fast;
-    else this.decode(stretch, fast);
+    if (this.pendingSeconds > this.options.maxPendingSeconds || this.options.qualityBehind?.()) {
+      stretch.final = fast;
+    } else this.decode(stretch, fast);
   }
 
   private decode(stretch: Stretch, fast: Segment): void {

@@ -31,7 +31,7 @@ export interface RecordingPipelineOptions {
    * A second, stronger model for the finals: `infer` then feeds the fast model (interims and the
    * commit policy), and each stretch the policy commits is decoded again through `quality.infer`.
    */
-  quality?: { infer: Infer; maxPendingSeconds: number };
+  quality?: { infer: Infer; maxPendingSeconds: number; behind?: () => boolean };
 }
 
 /** The audio rate of every recording's pipeline; transports convert to it. */
@@ -80,6 +80,7 @@ export class RecordingPipeline {
           sampleRate: PIPELINE_SAMPLE_RATE,
           bufferSeconds: options.bufferSeconds,
           maxPendingSeconds: options.quality.maxPendingSeconds,
+          ...(options.quality.behind ? { qualityBehind: options.quality.behind } : {}),
         })
       : null;
   }

@@ -28,8 +28,13 @@ export interface SessionManagerOptions {
   observer?: SessionObserver;
   /** Voice activity detection per recording; without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
-  /** With an interim model, see RecordingPipelineOptions.quality. */
+  /** With an interim model: per recording, see RecordingPipelineOptions.quality. */
   maxPendingFinalSeconds: number;
+  /**
+   * With an interim model: once the final model's queue holds this many engine seconds of finals (all
+   * recordings together), new stretches keep the interim model's words.
+   */
+  maxFinalBacklogSeconds: number;
 }
 
 export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'holdModel'> = {
@@ -40,6 +45,7 @@ export const DEFAULT_SESSION_OPTIONS: Omit<SessionManagerOptions, 'holdModel'> =
   bufferSeconds: 60,
   maxLagSeconds: 2,
   maxPendingFinalSeconds: 6,
+  maxFinalBacklogSeconds: 2,
   settle: { quietMs: 30, maxWaitMs: 400 },
 };
 
@@ -155,7 +161,7 @@ export class SessionManager {
       key,
       recordingId,
       format,
-      ...recognitionOptions(held, this.options.maxPendingFinalSeconds),
+      ...recognitionOptions(held, this.options),
       everyNChunks: this.options.everyNChunks,
       maxWaitingChunks: this.options.maxWaitingChunks,
       bufferSeconds: this.options.bufferSeconds,

@@ -123,6 +123,17 @@ export class InferenceQueue {
     return this.running !== null;
   }
 
+  /**
+   * Estimated engine seconds before a final submitted now would be decoded: what is left of the batch
+   * running and the finals waiting, at the measured speed (0 until a batch has been decoded).
+   */
+  get finalBacklogSeconds(): number {
+    const running = this.running
+      ? Math.max(0, this.running.estimatedSeconds - (performance.now() - this.running.startedAt) / 1000)
+      : 0;
+    return running + this.estimateSeconds(this.finals.reduce((sum, w) => sum + w.audioSeconds, 0));
+  }
+
   /** Engine seconds per second of audio over recent batches; null until a batch has been decoded. */
   get secondsPerAudioSecond(): number | null {
     return this.speed.value;

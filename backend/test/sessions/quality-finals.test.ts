@@ -56,7 +56,7 @@ function gate() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function pair(options: { fast: Infer; quality: Infer; maxPendingSeconds?: number }) {
+function pair(options: { fast: Infer; quality: Infer; maxPendingSeconds?: number; behind?: () => boolean }) {
   return new RecordingPipeline({
     key: 'k',
     recordingId: 'rec',
@@ -64,7 +64,11 @@ function pair(options: { fast: Infer; quality: Infer; maxPendingSeconds?: number
     bufferSeconds: 60,
     maxLagSeconds: 100,
     observer: {},
-    quality: { infer: options.quality, maxPendingSeconds: options.maxPendingSeconds ?? 30 },
+    quality: {
+      infer: options.quality,
+      maxPendingSeconds: options.maxPendingSeconds ?? 30,
+      ...(options.behind ? { behind: options.behind } : {}),
+    },
   });
 }
 
@@ -221,5 +225,35 @@ describe('finals from a quality model, interims from a fast one', () => {
     // Every word arrives exactly once; the stretches past the bound keep the fast spelling.
     expect(screen.finalText.replace(/x/g, '')).toBe(TRUTH.map((t) => t.word).join(' '));
     expect(screen.finalText).toContain('x');
+  });
+
+  it("keeps the fast words while the quality model's queue is behind for all its recordings, and uses it again once it caught up", async () => {
+    const fast = scriptedModel(fastSpelling, []);
+    const qualityCalls: { from: number; to: number }[] = [];
+    const quality = scriptedModel((w) => w, qualityCalls);
+    let behind = true;
+    const pipeline = pair({
+      fast: ({ samples }) => fast(samples),
+      quality: ({ samples }) => quality(samples),
+      behind: () => behind,
+    });
+    const screen = new Screen();
+    const half = Math.round((SPOKEN_SECONDS * RATE) / 2 / CHUNK) * CHUNK;
+    for (let at = 0; at < SPOKEN_SECONDS * RATE; at += CHUNK) {
+      if (at === half) behind = false;
+      pipeline.append(ramp(at, CHUNK));
+      await pipeline.recognize();
+      await settle();
+      screen.show(pipeline.take());
+    }
+    await pipeline.finish();
+    screen.show(pipeline.take());
+    // Every word once; the first half in the fast spelling, the quality model decoding only the rest.
+    expect(screen.finalText.replace(/x/g, '')).toBe(TRUTH.map((t) => t.word).join(' '));
+    expect(screen.finalText.split(' ').slice(0, 3)).toEqual(['word0', 'word1x', 'word2']);
+    expect(qualityCalls.length).toBeGreaterThan(0);
+    expect(Math.min(...qualityCalls.map((c) => c.from))).toBeGreaterThan(half / RATE - 2);
+    // word10 (said at 4.9 s, after the queue caught up) is the quality model's spelling, not word10x.
+    expect(screen.finalText.split(' ')[10]).toBe('word10');
   });
 });

@@ -100,6 +100,7 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
           bufferSeconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
           maxLagSeconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
           maxPendingFinalSeconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
+          maxFinalBacklogSeconds: DEFAULT_SESSION_OPTIONS.maxFinalBacklogSeconds,
         });
       } catch (error) {
         request.log.error({ err: error }, 'realtime session could not start');

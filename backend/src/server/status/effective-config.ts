@@ -21,5 +21,6 @@ export function effectiveConfig(
     buffer_seconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
     max_waiting_chunks: DEFAULT_SESSION_OPTIONS.maxWaitingChunks,
     max_pending_final_seconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
+    max_final_backlog_seconds: DEFAULT_SESSION_OPTIONS.maxFinalBacklogSeconds,
   };
 }
