@@ -237,15 +237,23 @@ describe('SessionManager', () => {
           return { status: 'recognized', result: { text: '', tokens: [], words: [] } };
         }),
     });
-    // The first recognition never finishes on its own, yet its chunk gets its answer.
-    const first = await manager.receive(chunk(0, pieces[0] as Buffer));
-    expect(first.behind).toBe(true);
+    let seq = 0;
+    const next = () =>
+      manager?.receive(chunk(seq, pieces[seq++] as Buffer)) as ReturnType<SessionManager['receive']>;
+    // The first recognition starts once ffmpeg has given audio (a loaded machine may take a few chunks);
+    // it never finishes on its own, yet the chunk that started it gets its answer.
+    let answer = await next();
+    while (calls === 0 && seq < pieces.length - 3) answer = await next();
+    expect(calls).toBe(1);
+    expect(answer.behind).toBe(true);
     breakEngine();
     await new Promise((resolve) => setImmediate(resolve));
-    await expect(manager.receive(chunk(1, pieces[1] as Buffer))).rejects.toThrow('the engine broke');
-    const third = await manager.receive(chunk(2, pieces[2] as Buffer));
-    expect(third.behind).toBe(false);
-    expect(calls).toBe(3);
+    await expect(next()).rejects.toThrow('the engine broke');
+    // The recording carries on: a later chunk is recognized again and answered with it.
+    do answer = await next();
+    while (answer.behind && seq < pieces.length - 1);
+    expect(answer.behind).toBe(false);
+    expect(calls).toBeGreaterThanOrEqual(2);
   });
 
   it('closes idle sessions, after which the recording must restart', async () => {
