@@ -7,14 +7,13 @@
  *   pnpm -C backend bench:file-memory [--model tiny-en] [--minutes 60]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../src/models/progress';
-import { SENTENCES } from './sentences';
+import { ensureLongRecording } from './long-recording';
 
 const { values } = parseArgs({
   options: {
@@ -23,30 +22,8 @@ const { values } = parseArgs({
   },
 });
 const minutes = Number(values.minutes);
-const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/file-memory/', import.meta.url));
 const BACKEND_DIR = fileURLToPath(new URL('..', import.meta.url));
 const PAGE_BYTES = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
-
-/** The bench sentences said once with pauses, looped to `minutes` as a 32 kbit/s MP3. */
-function ensureLongRecording(): string {
-  const espeak = execFileSync('espeak-ng', ['--version'], { encoding: 'utf8' }).trim();
-  const id = createHash('sha256')
-    .update(JSON.stringify([SENTENCES, espeak, minutes]))
-    .digest('hex')
-    .slice(0, 12);
-  const file = join(CACHE_DIR, `talk-${minutes}min-${id}.mp3`);
-  if (existsSync(file)) return file;
-  mkdirSync(CACHE_DIR, { recursive: true });
-  const once = join(CACHE_DIR, `sentences-${id}.wav`);
-  execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-g', '6', '-w', once, SENTENCES.join('. ')]);
-  execFileSync('ffmpeg', [
-    ...['-loglevel', 'error', '-y', '-stream_loop', '-1', '-i', once, '-t', String(minutes * 60)],
-    ...['-ac', '1', '-ar', '16000', '-b:a', '32k', `${file}.part.mp3`],
-  ]);
-  execFileSync('mv', [`${file}.part.mp3`, file]);
-  rmSync(once);
-  return file;
-}
 
 /** Resident bytes of a process and of its live children (the server's ffmpeg decoders). */
 function treeRss(pid: number): number {
@@ -73,7 +50,7 @@ function peakRssOf(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const file = ensureLongRecording();
+  const file = ensureLongRecording(minutes);
   const uploads = mkdtempSync(join(tmpdir(), 'earshot-bench-uploads-'));
   // node --import tsx: the server is this one child process, whose /proc entry is read below.
   const server = spawn(
