@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
+import { answerWaitMs } from '../streaming/answer-budget';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { type Chunk, ChunkOrder } from './chunk-order';
 import { ContainerIntake } from './container-intake';
@@ -52,7 +53,7 @@ const MAX_CHUNKS_IN_FLIGHT = 16;
  * The chunked-HTTP door to a recording's pipeline: chunks are put back in order and fed, one at a time,
  * to a persistent ffmpeg decoder whose audio goes into the pipeline.
  *
- * A chunk is answered before the recorder's next chunk is due (within as long as the audio it carried):
+ * A chunk is answered well before the recorder's next chunk is due (see answerWaitMs):
  * if its recognition is not done by then, or another one is still busy, the answer carries the current
  * captions and `behind`, and the finals of that recognition go out with a later answer. So an uploader
  * that sends one chunk at a time never falls behind the recorder, and the next recognition covers all
@@ -167,7 +168,7 @@ export class StreamSession {
     ) {
       this.chunksSinceRecognition = 0;
       const recognition = this.pipeline.recognize();
-      if (recognition) await settledOrDue(recognition, arrivedAt + intake.seconds * 1000);
+      if (recognition) await settledOrDue(recognition, arrivedAt + answerWaitMs(intake.seconds));
     }
     return this.collect(false);
   }
