@@ -16,16 +16,39 @@ export function cpuSecondsUsed(): number {
   return ticks / CLOCK_TICKS;
 }
 
-/** Resident memory of this process and its live children (the ffmpeg decoders), in bytes. */
-export function residentBytes(): number {
-  let children: string[] = [];
+function childPids(): string[] {
   try {
-    children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').split(/\s+/);
+    return readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
+      .split(/\s+/)
+      .filter(Boolean);
   } catch {
     // Kernels without CONFIG_PROC_CHILDREN: count this process only.
+    return [];
   }
+}
+
+/**
+ * Proportional memory (PSS) of this process and its live children, in bytes: a page shared by n of
+ * them counts 1/n to each, so the ffmpeg decoders' shared libraries count once, not once per decoder
+ * as in resident memory.
+ */
+export function proportionalBytes(): number {
+  let total = 0;
+  for (const pid of [String(process.pid), ...childPids()]) {
+    try {
+      const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      total += Number(pss?.[1] ?? 0) * 1024;
+    } catch {
+      // The child exited between the two reads, or the kernel has no smaps_rollup.
+    }
+  }
+  return total;
+}
+
+/** Resident memory of this process and its live children (the ffmpeg decoders), in bytes. */
+export function residentBytes(): number {
   let total = process.memoryUsage().rss;
-  for (const pid of children.filter(Boolean)) {
+  for (const pid of childPids()) {
     try {
       total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_BYTES;
     } catch {
@@ -38,19 +61,26 @@ export function residentBytes(): number {
 /** Samples resident memory on an interval while a run goes on. */
 export class MemorySampler {
   private readonly samples: number[] = [];
+  private readonly proportional: number[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor(intervalMs = 200) {
-    this.samples.push(residentBytes());
-    this.timer = setInterval(() => this.samples.push(residentBytes()), intervalMs);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
   }
 
-  stop(): { peakBytes: number; meanBytes: number } {
+  stop(): { peakBytes: number; meanBytes: number; peakProportionalBytes: number } {
     clearInterval(this.timer);
-    this.samples.push(residentBytes());
+    this.sample();
     return {
       peakBytes: Math.max(...this.samples),
       meanBytes: this.samples.reduce((sum, v) => sum + v, 0) / this.samples.length,
+      peakProportionalBytes: Math.max(...this.proportional),
     };
+  }
+
+  private sample(): void {
+    this.samples.push(residentBytes());
+    this.proportional.push(proportionalBytes());
   }
 }

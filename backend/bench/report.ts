@@ -30,6 +30,8 @@ export interface ResultRow {
   /** CPU seconds spent per second of audio streamed (all tabs): below 1 keeps up on one core. */
   cpuPerAudioSecond: number;
   rssMbPerSession: number;
+  /** The same in proportional memory: the decoders' shared libraries counted once. */
+  pssMbPerSession: number;
   peakRssMb: number;
   serverStages: ServerStage[] | null;
   /** The recognizer's own timings over the run (Parakeet only): where each decode's time went. */
@@ -60,6 +62,7 @@ export function resultRow(
     cpuSecondsPerSession: run.cpuSeconds / tabs,
     cpuPerAudioSecond: run.cpuSeconds / Math.max(1e-9, measures.audioSeconds),
     rssMbPerSession: Math.max(0, run.peakRssBytes - run.baseRssBytes) / MB / tabs,
+    pssMbPerSession: Math.max(0, run.peakPssBytes - run.basePssBytes) / MB / tabs,
     peakRssMb: run.peakRssBytes / MB,
     engine,
     serverStages:
@@ -143,6 +146,9 @@ export function formatStages(rows: readonly ResultRow[]): string {
     );
     const lagSteps = row.measures.lagOverTime.map((w) => s(w.maxLagMs)).join(' ');
     out.push(`    lag over time (worst tab, per ${LAG_WINDOW_SECONDS} s of audio): ${lagSteps} s`);
+    out.push(
+      `    memory per tab: RSS ${row.rssMbPerSession.toFixed(1)} MB, PSS ${row.pssMbPerSession.toFixed(1)} MB (shared pages counted once); peak RSS ${row.peakRssMb.toFixed(0)} MB`,
+    );
     const serverLag = row.measures.serverLagMaxSeconds;
     if (serverLag !== null)
       out.push(`    server-reported lag (audio not yet recognized): max ${serverLag.toFixed(2)} s`);

@@ -1,6 +1,6 @@
 import type { Fixture, OfflineTranscript } from './fixtures';
 import type { TabOutcome } from './measures';
-import { cpuSecondsUsed, MemorySampler, residentBytes } from './process-usage';
+import { cpuSecondsUsed, MemorySampler, proportionalBytes, residentBytes } from './process-usage';
 import { type Histogram, histogramDelta, parseHistograms, scrapeMetrics } from './server-metrics';
 import { runTab } from './tab';
 import { planChunks } from './webm-chunks';
@@ -27,6 +27,9 @@ export interface TabsRun {
   /** Resident memory before the run and at its peak (process plus live decoders). */
   baseRssBytes: number;
   peakRssBytes: number;
+  /** The same in proportional memory (shared pages split among the processes sharing them). */
+  basePssBytes: number;
+  peakPssBytes: number;
   /** The server's own per-stage histograms for this run, or null without GET /metrics. */
   serverStages: Histogram[] | null;
 }
@@ -35,6 +38,7 @@ export interface TabsRun {
 export async function runTabs(options: TabsRunOptions): Promise<TabsRun> {
   const metricsBefore = await scrapeMetrics(options.baseUrl);
   const baseRssBytes = residentBytes();
+  const basePssBytes = proportionalBytes();
   const cpuBefore = cpuSecondsUsed();
   const memory = new MemorySampler();
   const startedAt = Date.now();
@@ -64,12 +68,21 @@ export async function runTabs(options: TabsRunOptions): Promise<TabsRun> {
   const wallSeconds = (Date.now() - startedAt) / 1000;
   // Decoders count towards CPU once they have exited; give the last ones a moment to be reaped.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const { peakBytes } = memory.stop();
+  const { peakBytes, peakProportionalBytes } = memory.stop();
   const cpuSeconds = cpuSecondsUsed() - cpuBefore;
   const metricsAfter = await scrapeMetrics(options.baseUrl);
   const serverStages =
     metricsBefore === null || metricsAfter === null
       ? null
       : histogramDelta(parseHistograms(metricsBefore), parseHistograms(metricsAfter));
-  return { outcomes, wallSeconds, cpuSeconds, baseRssBytes, peakRssBytes: peakBytes, serverStages };
+  return {
+    outcomes,
+    wallSeconds,
+    cpuSeconds,
+    baseRssBytes,
+    peakRssBytes: peakBytes,
+    basePssBytes,
+    peakPssBytes: peakProportionalBytes,
+    serverStages,
+  };
 }
