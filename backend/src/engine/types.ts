@@ -35,6 +35,12 @@ export interface RecognizerStream {
   readonly result: RecognitionResult | null;
 }
 
+/** What one request asks of the decoding of its stream; an engine without the input ignores the field. */
+export interface StreamOptions {
+  /** Text that came before this audio: Whisper's previous-text prompt. Parakeet has no such input. */
+  prompt?: string;
+}
+
 /** What a recognizer does with languages, fixed when it was loaded (Whisper). */
 export interface LanguageSetup {
   multilingual: boolean;
@@ -52,7 +58,7 @@ export interface Recognizer {
   readonly device: string;
   /** Execution providers actually active in the sessions, in priority order. */
   readonly providers: readonly string[];
-  createStream(): RecognizerStream;
+  createStream(options?: StreamOptions): RecognizerStream;
   /** Decodes every stream in one encoder batch and stores each stream's result. */
   decode(streams: readonly RecognizerStream[]): Promise<void>;
   release(): Promise<void>;

@@ -1,5 +1,5 @@
 import { InvalidAudioError } from './errors.js';
-import type { RecognitionResult, RecognizerStream } from './types.js';
+import type { RecognitionResult, RecognizerStream, StreamOptions } from './types.js';
 
 /**
  * The waveform a recognizer stream holds until it is decoded, and the result the decode left on it.
@@ -13,6 +13,7 @@ export class WaveformStream<Owner, Result extends RecognitionResult> implements 
   constructor(
     readonly owner: Owner,
     private readonly sampleRate: number,
+    readonly options: StreamOptions = {},
   ) {}
 
   acceptWaveform(samples: Float32Array): void {

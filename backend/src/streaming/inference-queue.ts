@@ -18,6 +18,8 @@ export interface InferenceRequest {
   kind: InferenceKind;
   /** 16 kHz mono audio. */
   samples: Float32Array;
+  /** Text before this audio, for a recognizer that conditions on it (Whisper); the others ignore it. */
+  prompt?: string;
 }
 
 export type InferenceOutcome =
@@ -218,7 +220,8 @@ export class InferenceQueue {
     const accepted: { waiting: Waiting; stream: RecognizerStream }[] = [];
     for (const waiting of batch) {
       try {
-        const stream = this.recognizer.createStream();
+        const { prompt } = waiting.request;
+        const stream = this.recognizer.createStream(prompt !== undefined ? { prompt } : undefined);
         stream.acceptWaveform(waiting.request.samples);
         accepted.push({ waiting, stream });
       } catch (error) {

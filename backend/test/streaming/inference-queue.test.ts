@@ -192,6 +192,19 @@ describe('InferenceQueue', () => {
       expect(recognizer.batches).toEqual([['a'], ['a ca', 'dog a'], ['ca'], ['dog']]);
     });
 
+    it("hand each window's prompt to the stream the recognizer decodes it in", async () => {
+      const { recognizer } = setup();
+      const queue = new InferenceQueue(recognizer);
+      const outcomes = await Promise.all([
+        queue.submit({ key: 'job', kind: 'batch', samples: window([0.1]), prompt: 'meeting notes' }),
+        queue.submit({ key: 'live', kind: 'final', samples: window([0.2]) }),
+        queue.submit({ key: 'other', kind: 'batch', samples: window([0.3]), prompt: 'a lecture' }),
+      ]);
+      expect(outcomes.map(text)).toEqual(['ca', 'dog', 'a']);
+      expect(recognizer.batches).toEqual([['dog'], ['ca'], ['a']]);
+      expect(recognizer.prompts).toEqual([undefined, 'meeting notes', 'a lecture']);
+    });
+
     it('are never dropped or replaced, however far behind the queue is', async () => {
       const { recognizer, events, observer } = setup();
       recognizer.secondsPerAudioSecond = 0.5;

@@ -1,4 +1,4 @@
-import type { Recognizer } from '../../src/engine/types.js';
+import type { Recognizer, StreamOptions } from '../../src/engine/types.js';
 
 /**
  * A real recognizer with what a test needs to see and steer: the texts and audio lengths of each batch in decode order, a
@@ -28,8 +28,11 @@ export class ObservedRecognizer implements Recognizer {
   get providers() {
     return this.real.providers;
   }
-  createStream() {
-    return this.real.createStream();
+  /** The prompt each stream was created with, in creation order. */
+  readonly prompts: (string | undefined)[] = [];
+  createStream(options?: StreamOptions) {
+    this.prompts.push(options?.prompt);
+    return this.real.createStream(options);
   }
   release() {
     return this.real.release();

@@ -6,6 +6,7 @@ import type { WhisperModelConfig } from './model-config.js';
 
 /** One window's request: its prompt and how much audio it has (timestamps stay inside it). */
 export interface GenerationRequest {
+  /** `[<|startofprev|>, previous text…]` when there is previous text, then `<|startoftranscript|>`…. */
   prompt: readonly number[];
   withTimestamps: boolean;
   /** Audio length in 20 ms steps. */
@@ -112,7 +113,8 @@ export class MergedDecoder {
         const result = results[b] as GeneratedSequence;
         const rowLogits = logits[b] as Float32Array[];
         if (step === 0 && config.noSpeech !== undefined) {
-          const first = rowLogits[0] as Float32Array;
+          // Read where <|startoftranscript|> is, past any previous-text prompt.
+          const first = rowLogits[Math.max(0, request.prompt.indexOf(config.sot))] as Float32Array;
           result.noSpeechProb = Math.exp((first[config.noSpeech] ?? -Infinity) - logSumExp(first));
         }
         if (done[b]) {

@@ -24,6 +24,8 @@ export interface WhisperModelConfig {
   maxTargetPositions: number;
   isMultilingual: boolean;
   sot: number;
+  /** `<|startofprev|>`, which opens the previous-text prompt. */
+  sotPrev: number;
   eot: number;
   transcribe: number | undefined;
   translate: number | undefined;
@@ -116,6 +118,7 @@ export function readWhisperConfig(
         ? generation.is_multilingual
         : int(config, 'vocab_size', configFile) >= MULTILINGUAL_VOCAB_SIZE,
     sot: required('<|startoftranscript|>'),
+    sotPrev: required('<|startofprev|>'),
     eot: required('<|endoftext|>'),
     transcribe: token('<|transcribe|>'),
     translate: token('<|translate|>'),

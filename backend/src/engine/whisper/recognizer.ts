@@ -5,7 +5,13 @@ import * as ort from 'onnxruntime-node';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
 import { requireNames, tensorData } from '../onnx-io.js';
-import type { LanguageSetup, RecognitionResult, Recognizer, RecognizerStream } from '../types.js';
+import type {
+  LanguageSetup,
+  RecognitionResult,
+  Recognizer,
+  RecognizerStream,
+  StreamOptions,
+} from '../types.js';
 import type { SileroVad } from '../vad.js';
 import { WaveformStream } from '../waveform-stream.js';
 import { type GeneratedSequence, type GenerationRequest, MergedDecoder } from './generation.js';
@@ -47,6 +53,8 @@ export interface WhisperOptions extends OpenSessionsOptions {
   maxNewTokens?: number;
   /** Seed of the sampler used by temperature fallback. */
   seed?: number;
+  /** Sees every batch handed to the decoder, before it is decoded (diagnostics and tests). */
+  onGenerate?: (requests: readonly GenerationRequest[]) => void;
 }
 
 /** What a Whisper stream's result carries beyond the recognizer seam's text, tokens and words. */
@@ -70,6 +78,8 @@ interface Window {
   samples: Float32Array;
   /** Seconds from the stream's start. */
   offset: number;
+  /** `<|startofprev|>` and the stream's prompt tokens, or nothing. */
+  previous: readonly number[];
 }
 
 /**
@@ -77,6 +87,8 @@ interface Window {
  * from transformers.js; decoding is driven here (transformers.js' generate does not report the
  * token log-probabilities and no-speech probability the hallucination guards need, nor batch
  * streams with per-stream fallback). Streams longer than 30 s are decoded as consecutive 30 s windows.
+ * A stream's prompt conditions every one of its windows, as OpenAI's initial prompt does; unlike
+ * OpenAI's transcribe, a window is not also conditioned on the text of the window before it.
  */
 export class WhisperRecognizer implements Recognizer {
   readonly sampleRate: number;
@@ -168,8 +180,8 @@ export class WhisperRecognizer implements Recognizer {
     return this.decoder.hasAlignment;
   }
 
-  createStream(): RecognizerStream {
-    return new WaveformStream<WhisperRecognizer, WhisperResult>(this, this.sampleRate);
+  createStream(options: StreamOptions = {}): RecognizerStream {
+    return new WaveformStream<WhisperRecognizer, WhisperResult>(this, this.sampleRate, options);
   }
 
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
@@ -185,7 +197,9 @@ export class WhisperRecognizer implements Recognizer {
   }
 
   private async decodeNow(streams: WhisperStream[]): Promise<void> {
-    const windows = streams.map((stream) => splitWindows(stream.samples(), this.sampleRate));
+    const windows = streams.map((stream) =>
+      splitWindows(stream.samples(), this.sampleRate, this.previousText(stream.options.prompt)),
+    );
     const flat = windows.flat();
     const results = await this.decodeWindows(flat);
     let next = 0;
@@ -193,6 +207,18 @@ export class WhisperRecognizer implements Recognizer {
       const parts = (windows[s] ?? []).map((w) => ({ window: w, result: results[next++] as WhisperResult }));
       stream.setResult(joinWindows(parts, this.defaultLanguage()));
     });
+  }
+
+  /**
+   * Whisper's previous-text convention, as OpenAI's decoder builds it: `<|startofprev|>`, then the
+   * prompt's tokens (with a leading space) cut to the last max_target_positions/2 − 1 (223), so the
+   * prompt never takes more than half the decoder's context.
+   */
+  private previousText(prompt: string | undefined): number[] {
+    const text = prompt?.trim();
+    if (!text) return [];
+    const keep = Math.floor(this.config.maxTargetPositions / 2) - 1;
+    return [this.config.sotPrev, ...this.text.encode(` ${text}`).slice(-keep)];
   }
 
   private defaultLanguage(): string {
@@ -241,7 +267,7 @@ export class WhisperRecognizer implements Recognizer {
               pending.map((p) => p.row),
             );
       const requests = pending.map(({ index, row }) =>
-        this.request(languages[row] as string, (windows[index] as Window).samples.length),
+        this.request(languages[row] as string, windows[index] as Window),
       );
       const sequences = await this.groupedGenerate(batch, requests, temperature);
       const retry: typeof pending = [];
@@ -258,7 +284,10 @@ export class WhisperRecognizer implements Recognizer {
     return results as WhisperResult[];
   }
 
-  /** Prompts differ in length only between detected-language and fixed-language streams; batch each kind. */
+  /**
+   * The decoder takes one prompt length per batch (no padding): windows are batched by the length of
+   * their prompt (previous text, language, timestamps); rows of one length may hold different prompts.
+   */
   private async groupedGenerate(
     encoded: ort.Tensor,
     requests: GenerationRequest[],
@@ -269,15 +298,13 @@ export class WhisperRecognizer implements Recognizer {
     for (const length of lengths) {
       const rows = requests.flatMap((r, i) => (r.prompt.length === length ? [i] : []));
       const part = rows.length === requests.length ? encoded : selectRows(encoded, rows);
-      const generated = await this.decoder.generate(
-        part,
-        rows.map((i) => requests[i] as GenerationRequest),
-        {
-          temperature,
-          maxNewTokens: this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2),
-          random: this.random,
-        },
-      );
+      const group = rows.map((i) => requests[i] as GenerationRequest);
+      this.options.onGenerate?.(group);
+      const generated = await this.decoder.generate(part, group, {
+        temperature,
+        maxNewTokens: this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2),
+        random: this.random,
+      });
       rows.forEach((i, k) => {
         out[i] = generated[k] as GeneratedSequence;
       });
@@ -321,9 +348,9 @@ export class WhisperRecognizer implements Recognizer {
     });
   }
 
-  private request(language: string, samples: number): GenerationRequest {
+  private request(language: string, window: Window): GenerationRequest {
     const { config, options } = this;
-    const prompt = [config.sot];
+    const prompt = [...window.previous, config.sot];
     if (config.isMultilingual) {
       const languageToken = config.languages.get(language);
       const taskToken = options.task === 'translate' ? config.translate : config.transcribe;
@@ -335,7 +362,7 @@ export class WhisperRecognizer implements Recognizer {
     return {
       prompt,
       withTimestamps,
-      audioSteps: Math.round(samples / this.sampleRate / TIME_PRECISION),
+      audioSteps: Math.round(window.samples.length / this.sampleRate / TIME_PRECISION),
     };
   }
 
@@ -396,12 +423,12 @@ function modelFile(dir: string, name: string): string {
   return file;
 }
 
-function splitWindows(samples: Float32Array, sampleRate: number): Window[] {
+function splitWindows(samples: Float32Array, sampleRate: number, previous: readonly number[]): Window[] {
   const size = WINDOW_SECONDS * sampleRate;
-  if (samples.length <= size) return [{ samples, offset: 0 }];
+  if (samples.length <= size) return [{ samples, offset: 0, previous }];
   const windows: Window[] = [];
   for (let start = 0; start < samples.length; start += size) {
-    windows.push({ samples: samples.subarray(start, start + size), offset: start / sampleRate });
+    windows.push({ samples: samples.subarray(start, start + size), offset: start / sampleRate, previous });
   }
   return windows;
 }

@@ -38,6 +38,11 @@ export class WhisperText {
     }
   }
 
+  /** Text tokens only, no special tokens around them. */
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false });
+  }
+
   decode(ids: readonly number[]): string {
     return this.tokenizer.decode([...ids], { skip_special_tokens: true });
   }
