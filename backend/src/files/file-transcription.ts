@@ -18,6 +18,8 @@ export const FILE_WINDOW = { chunkSeconds: 10, overlapSeconds: 2 } as const;
 export interface FileTranscriptionOptions {
   /** Names this file's windows in the queue (a job id), so they can be withdrawn. */
   key: string;
+  /** Whisper's previous-text prompt for every window of the file; Parakeet ignores it. */
+  prompt?: string;
   createVadStream?: CreateVadStream;
   /** Aborting stops before the next window and withdraws the waiting one. */
   signal?: AbortSignal;
@@ -43,7 +45,7 @@ export interface FileTranscript {
 export async function transcribeFileThroughQueue(
   path: string,
   model: { queue: InferenceQueue; sampleRate: number },
-  { key, createVadStream, signal, onProgress, onWords }: FileTranscriptionOptions,
+  { key, prompt, createVadStream, signal, onProgress, onWords }: FileTranscriptionOptions,
 ): Promise<FileTranscript> {
   const { totalSamples, speech } = await surveyFile(path, createVadStream?.(), signal);
   const durationSeconds = totalSamples / model.sampleRate;
@@ -56,7 +58,12 @@ export async function transcribeFileThroughQueue(
   try {
     const recognition = await transcribeWindows(
       async ([window]) => {
-        const outcome = await model.queue.submit({ key, kind: 'batch', samples: window as Float32Array });
+        const outcome = await model.queue.submit({
+          key,
+          kind: 'batch',
+          samples: window as Float32Array,
+          ...(prompt !== undefined ? { prompt } : {}),
+        });
         if (outcome.status !== 'recognized')
           throw signal?.reason ?? new Error(`file window ${outcome.status}`);
         return [outcome.result];

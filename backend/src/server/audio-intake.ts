@@ -53,7 +53,11 @@ export async function acceptAudio(
         transcribeFileThroughQueue(
           upload.path,
           { queue: model.queue, sampleRate: model.recognizer.sampleRate },
-          { ...options, ...(createVadStream ? { createVadStream } : {}) },
+          {
+            ...options,
+            ...(fields.prompt !== undefined ? { prompt: fields.prompt } : {}),
+            ...(createVadStream ? { createVadStream } : {}),
+          },
         ).then(
           (transcript) => {
             app.usage.audioRecognized(request, transcript.durationSeconds);

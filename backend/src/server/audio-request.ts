@@ -5,11 +5,20 @@ import { HttpError } from './http-error';
 
 export type AudioTask = 'transcribe' | 'translate';
 
+/** Far more than the 223 tokens Whisper reads; a longer prompt is a client mistake, not context. */
+export const MAX_PROMPT_CHARACTERS = 4096;
+
 /** The text fields of /v1/audio/transcriptions and /translations, as OpenAI names them. */
 const AudioFieldsSchema = z.object({
   model: z.string().min(1, 'name a model (`whisper-1` is the one this server serves)'),
   language: z.string().trim().toLowerCase().min(1).optional(),
-  prompt: z.string().optional(),
+  prompt: z
+    .string()
+    .max(
+      MAX_PROMPT_CHARACTERS,
+      `at most ${MAX_PROMPT_CHARACTERS} characters (Whisper reads only its last 223 tokens)`,
+    )
+    .optional(),
   response_format: z.string().default('json'),
   temperature: z.coerce.number().min(0).max(1).optional(),
   'timestamp_granularities[]': z.array(z.enum(['word', 'segment'])).default([]),
@@ -22,6 +31,8 @@ const AudioFieldsSchema = z.object({
 export interface AudioRequest {
   model: string;
   language?: string;
+  /** Whisper's previous-text prompt; Parakeet ignores it. */
+  prompt?: string;
   format: ResponseFormat;
   granularities: TimestampGranularity[];
   stream: boolean;
@@ -68,6 +79,7 @@ export function parseAudioFields(form: Map<string, string[]>): AudioRequest {
   return {
     model: fields.model,
     ...(fields.language !== undefined ? { language: fields.language } : {}),
+    ...(fields.prompt?.trim() ? { prompt: fields.prompt } : {}),
     format,
     granularities: fields['timestamp_granularities[]'],
     stream: fields.stream,

@@ -89,7 +89,8 @@ const uploads = () => readdirSync(tmpdir()).filter((name) => name.startsWith('ea
 
 describe('/v1/audio/jobs over real HTTP', () => {
   it('answers a job id at once, reports progress to done, and gives the result in any format', async () => {
-    const job = await submitted(wav, { response_format: 'text' });
+    // Parakeet accepts the prompt and ignores it.
+    const job = await submitted(wav, { response_format: 'text', prompt: 'two short phrases' });
     expect(job).toMatchObject({ object: 'audio.job', model: 'tiny-en', error: null });
     expect(['queued', 'running']).toContain(job.status);
 
@@ -152,6 +153,12 @@ describe('/v1/audio/jobs over real HTTP', () => {
     expect(cancelled.status).toBe('cancelled');
     await fetch(`${url}/${first.id}`, { method: 'DELETE' });
     expect((await submitted(wav)).status).toMatch(/queued|running/);
+  });
+
+  it('refuses a prompt over 4096 characters with 400 naming it', async () => {
+    const long = await submit(wav, { prompt: 'x'.repeat(4097) });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: { param: string } }).error.param).toBe('prompt');
   });
 
   it('refuses a file over the upload limit with 413 and an unknown job with 404', async () => {

@@ -1,12 +1,14 @@
-import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import type { FastifyInstance } from 'fastify';
 import OpenAI, { APIError, BadRequestError, NotFoundError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SileroVad } from '../../src/engine';
+import { loadWhisperRecognizer, SileroVad } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { buildApp } from '../../src/server/app';
+import { tinyWhisperDir } from '../engine/whisper-model';
 import { mediaSeconds, twoPhraseRecall, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { loadTinyEn } from './helpers';
 
@@ -63,6 +65,16 @@ describe('POST /v1/audio/transcriptions through the openai client', () => {
     expect(byAlias.usage).toEqual({ type: 'duration', seconds: Math.ceil(durationOf(wav)) });
     const byId = await client.audio.transcriptions.create({ file: file('speech.mp3'), model: 'tiny-en' });
     expect(recall(byId.text)).toBeGreaterThanOrEqual(0.6);
+  });
+
+  it('accepts a prompt on Parakeet and ignores it: the transcript is the same', async () => {
+    const plain = await client.audio.transcriptions.create({ file: file('speech.wav'), model: 'whisper-1' });
+    const prompted = await client.audio.transcriptions.create({
+      file: file('speech.wav'),
+      model: 'whisper-1',
+      prompt: 'A talk about the weather, with names like Earshot.',
+    });
+    expect(prompted.text).toBe(plain.text);
   });
 
   it('answers text, srt and vtt as the text OpenAI sends, one cue per phrase', async () => {
@@ -222,6 +234,19 @@ describe('/v1 refusals raise the openai client exception classes', () => {
     expect(language).toMatchObject({ code: 'unsupported_language', param: 'language' });
   });
 
+  it('a prompt longer than 4096 characters: 400 naming the field', async () => {
+    const error = await refusal(
+      client.audio.transcriptions.create({
+        file: file('speech.wav'),
+        model: 'whisper-1',
+        prompt: 'so many words '.repeat(300),
+      }),
+    );
+    expect(error).toBeInstanceOf(BadRequestError);
+    expect(error).toMatchObject({ code: 'invalid_value', param: 'prompt' });
+    expect(error.message).toContain('4096');
+  });
+
   it('an empty or undecodable file: 400 naming the file as the client sent it', async () => {
     const empty = await refusal(
       client.audio.transcriptions.create({ file: file('empty.wav'), model: 'whisper-1' }),
@@ -266,3 +291,73 @@ describe('/v1 refusals raise the openai client exception classes', () => {
 });
 
 const uploadDirs = () => readdirSync(tmpdir()).filter((name) => name.startsWith('earshot-upload-'));
+
+describe('prompt on a Whisper model, through the openai client', () => {
+  let whisper: Recognizer;
+  let whisperApp: FastifyInstance;
+  let whisperClient: OpenAI;
+  const decoderPrompts: number[][] = [];
+  let special: Map<string, number>;
+  let tokenizer: PreTrainedTokenizer;
+
+  beforeAll(async () => {
+    const modelDir = tinyWhisperDir();
+    const json = JSON.parse(readFileSync(join(modelDir, 'tokenizer.json'), 'utf8')) as {
+      added_tokens: { id: number; content: string }[];
+    };
+    special = new Map(json.added_tokens.map((t) => [t.content, t.id]));
+    env.allowRemoteModels = false;
+    env.localModelPath = dirname(modelDir);
+    tokenizer = await AutoTokenizer.from_pretrained(basename(modelDir));
+    whisper = await loadWhisperRecognizer({
+      modelDir,
+      modelId: 'tiny-whisper',
+      device: 'cpu',
+      maxNewTokens: 16,
+      guards: {
+        compressionRatioThreshold: null,
+        logProbThreshold: null,
+        noSpeechThreshold: null,
+        temperatures: [0],
+      },
+      onGenerate: (requests) => decoderPrompts.push(...requests.map((r) => [...r.prompt])),
+    });
+    whisperApp = await buildApp({
+      recognizer: whisper,
+      config: { host: '127.0.0.1', maxUploadBytes: MAX_UPLOAD },
+      createVadStream: () => vad.createStream(),
+    });
+    const url = await whisperApp.listen({ host: '127.0.0.1', port: 0 });
+    whisperClient = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused-locally', maxRetries: 0 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await whisperApp?.close();
+    await whisper?.release();
+  });
+
+  it('conditions every window of the file on the prompt, after <|startofprev|>', async () => {
+    const plain = await whisperClient.audio.transcriptions.create({
+      file: file('speech.wav'),
+      model: 'whisper-1',
+    });
+    expect(decoderPrompts.length).toBeGreaterThan(0);
+    for (const prompt of decoderPrompts) expect(prompt).toEqual([special.get('<|startoftranscript|>')]);
+
+    decoderPrompts.length = 0;
+    const prompted = await whisperClient.audio.transcriptions.create({
+      file: file('speech.wav'),
+      model: 'whisper-1',
+      prompt: 'Earshot',
+    });
+    // One window per stretch of speech, each opened by <|startofprev|> and the prompt's text tokens.
+    expect(decoderPrompts.length).toBeGreaterThanOrEqual(2);
+    const expected = [
+      special.get('<|startofprev|>'),
+      ...tokenizer.encode(' Earshot', { add_special_tokens: false }),
+      special.get('<|startoftranscript|>'),
+    ];
+    for (const prompt of decoderPrompts) expect(prompt).toEqual(expected);
+    expect(prompted.text).not.toBe(plain.text);
+  });
+});
