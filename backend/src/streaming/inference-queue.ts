@@ -1,14 +1,15 @@
-import { performance } from 'node:perf_hooks';
 import type { RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
+import { LiveCadence } from './live-cadence';
 import { QueueActivity } from './queue-activity';
+import { type QueueClock, systemClock } from './queue-clock';
 import { RunningAverage } from './running-average';
 
 /**
  * `final`: a result the session must have (the end of a recording, or a session too far behind); never
  * dropped and served first. `interim`: a caption refresh that a newer one may replace or that may be
  * dropped when the queue is too far behind. `batch`: a window of a file or job; never dropped or
- * replaced, but decoded only when no live window waits, and alone, so a live window that arrives
- * meanwhile waits for at most one such window.
+ * replaced, decoded alone and only when no live window waits and, while live windows come, only if
+ * it should end before the next one is expected (see `InferenceQueue`).
  */
 export type InferenceKind = 'final' | 'interim' | 'batch';
 
@@ -57,12 +58,25 @@ export interface InferenceQueueOptions {
    * so far, is dropped.
    */
   maxWaitSeconds: number;
+  /** Live traffic counts as ongoing while a live window arrived within this many seconds. */
+  liveRecentSeconds: number;
+  /**
+   * The most a file window is held back for live traffic: once the queue has started no file window
+   * for this long, the next one starts as soon as no live window waits, fitting a gap or not; after
+   * twice this long it takes the next recognizer call, ahead of live windows.
+   */
+  maxBatchDeferSeconds: number;
 }
 
 export const DEFAULT_INFERENCE_QUEUE_OPTIONS: InferenceQueueOptions = {
   maxBatch: 8,
   maxWaitSeconds: 1,
+  liveRecentSeconds: 1,
+  maxBatchDeferSeconds: 1,
 };
+
+/** Decode times vary from call to call: a file window fits a gap only with this much room to spare. */
+const GAP_MARGIN = 1.25;
 
 interface Waiting {
   request: InferenceRequest;
@@ -88,6 +102,13 @@ export class QueueClosedError extends Error {
  * (files) only when neither waits, one per call. A session has at
  * most one interim waiting (a newer request replaces it), and interims that could not start within
  * `maxWaitSeconds` are dropped, so the wait stays bounded however many sessions there are.
+ *
+ * File windows use the gaps between live windows: while live traffic is recent, a file window starts
+ * only if its estimated decode ends before the next live window is expected (from each session's
+ * cadence); otherwise it waits for the next live batch to finish or for live traffic to stop. Jobs do
+ * not starve: `maxBatchDeferSeconds` after the last file window started, the next one goes without a
+ * gap, and twice that after, even ahead of waiting live windows. Without live traffic file windows run
+ * back to back.
  */
 export class InferenceQueue {
   readonly options: InferenceQueueOptions;
@@ -101,13 +122,20 @@ export class InferenceQueue {
   private running: { startedAt: number; estimatedSeconds: number } | null = null;
   private drained: Promise<void> = Promise.resolve();
   private readonly speed = new RunningAverage(SPEED_WEIGHT);
+  /** Engine speed on file windows alone: they are longer than live windows, so cheaper per second. */
+  private readonly batchSpeed = new RunningAverage(SPEED_WEIGHT);
+  private readonly live: LiveCadence;
+  private lastBatchStartAt = Number.NEGATIVE_INFINITY;
+  private cancelWake: (() => void) | null = null;
 
   constructor(
     private readonly recognizer: Recognizer,
     options: Partial<InferenceQueueOptions> = {},
     private readonly observer: InferenceObserver = {},
+    private readonly clock: QueueClock = systemClock,
   ) {
     this.options = { ...DEFAULT_INFERENCE_QUEUE_OPTIONS, ...options };
+    this.live = new LiveCadence(this.options.liveRecentSeconds * 1000);
   }
 
   /** Requests waiting for a batch (not counting the one being decoded). */
@@ -131,7 +159,7 @@ export class InferenceQueue {
    */
   get finalBacklogSeconds(): number {
     const running = this.running
-      ? Math.max(0, this.running.estimatedSeconds - (performance.now() - this.running.startedAt) / 1000)
+      ? Math.max(0, this.running.estimatedSeconds - (this.clock.now() - this.running.startedAt) / 1000)
       : 0;
     return running + this.estimateSeconds(this.finals.reduce((sum, w) => sum + w.audioSeconds, 0));
   }
@@ -147,7 +175,7 @@ export class InferenceQueue {
       const entry: Waiting = {
         request,
         audioSeconds: request.samples.length / this.recognizer.sampleRate,
-        submittedAt: performance.now(),
+        submittedAt: this.clock.now(),
         settle: resolve,
         fail: reject,
       };
@@ -157,6 +185,7 @@ export class InferenceQueue {
         this.startDraining();
         return;
       }
+      this.live.arrived(request.key, entry.submittedAt);
       const earlier = this.interims.findIndex((w) => w.request.key === request.key);
       if (earlier >= 0) {
         const superseded = this.interims[earlier] as Waiting;
@@ -180,6 +209,7 @@ export class InferenceQueue {
     if (withdrawn.length === 0) return 0;
     this.batches = this.batches.filter((w) => w.request.key !== key);
     for (const w of withdrawn) w.settle({ status: 'withdrawn' });
+    if (this.batches.length === 0) this.stopWaking();
     this.observer.depthChanged?.(this.depth);
     return withdrawn.length;
   }
@@ -198,6 +228,7 @@ export class InferenceQueue {
     this.finals = [];
     this.interims = [];
     this.batches = [];
+    this.stopWaking();
     for (const w of waiting) w.fail(new QueueClosedError());
     this.observer.depthChanged?.(0);
     await this.drained;
@@ -205,14 +236,60 @@ export class InferenceQueue {
 
   private async drain(): Promise<void> {
     while (this.depth > 0) {
-      const batch = this.finals.splice(0, this.options.maxBatch);
-      batch.push(...this.interims.splice(0, this.options.maxBatch - batch.length));
-      if (batch.length === 0) batch.push(...this.batches.splice(0, 1));
+      const batch: Waiting[] = [];
+      if (this.batchHeldMs() < 2 * this.options.maxBatchDeferSeconds * 1000) {
+        batch.push(...this.finals.splice(0, this.options.maxBatch));
+        batch.push(...this.interims.splice(0, this.options.maxBatch - batch.length));
+      }
+      if (batch.length === 0) {
+        const holdMs = this.batchHoldMs();
+        if (holdMs > 0) {
+          this.wakeAfter(holdMs);
+          break;
+        }
+        batch.push(...this.batches.splice(0, 1));
+        this.lastBatchStartAt = this.clock.now();
+      }
       this.observer.depthChanged?.(this.depth);
       await this.decode(batch);
       this.dropInterimsThatWouldWaitTooLong();
     }
     this.draining = false;
+  }
+
+  /** How long the first file window has been held back: since it came, or since the last one started. */
+  private batchHeldMs(): number {
+    const head = this.batches[0];
+    if (!head) return 0;
+    return this.clock.now() - Math.max(head.submittedAt, this.lastBatchStartAt);
+  }
+
+  /**
+   * With no live window waiting: 0 if the first file window may start now, else how long to wait at
+   * most before looking again (live traffic stops counting, or the window is overdue). A live window
+   * arriving meanwhile restarts the drain, and its batch's end is the next chance.
+   */
+  private batchHoldMs(): number {
+    const head = this.batches[0] as Waiting;
+    const now = this.clock.now();
+    const overdueInMs = this.options.maxBatchDeferSeconds * 1000 - this.batchHeldMs();
+    if (!this.live.isRecent(now) || overdueInMs <= 0) return 0;
+    const estimatedEnd = now + this.estimateBatchSeconds(head.audioSeconds) * GAP_MARGIN * 1000;
+    if (estimatedEnd <= this.live.nextArrival(now)) return 0;
+    return Math.max(1, Math.min(this.live.recentUntil - now, overdueInMs));
+  }
+
+  private wakeAfter(ms: number): void {
+    this.stopWaking();
+    this.cancelWake = this.clock.wakeAfter(ms, () => {
+      this.cancelWake = null;
+      this.startDraining();
+    });
+  }
+
+  private stopWaking(): void {
+    this.cancelWake?.();
+    this.cancelWake = null;
   }
 
   private async decode(batch: Waiting[]): Promise<void> {
@@ -232,7 +309,7 @@ export class InferenceQueue {
     if (accepted.length === 0) return;
 
     const audioSeconds = accepted.reduce((sum, a) => sum + a.waiting.audioSeconds, 0);
-    const startedAt = performance.now();
+    const startedAt = this.clock.now();
     this.running = { startedAt, estimatedSeconds: this.estimateSeconds(audioSeconds) };
     try {
       await this.recognizer.decode(accepted.map((a) => a.stream));
@@ -243,8 +320,11 @@ export class InferenceQueue {
     } finally {
       this.running = null;
     }
-    const inferenceSeconds = (performance.now() - startedAt) / 1000;
+    const inferenceSeconds = (this.clock.now() - startedAt) / 1000;
     this.measure(inferenceSeconds, audioSeconds);
+    if (accepted.every((a) => a.waiting.request.kind === 'batch') && audioSeconds > 0) {
+      this.batchSpeed.add(inferenceSeconds / audioSeconds);
+    }
     this.activity.batchDecoded({ size: accepted.length, audioSeconds, inferenceSeconds });
     this.observer.batchDecoded?.({
       size: accepted.length,
@@ -267,6 +347,10 @@ export class InferenceQueue {
     return (this.speed.value ?? 0) * audioSeconds;
   }
 
+  private estimateBatchSeconds(audioSeconds: number): number {
+    return (this.batchSpeed.value ?? this.speed.value ?? 0) * audioSeconds;
+  }
+
   /**
    * Plays the waiting requests forward in the order `drain` will take them, batch by batch, at the
    * measured speed, and drops every interim whose batch would start later than `maxWaitSeconds` from now.
@@ -276,7 +360,7 @@ export class InferenceQueue {
     if (this.speed.value === null || this.interims.length === 0) return;
     const { maxBatch, maxWaitSeconds } = this.options;
     let batchStart = this.running
-      ? Math.max(0, this.running.estimatedSeconds - (performance.now() - this.running.startedAt) / 1000)
+      ? Math.max(0, this.running.estimatedSeconds - (this.clock.now() - this.running.startedAt) / 1000)
       : 0;
     let inBatch = 0;
     let batchAudio = 0;

@@ -8,6 +8,7 @@ import {
   InferenceQueue,
   QueueClosedError,
 } from '../../src/streaming/inference-queue.js';
+import type { QueueClock } from '../../src/streaming/queue-clock.js';
 import { ObservedRecognizer } from './observed-recognizer.js';
 
 // The scripted "level-words" model reads words off the signal level: each 80 ms frame at 0.1 / 0.2 / 0.3
@@ -35,6 +36,60 @@ beforeAll(async () => {
   real = await loadRecognizer({ modelDir: MODEL_DIR, modelId: 'level-words', device: 'cpu' });
 });
 afterAll(() => real.release());
+
+/** Time that moves only when told: by the test, or by a decode taking its scripted engine time. */
+class ManualClock implements QueueClock {
+  private at = 0;
+  private timers: { at: number; callback: () => void }[] = [];
+
+  now(): number {
+    return this.at;
+  }
+
+  wakeAfter(ms: number, callback: () => void): () => void {
+    const timer = { at: this.at + ms, callback };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
+  }
+
+  get pendingWakes(): number {
+    return this.timers.length;
+  }
+
+  advanceTo(at: number): void {
+    this.at = Math.max(this.at, at);
+    for (const timer of this.timers.filter((t) => t.at <= this.at).sort((a, b) => a.at - b.at)) {
+      this.timers = this.timers.filter((t) => t !== timer);
+      timer.callback();
+    }
+  }
+}
+
+/** Each decode takes `msPerAudioSecond` of the manual clock; records when each call started and ended. */
+class ClockedRecognizer extends ObservedRecognizer {
+  readonly calls: { text: string[]; startedAt: number; endedAt: number }[] = [];
+
+  constructor(
+    real: Recognizer,
+    private readonly clock: ManualClock,
+    private readonly msPerAudioSecond: number,
+  ) {
+    super(real);
+  }
+
+  override async decode(streams: Parameters<Recognizer['decode']>[0]): Promise<void> {
+    const startedAt = this.clock.now();
+    this.clock.advanceTo(startedAt + streams.reduce((sum, s) => sum + s.duration, 0) * this.msPerAudioSecond);
+    await super.decode(streams);
+    this.calls.push({ text: this.batches.at(-1) ?? [], startedAt, endedAt: this.clock.now() });
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
 
 function setup() {
   const recognizer = new ObservedRecognizer(real);
@@ -253,6 +308,115 @@ describe('InferenceQueue', () => {
       expect(text(await running)).toBe('ca');
       expect(text(await theirs)).toBe('a');
       expect(recognizer.batches).toEqual([['ca'], ['a']]);
+    });
+  });
+  describe('file windows beside live traffic (manual clock)', () => {
+    // 100 ms of engine time per second of audio: a live window (0.24 s) takes 24 ms, a 2 s file window 200 ms.
+    const LIVE = () => window([0.1]);
+    const FILE = () => window([0.3], 2 * SECOND);
+    function clocked() {
+      const clock = new ManualClock();
+      const recognizer = new ClockedRecognizer(real, clock, 100);
+      const queue = new InferenceQueue(recognizer, { maxBatchDeferSeconds: 2 }, {}, clock);
+      const liveAt = async (at: number) => {
+        clock.advanceTo(at);
+        return text(await queue.submit({ key: 'tab', kind: 'interim', samples: LIVE() }));
+      };
+      return { clock, recognizer, queue, liveAt };
+    }
+
+    it('a file window waits while the next live window is due before it would end, then fills the gap after one', async () => {
+      const { clock, recognizer, queue, liveAt } = clocked();
+      await liveAt(0);
+      await liveAt(300);
+      clock.advanceTo(400);
+      // It would end at 600 ms, 650 with the margin for slow decodes; the tab's next window is due at 600.
+      const file = queue.submit({ key: 'job', kind: 'batch', samples: FILE() });
+      await settle();
+      expect(queue.depthByKind.batch).toBe(1);
+      expect(recognizer.calls).toHaveLength(2);
+
+      expect(await liveAt(600)).toBe('ca');
+      expect(text(await file)).toBe('a');
+      const [, , live, fileCall] = recognizer.calls;
+      expect(live?.text).toEqual(['ca']);
+      // Right after the live window, ending (874 with the margin) before the one due at 900 ms.
+      expect(fileCall).toEqual({ text: ['a'], startedAt: live?.endedAt, endedAt: 824 });
+      expect(await liveAt(900)).toBe('ca');
+      expect(recognizer.calls.at(-1)?.startedAt).toBe(900);
+    });
+
+    it('a file window that never fits between live windows starts anyway after maxBatchDeferSeconds', async () => {
+      const { recognizer, queue, liveAt } = clocked();
+      await liveAt(0);
+      await liveAt(50);
+      // Submitted at 74 ms, after the second live window.
+      const file = queue.submit({ key: 'job', kind: 'batch', samples: FILE() });
+      let fileDone = false;
+      void file.then(() => {
+        fileDone = true;
+      });
+      // A live window every 50 ms leaves 26 ms gaps: never enough for 200 ms.
+      for (let at = 100; at <= 3000 && !fileDone; at += 50) expect(await liveAt(at)).toBe('ca');
+      expect(text(await file)).toBe('a');
+      const fileCall = recognizer.calls.find((c) => c.text[0] === 'a');
+      // Held since 74 ms, so due at 2074 ms: as the live window of 2050 ms ends.
+      expect(fileCall?.startedAt).toBe(2074);
+      // The next live window waited for it.
+      expect(recognizer.calls.at(-1)?.text).toEqual(['ca']);
+      expect(recognizer.calls.at(-1)?.startedAt).toBe(fileCall?.endedAt);
+    });
+
+    it('a file window held twice maxBatchDeferSeconds goes ahead of live windows waiting', async () => {
+      const { clock, recognizer, queue, liveAt } = clocked();
+      await liveAt(0);
+      await liveAt(50);
+      clock.advanceTo(100);
+      const release = recognizer.hold();
+      const running = queue.submit({ key: 'tab', kind: 'interim', samples: LIVE() });
+      await settle();
+      // The running live window started at 100 ms and ends at 124: the file window comes meanwhile.
+      const file = queue.submit({ key: 'job', kind: 'batch', samples: FILE() });
+      const waiting = queue.submit({ key: 'other', kind: 'interim', samples: window([0.2]) });
+      clock.advanceTo(124 + 4000);
+      release();
+      expect((await Promise.all([running, file, waiting])).map(text)).toEqual(['ca', 'a', 'dog']);
+      expect(recognizer.calls.slice(2).map((c) => c.text)).toEqual([['ca'], ['a'], ['dog']]);
+    });
+
+    it('held file windows run back to back once live traffic stops', async () => {
+      const { clock, recognizer, queue, liveAt } = clocked();
+      await liveAt(0);
+      await liveAt(100);
+      clock.advanceTo(150);
+      const files = [0, 1, 2].map(() => queue.submit({ key: 'job', kind: 'batch', samples: FILE() }));
+      await settle();
+      expect(queue.depthByKind.batch).toBe(3);
+      // Live traffic counts as ongoing for 1 s after the last live window (at 100 ms).
+      clock.advanceTo(1100);
+      expect((await Promise.all(files)).map(text)).toEqual(['a', 'a', 'a']);
+      expect(recognizer.calls.slice(2).map((c) => c.startedAt)).toEqual([1100, 1300, 1500]);
+    });
+
+    it('held file windows can be withdrawn, and fail on close, leaving no wake-up behind', async () => {
+      const { clock, queue, liveAt } = clocked();
+      await liveAt(0);
+      await liveAt(100);
+      clock.advanceTo(150);
+      const mine = queue.submit({ key: 'job', kind: 'batch', samples: FILE() });
+      await settle();
+      expect(clock.pendingWakes).toBe(1);
+      expect(queue.withdraw('job')).toBe(1);
+      expect(await mine).toEqual({ status: 'withdrawn' });
+      expect(clock.pendingWakes).toBe(0);
+
+      const theirs = queue.submit({ key: 'other-job', kind: 'batch', samples: FILE() });
+      await settle();
+      expect(clock.pendingWakes).toBe(1);
+      const refused = expect(theirs).rejects.toBeInstanceOf(QueueClosedError);
+      await queue.close();
+      await refused;
+      expect(clock.pendingWakes).toBe(0);
     });
   });
 });
