@@ -2,7 +2,8 @@
  * Live captions while an hour-long file job runs on the same server: streams the bench tabs (as
  * `pnpm bench` does) once with the server otherwise idle and once while POST /v1/audio/jobs works
  * through a 60-minute recording, and prints word→interim and word→final p95 of both runs and their
- * ratio. The job's windows are queued at batch priority, below every live window.
+ * ratio, and the job's speed (audio seconds per second) with the tabs running and, just after, alone.
+ * The job's windows are queued at batch priority, below every live window.
  *
  *   pnpm -C backend bench:under-job [--tabs 1,4] [--seconds 20] [--model tiny-en] [--minutes 60]
  */
@@ -101,16 +102,24 @@ async function main(): Promise<void> {
       while ((await job(submitted.id)).audio_seconds_done <= 0) await sleep(200);
       const before = await job(submitted.id);
       log(`${tabs} tab(s) while job ${submitted.id} runs (at ${(before.progress * 100).toFixed(1)} %)…`);
+      const busyStartedAt = performance.now();
       const busy = await live('under-job');
       const after = await job(submitted.id);
+      const busySpeed =
+        (after.audio_seconds_done - before.audio_seconds_done) / ((performance.now() - busyStartedAt) / 1000);
+      log(`${tabs} tab(s): the job alone for ${values.seconds} s…`);
+      const aloneStartedAt = performance.now();
+      await sleep(Number(values.seconds) * 1000);
+      const end = await job(submitted.id);
+      const aloneSpeed =
+        (end.audio_seconds_done - after.audio_seconds_done) / ((performance.now() - aloneStartedAt) / 1000);
       await fetch(`${url}/v1/audio/jobs/${submitted.id}`, { method: 'DELETE' });
-      const jobSeconds = after.audio_seconds_done - before.audio_seconds_done;
 
       const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : '-');
       lines.push(
         `| ${tabs} | ${seconds(alone.wordToInterimMs.p95)} | ${seconds(busy.wordToInterimMs.p95)} | ${ratio(busy.wordToInterimMs.p95, alone.wordToInterimMs.p95)}` +
           ` | ${seconds(alone.wordToFinalMs.p95)} | ${seconds(busy.wordToFinalMs.p95)} | ${ratio(busy.wordToFinalMs.p95, alone.wordToFinalMs.p95)}` +
-          ` | ${jobSeconds.toFixed(0)} s (${after.status}) | ${busy.behindReplies} |`,
+          ` | ${aloneSpeed.toFixed(0)} | ${busySpeed.toFixed(0)} (${after.status}) | ${busy.behindReplies} |`,
       );
     }
   } finally {
@@ -119,8 +128,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(
     `\nlive word→caption p95 (seconds) alone and while a ${values.minutes}-minute file job runs, model ${model.id}\n` +
-      '| tabs | interim alone | interim under job | ratio | final alone | final under job | ratio | job audio done meanwhile | behind answers under job |\n' +
-      '|---|---|---|---|---|---|---|---|---|\n' +
+      '| tabs | interim alone | interim under job | ratio | final alone | final under job | ratio | job speed alone (audio s/s) | job speed under tabs | behind answers under job |\n' +
+      '|---|---|---|---|---|---|---|---|---|---|\n' +
       `${lines.join('\n')}\n`,
   );
 }
