@@ -97,11 +97,23 @@ export class BackendProcess {
     send(signal);
     const forced = setTimeout(() => send('SIGKILL'), 5000);
     await exited;
+    // The wrapper can exit before the node server it started, which may still be writing its cache.
+    while (groupAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
     clearTimeout(forced);
     this.child = undefined;
   }
 
   async stop(): Promise<void> {
     await this.kill('SIGTERM');
+  }
+}
+
+/** Whether any process of the group led by `pid` is still running. */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
