@@ -1,4 +1,5 @@
 import type { Segment } from '@earshot/shared';
+import { joinSamples } from '../src/audio/join-samples';
 import { StreamDecoder } from '../src/audio/stream-decoder';
 import { CaptionTrack } from '../src/streaming/caption-track';
 import type { WindowRecognizer } from '../src/streaming/streaming-transcriber';
@@ -62,7 +63,7 @@ export class BaselineSession {
   }
 
   private async transcribeBuffer(): Promise<Segment[]> {
-    const samples = concat(this.pending);
+    const samples = joinSamples(this.pending);
     this.pending = [];
     const offset = this.windowStart;
     this.windowStart += samples.length / SAMPLE_RATE;
@@ -75,14 +76,4 @@ export class BaselineSession {
     const segment = this.track.finalSegment(words);
     return segment ? [segment] : [];
   }
-}
-
-function concat(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeAudioFile } from '../src/audio/file-decoder';
+import { joinSamples } from '../src/audio/join-samples';
 import { transcribeLong } from '../src/engine';
 import type { Recognizer } from '../src/engine/types';
 import { SENTENCES } from './sentences';
@@ -127,13 +128,7 @@ function speakSentences(spec: FixtureSpec): { pcm: Float32Array; sentences: Spok
   }
   // The recording ends a little after the last sentence, not after a full pause.
   parts.splice(-1, 1, new Float32Array(Math.round(TRAILING_SILENCE * RATE)));
-  const pcm = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    pcm.set(part, at);
-    at += part.length;
-  }
-  return { pcm, sentences };
+  return { pcm: joinSamples(parts), sentences };
 }
 
 function speak(text: string, wordsPerMinute: number): Float32Array {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
+import { joinSamples } from './join-samples';
 
 export const DECODED_SAMPLE_RATE = 16_000;
 
@@ -20,13 +21,7 @@ function lastLine(text: string): string {
 export async function decodeAudioFile(path: string, ffmpegPath = 'ffmpeg'): Promise<Float32Array> {
   const pieces: Float32Array[] = [];
   for await (const piece of streamAudioFile(path, ffmpegPath)) pieces.push(piece);
-  const samples = new Float32Array(pieces.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    samples.set(piece, at);
-    at += piece.length;
-  }
-  return samples;
+  return joinSamples(pieces);
 }
 
 /**

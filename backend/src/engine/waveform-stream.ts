@@ -1,3 +1,4 @@
+import { joinSamples } from '../audio/join-samples.js';
 import { InvalidAudioError } from './errors.js';
 import type { RecognitionResult, RecognizerStream, StreamOptions } from './types.js';
 
@@ -40,15 +41,7 @@ export class WaveformStream<Owner, Result extends RecognitionResult> implements 
 
   /** All samples accepted so far, joined once into one array. */
   samples(): Float32Array {
-    if (this.chunks.length > 1) {
-      const joined = new Float32Array(this.length);
-      let offset = 0;
-      for (const chunk of this.chunks) {
-        joined.set(chunk, offset);
-        offset += chunk.length;
-      }
-      this.chunks = [joined];
-    }
+    if (this.chunks.length > 1) this.chunks = [joinSamples(this.chunks)];
     return this.chunks[0] ?? new Float32Array(0);
   }
 

@@ -1,5 +1,6 @@
 import { streamAudioFile } from '../audio/file-decoder';
 import { ForwardSampleReader } from '../audio/forward-sample-reader';
+import { joinSamples } from '../audio/join-samples';
 import { type LongRecognition, transcribeWindows } from '../engine/long-audio';
 import type { RecognizedWord } from '../engine/types';
 import { type SpeechSegment, segmentsFromProbabilities } from '../engine/vad';
@@ -103,11 +104,5 @@ async function surveyFile(
   }
   if (!vad) return { totalSamples };
   probabilities.push(await vad.flush());
-  const frames = new Float32Array(probabilities.reduce((sum, p) => sum + p.length, 0));
-  let at = 0;
-  for (const p of probabilities) {
-    frames.set(p, at);
-    at += p.length;
-  }
-  return { totalSamples, speech: segmentsFromProbabilities(frames, totalSamples) };
+  return { totalSamples, speech: segmentsFromProbabilities(joinSamples(probabilities), totalSamples) };
 }

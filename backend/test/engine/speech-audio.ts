@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { joinSamples } from '../../src/audio/join-samples';
 
 export const SAMPLE_RATE = 16000;
 
@@ -50,14 +51,9 @@ export function whiteNoise(seconds: number, amplitude: number, seed = 1): Float3
   return out;
 }
 
+/** The test audio pieces one after another. */
 export function concat(...parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return joinSamples(parts);
 }
 
 /** First and last sample whose magnitude exceeds `floor`, in seconds: where the voice really is. */
