@@ -158,10 +158,10 @@ export class InferenceQueue {
    * running and the finals waiting, at the measured speed (0 until a batch has been decoded).
    */
   get finalBacklogSeconds(): number {
-    const running = this.running
-      ? Math.max(0, this.running.estimatedSeconds - (this.clock.now() - this.running.startedAt) / 1000)
-      : 0;
-    return running + this.estimateSeconds(this.finals.reduce((sum, w) => sum + w.audioSeconds, 0));
+    return (
+      this.runningLeftSeconds() +
+      this.estimateSeconds(this.finals.reduce((sum, w) => sum + w.audioSeconds, 0))
+    );
   }
 
   /** Engine seconds per second of audio over recent batches; null until a batch has been decoded. */
@@ -347,6 +347,12 @@ export class InferenceQueue {
     return (this.speed.value ?? 0) * audioSeconds;
   }
 
+  /** Estimated engine seconds left of the batch being decoded; 0 when none is. */
+  private runningLeftSeconds(): number {
+    if (!this.running) return 0;
+    return Math.max(0, this.running.estimatedSeconds - (this.clock.now() - this.running.startedAt) / 1000);
+  }
+
   private estimateBatchSeconds(audioSeconds: number): number {
     return (this.batchSpeed.value ?? this.speed.value ?? 0) * audioSeconds;
   }
@@ -359,9 +365,7 @@ export class InferenceQueue {
   private dropInterimsThatWouldWaitTooLong(): void {
     if (this.speed.value === null || this.interims.length === 0) return;
     const { maxBatch, maxWaitSeconds } = this.options;
-    let batchStart = this.running
-      ? Math.max(0, this.running.estimatedSeconds - (this.clock.now() - this.running.startedAt) / 1000)
-      : 0;
+    let batchStart = this.runningLeftSeconds();
     let inBatch = 0;
     let batchAudio = 0;
     const kept: Waiting[] = [];
