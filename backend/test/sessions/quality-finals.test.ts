@@ -100,6 +100,27 @@ class Screen {
   }
 }
 
+/**
+ * Streams the whole recording into the pipeline chunk by chunk, recognizing after each and letting the
+ * quality model's work settle, then finishes it; `beforeChunk` sees each chunk's first sample.
+ */
+async function playToScreen(
+  pipeline: RecordingPipeline,
+  beforeChunk?: (at: number) => void,
+): Promise<Screen> {
+  const screen = new Screen();
+  for (let at = 0; at < SPOKEN_SECONDS * RATE; at += CHUNK) {
+    beforeChunk?.(at);
+    pipeline.append(ramp(at, CHUNK));
+    await pipeline.recognize();
+    await settle();
+    screen.show(pipeline.take());
+  }
+  await pipeline.finish();
+  screen.show(pipeline.take());
+  return screen;
+}
+
 describe('finals from a quality model, interims from a fast one', () => {
   it("makes every stretch final in the quality model's words, once and in order, with the fast words as interims", async () => {
     const fastCalls: { from: number; to: number }[] = [];
@@ -110,15 +131,7 @@ describe('finals from a quality model, interims from a fast one', () => {
       fast: ({ samples }) => fast(samples),
       quality: ({ samples }) => quality(samples),
     });
-    const screen = new Screen();
-    for (let at = 0; at < SPOKEN_SECONDS * RATE; at += CHUNK) {
-      pipeline.append(ramp(at, CHUNK));
-      await pipeline.recognize();
-      await settle();
-      screen.show(pipeline.take());
-    }
-    await pipeline.finish();
-    screen.show(pipeline.take());
+    const screen = await playToScreen(pipeline);
 
     expect(screen.finalText).toBe(TRUTH.map((t) => t.word).join(' '));
     expect(screen.interim).toBeNull();
@@ -237,17 +250,10 @@ describe('finals from a quality model, interims from a fast one', () => {
       quality: ({ samples }) => quality(samples),
       behind: () => behind,
     });
-    const screen = new Screen();
     const half = Math.round((SPOKEN_SECONDS * RATE) / 2 / CHUNK) * CHUNK;
-    for (let at = 0; at < SPOKEN_SECONDS * RATE; at += CHUNK) {
+    const screen = await playToScreen(pipeline, (at) => {
       if (at === half) behind = false;
-      pipeline.append(ramp(at, CHUNK));
-      await pipeline.recognize();
-      await settle();
-      screen.show(pipeline.take());
-    }
-    await pipeline.finish();
-    screen.show(pipeline.take());
+    });
     // Every word once; the first half in the fast spelling, the quality model decoding only the rest.
     expect(screen.finalText.replace(/x/g, '')).toBe(TRUTH.map((t) => t.word).join(' '));
     expect(screen.finalText.split(' ').slice(0, 3)).toEqual(['word0', 'word1x', 'word2']);
