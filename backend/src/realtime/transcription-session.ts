@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pcm16Resampler } from '../audio/pcm16-resampler';
-import { type HeldModel, recognitionOptions } from '../sessions/held-model';
+import { type HeldModel, type RecognitionRequest, recognitionOptions } from '../sessions/held-model';
 import { PIPELINE_SAMPLE_RATE, RecordingPipeline } from '../sessions/recording-pipeline';
 import type { SessionObserver } from '../sessions/session-observer';
 import { PcmBuffer } from '../streaming/pcm-buffer';
@@ -19,7 +19,7 @@ export interface RealtimeTranscriptionOptions {
    * Holds the models named (absent: the server's defaults; a null interim model: none); throws
    * RealtimeRequestError when one is not loaded.
    */
-  holdModel(request: { model?: string; interimModel?: string | null }): HeldModel;
+  holdModel(request: RecognitionRequest): HeldModel;
   observer: SessionObserver;
   /** Speech gating inside a turn when the client commits (no server VAD). */
   createSpeechActivity?: SpeechActivityFactory;

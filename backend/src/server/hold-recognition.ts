@@ -1,5 +1,5 @@
-import type { HeldModel } from '../sessions/held-model';
-import type { ModelPool, RecognitionRequest } from './model-pool';
+import type { HeldModel, RecognitionRequest } from '../sessions/held-model';
+import type { ModelPool } from './model-pool';
 
 /**
  * Leases the models a live recording names (see ModelPool.leaseRecognition) and routes its windows to

@@ -2,6 +2,7 @@ import type { ErrorCode } from '@earshot/shared';
 import { checkDevice } from '../engine/device';
 import type { Recognizer } from '../engine/types';
 import type { DownloadProgress } from '../models';
+import type { RecognitionRequest } from '../sessions/held-model';
 import { type InferenceObserver, InferenceQueue, QueueClosedError } from '../streaming/inference-queue';
 import type { ModelLoader } from './model-loader';
 
@@ -64,12 +65,6 @@ export interface RecognitionLease {
   model: LoadedModel;
   interim: LoadedModel | null;
   release(): void;
-}
-
-/** What a recording asks for; an absent field takes the server's default, a null interim model none. */
-export interface RecognitionRequest {
-  model?: string;
-  interimModel?: string | null;
 }
 
 export interface ModelPoolObserver extends InferenceObserver {

@@ -1,5 +1,11 @@
 import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
 
+/** What a recording asks for; an absent field takes the server's default, a null interim model none. */
+export interface RecognitionRequest {
+  model?: string;
+  interimModel?: string | null;
+}
+
 /** The models a recording is recognized with, held from its start until it ends. */
 export interface HeldModel {
   /** The model whose words become final. */

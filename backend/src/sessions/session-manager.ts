@@ -1,8 +1,7 @@
 import type { AsrStreamRequest, Segment } from '@earshot/shared';
 import type { ContainerFormat, SettleOptions } from '../audio/stream-decoder';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
-import type { HeldModel } from './held-model';
-import { recognitionOptions } from './held-model';
+import { type HeldModel, type RecognitionRequest, recognitionOptions } from './held-model';
 import { SessionError } from './session-error';
 import type { SessionObserver } from './session-observer';
 import { StreamSession } from './stream-session';
@@ -12,7 +11,7 @@ export interface SessionManagerOptions {
    * Takes hold of the models a new recording names (undefined: the server's defaults; a null interim
    * model: none); its windows go to their inference queues. Throws when a model cannot be had.
    */
-  holdModel(request: { model?: string; interimModel?: string | null }): HeldModel;
+  holdModel(request: RecognitionRequest): HeldModel;
   everyNChunks: number;
   /** Sessions without a chunk for this long are closed and their decoder stopped. */
   idleTimeoutMs: number;

@@ -4,11 +4,11 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../realtime/protocol';
 import { errorBody, RealtimeTranscription } from '../../realtime/transcription-session';
-import type { HeldModel } from '../../sessions/held-model';
+import type { HeldModel, RecognitionRequest } from '../../sessions/held-model';
 import { DEFAULT_SESSION_OPTIONS } from '../../sessions/session-manager';
 import type { FrameClassifier, SpeechActivityFactory } from '../../streaming/speech-activity';
 import { holdRecognition } from '../hold-recognition';
-import { ModelPoolError, type RecognitionRequest } from '../model-pool';
+import { ModelPoolError } from '../model-pool';
 
 export interface RealtimeRouteOptions {
   createSpeechActivity?: SpeechActivityFactory;
