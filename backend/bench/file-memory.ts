@@ -6,7 +6,7 @@
  *
  *   pnpm -C backend bench:file-memory [--model tiny-en] [--minutes 60]
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../src/models/progress';
 import { ensureLongRecording } from './long-recording';
+import { residentBytes } from './process-usage';
 
 const { values } = parseArgs({
   options: {
@@ -23,25 +24,6 @@ const { values } = parseArgs({
 });
 const minutes = Number(values.minutes);
 const BACKEND_DIR = fileURLToPath(new URL('..', import.meta.url));
-const PAGE_BYTES = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
-
-/** Resident bytes of a process and of its live children (the server's ffmpeg decoders). */
-function treeRss(pid: number): number {
-  const rss = (p: string) => {
-    try {
-      return Number(readFileSync(`/proc/${p}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_BYTES;
-    } catch {
-      return 0; // exited between the listing and the read
-    }
-  };
-  let children: string[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean);
-  } catch {
-    // no children file on this kernel: the server alone
-  }
-  return rss(String(pid)) + children.reduce((sum, child) => sum + rss(child), 0);
-}
 
 /** The kernel's own record of a process's peak RSS (VmHWM), in bytes. */
 function peakRssOf(pid: number): number {
@@ -72,11 +54,11 @@ async function main(): Promise<void> {
   const pid = server.pid as number;
   try {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const idle = treeRss(pid);
+    const idle = residentBytes(pid);
     const idlePeak = peakRssOf(pid);
     let peak = idle;
     const sampler = setInterval(() => {
-      peak = Math.max(peak, treeRss(pid));
+      peak = Math.max(peak, residentBytes(pid));
     }, 100);
     const started = performance.now();
     const form = new FormData();

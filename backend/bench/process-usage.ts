@@ -16,11 +16,9 @@ export function cpuSecondsUsed(): number {
   return ticks / CLOCK_TICKS;
 }
 
-function childPids(): string[] {
+function childPids(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8')
-      .split(/\s+/)
-      .filter(Boolean);
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(/\s+/).filter(Boolean);
   } catch {
     // Kernels without CONFIG_PROC_CHILDREN: count this process only.
     return [];
@@ -34,7 +32,7 @@ function childPids(): string[] {
  */
 export function proportionalBytes(): number {
   let total = 0;
-  for (const pid of [String(process.pid), ...childPids()]) {
+  for (const pid of [String(process.pid), ...childPids(process.pid)]) {
     try {
       const pss = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
       total += Number(pss?.[1] ?? 0) * 1024;
@@ -45,14 +43,14 @@ export function proportionalBytes(): number {
   return total;
 }
 
-/** Resident memory of this process and its live children (the ffmpeg decoders), in bytes. */
-export function residentBytes(): number {
-  let total = process.memoryUsage().rss;
-  for (const pid of childPids()) {
+/** Resident memory of a process (this one unless told) and its live children (the ffmpeg decoders), in bytes. */
+export function residentBytes(pid = process.pid): number {
+  let total = 0;
+  for (const p of [String(pid), ...childPids(pid)]) {
     try {
-      total += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_BYTES;
+      total += Number(readFileSync(`/proc/${p}/statm`, 'utf8').split(' ')[1] ?? 0) * PAGE_BYTES;
     } catch {
-      // The child exited between the two reads.
+      // The process exited between the listing and the read.
     }
   }
   return total;
