@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeAudioFile } from '../src/audio/file-decoder';
 import { joinSamples } from '../src/audio/join-samples';
 import { transcribeLong } from '../src/engine';
 import type { Recognizer } from '../src/engine/types';
+import type { ResolvedModel } from '../src/models/store';
 import { SENTENCES } from './sentences';
 import { readWebmPackets, type WebmPacket } from './webm-chunks';
 import type { TimedText } from './word-latency';
@@ -51,6 +52,26 @@ export interface OfflineTranscript {
 }
 
 /** Builds (or takes from the cache) one fixture recording. */
+/** Distinct recordings; tab i streams recording i mod this, so neighbouring tabs say different things. */
+export const DISTINCT_FIXTURES = 4;
+const SPEAKING_RATES = [150, 165, 140, 175];
+
+/** The bench's recordings for `tabs` tabs, of at most `seconds` each, each at its own speaking rate. */
+export async function benchFixtures(tabs: number, seconds: number, cacheDir: string): Promise<Fixture[]> {
+  const fixtures: Fixture[] = [];
+  for (let i = 0; i < Math.min(DISTINCT_FIXTURES, tabs); i++) {
+    const spec = { seconds, seed: i + 1, wordsPerMinute: SPEAKING_RATES[i] ?? 150 };
+    fixtures.push(await ensureFixture(spec, cacheDir));
+  }
+  return fixtures;
+}
+
+/** Names a model's version for cached offline transcripts: a retrained encoder gets new ones. */
+export function modelVersionKey(model: ResolvedModel): string {
+  const encoderTime = Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs);
+  return `${model.id}-${encoderTime}`.replace(/[^\w.-]/g, '_');
+}
+
 export async function ensureFixture(spec: FixtureSpec, cacheDir: string): Promise<Fixture> {
   const espeakVersion = execFileSync('espeak-ng', ['--version'], { encoding: 'utf8' }).trim();
   const id = createHash('sha256')

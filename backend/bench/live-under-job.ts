@@ -7,16 +7,15 @@
  *
  *   pnpm -C backend bench:under-job [--tabs 1,4] [--seconds 20] [--model tiny-en] [--minutes 60]
  */
-import { openAsBlob, statSync } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadModelRecognizer, SileroVad } from '../src/engine';
 import { resolveModel, resolveVadModel, streamProgress } from '../src/models';
 import { buildApp } from '../src/server/app';
 import { SpeechActivity } from '../src/streaming/speech-activity';
-import { ensureFixture, offlineTranscript } from './fixtures';
+import { benchFixtures, modelVersionKey, offlineTranscript } from './fixtures';
 import { ensureLongRecording } from './long-recording';
 import { measureRun, type RunMeasures } from './measures';
 import { runTabs, type TabInput } from './run-tabs';
@@ -30,7 +29,6 @@ const { values } = parseArgs({
   },
 });
 const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
-const SPEAKING_RATES = [150, 165, 140, 175];
 const tabCounts = values.tabs.split(',').map(Number);
 
 interface JobView {
@@ -54,14 +52,9 @@ async function main(): Promise<void> {
     progress: streamProgress(process.stderr),
   });
   const recognizer = await loadModelRecognizer(model, 'cpu');
-  const modelKey = `${model.id}-${Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs)}`.replace(
-    /[^\w.-]/g,
-    '_',
-  );
+  const modelKey = modelVersionKey(model);
   const inputs: TabInput[] = [];
-  for (let i = 0; i < Math.min(4, Math.max(...tabCounts)); i++) {
-    const spec = { seconds: Number(values.seconds), seed: i + 1, wordsPerMinute: SPEAKING_RATES[i] ?? 150 };
-    const fixture = await ensureFixture(spec, CACHE_DIR);
+  for (const fixture of await benchFixtures(Math.max(...tabCounts), Number(values.seconds), CACHE_DIR)) {
     inputs.push({ fixture, offline: await offlineTranscript(fixture, recognizer, modelKey, CACHE_DIR) });
   }
   // As `earshot serve` builds it: VAD gating for recordings, VAD cutting for files.

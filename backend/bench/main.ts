@@ -1,7 +1,5 @@
-import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import type { FastifyInstance } from 'fastify';
@@ -13,7 +11,13 @@ import { SpeechActivity } from '../src/streaming/speech-activity';
 import { wordErrorRate } from '../src/transcript/word-errors';
 import { buildBaselineApp } from './baseline-server';
 import { BASELINE_TIMESLICE_SECONDS } from './baseline-session';
-import { ensureFixture, type Fixture, offlineTranscript } from './fixtures';
+import {
+  benchFixtures,
+  DISTINCT_FIXTURES,
+  type Fixture,
+  modelVersionKey,
+  offlineTranscript,
+} from './fixtures';
 import { measureRun } from './measures';
 import {
   type Design,
@@ -28,9 +32,6 @@ import { checkVocabulary } from './sentences';
 
 const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
 const WORD_LIST = fileURLToPath(new URL('../models/tiny-en/words.txt', import.meta.url));
-/** Distinct recordings; tab i streams recording i mod this, so neighbouring tabs say different things. */
-const DISTINCT_FIXTURES = 4;
-const SPEAKING_RATES = [150, 165, 140, 175];
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -87,11 +88,7 @@ async function main(options: Options): Promise<void> {
   log(
     `fixtures: ${Math.min(DISTINCT_FIXTURES, maxTabs)} recordings of at most ${options.seconds} s in ${CACHE_DIR}`,
   );
-  const fixtures: Fixture[] = [];
-  for (let i = 0; i < Math.min(DISTINCT_FIXTURES, maxTabs); i++) {
-    const spec = { seconds: options.seconds, seed: i + 1, wordsPerMinute: SPEAKING_RATES[i] ?? 150 };
-    fixtures.push(await ensureFixture(spec, CACHE_DIR));
-  }
+  const fixtures = await benchFixtures(maxTabs, options.seconds, CACHE_DIR);
   try {
     const runs: ModelRun[] = [];
     for (const id of options.model) runs.push(await benchModel(id, fixtures, vad, options));
@@ -136,9 +133,7 @@ async function benchModel(
   const model = await resolveModel(id, { allowDownload: true, progress: streamProgress(process.stderr) });
   const recognizer = await loadModelRecognizer(model, options.device);
   const interim = await loadInterim(options, model.id, recognizer);
-  // The offline transcripts are cached per model version: a retrained encoder gets new ones.
-  const encoderTime = Math.round(statSync(join(model.dir, model.encoderFile)).mtimeMs);
-  const modelKey = `${model.id}-${encoderTime}`.replace(/[^\w.-]/g, '_');
+  const modelKey = modelVersionKey(model);
   const servers: FastifyInstance[] = [];
   try {
     const inputs: TabInput[] = [];
