@@ -21,6 +21,9 @@ export interface OpenSessionsOptions {
   intraOpNumThreads?: number;
 }
 
+/** Per model file: sessions run one call at a time on few data (a decoder step) want one thread. */
+export type SessionThreads<K extends string> = Partial<Record<K, number>>;
+
 /**
  * Opens one session per model file on the requested device. `cuda` either gets CUDA for every
  * session or throws CudaUnavailableError; `auto` tries CUDA only when its libraries are installed
@@ -30,10 +33,11 @@ export async function openSessions<K extends string>(
   request: string,
   modelFiles: Record<K, string>,
   options: OpenSessionsOptions = {},
+  threads: SessionThreads<K> = {},
 ): Promise<DeviceSessions<K>> {
   const parsed = parseDevice(request);
   const warn = options.warn ?? ((line: string) => console.warn(line));
-  const cpu = () => createAll(modelFiles, ['cpu'], options);
+  const cpu = () => createAll(modelFiles, ['cpu'], options, threads);
 
   if (parsed.kind === 'cpu') return { device: 'cpu', providers: ['cpu'], sessions: await cpu() };
 
@@ -45,7 +49,7 @@ export async function openSessions<K extends string>(
     if (parsed.kind === 'cuda') throw new CudaUnavailableError(reason);
   } else {
     try {
-      const sessions = await createAll(modelFiles, [{ name: 'cuda', deviceId }, 'cpu'], options);
+      const sessions = await createAll(modelFiles, [{ name: 'cuda', deviceId }, 'cpu'], options, threads);
       return { device: `cuda:${deviceId}`, providers: ['cuda', 'cpu'], sessions };
     } catch (error) {
       reason = `creating a CUDA session on GPU ${deviceId} failed (${firstLine(error)})`;
@@ -76,18 +80,24 @@ async function createAll<K extends string>(
   modelFiles: Record<K, string>,
   executionProviders: ort.InferenceSession.ExecutionProviderConfig[],
   options: OpenSessionsOptions,
+  threads: SessionThreads<K>,
 ): Promise<Record<K, ort.InferenceSession>> {
   const created: Partial<Record<K, ort.InferenceSession>> = {};
   const onCpuOnly = executionProviders.length === 1;
   try {
     for (const [key, file] of Object.entries(modelFiles) as [K, string][]) {
+      const intraOpNumThreads = threads[key] ?? options.intraOpNumThreads;
       try {
         created[key] = await ort.InferenceSession.create(file, {
           executionProviders,
           graphOptimizationLevel: 'all',
           // ORT otherwise prints its own error lines to stderr before throwing; we report instead.
           logSeverityLevel: 3,
-          ...(options.intraOpNumThreads ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+          ...(intraOpNumThreads ? { intraOpNumThreads } : {}),
+          // Spinning keeps a core busy after every run while it waits for the next one: live
+          // captions call the models a few times a second, and the spinning cost several times
+          // the inference itself (docs/live-cost.md).
+          extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
         });
       } catch (error) {
         if (!onCpuOnly) throw error;

@@ -69,7 +69,12 @@ export class ParakeetRecognizer implements Recognizer {
       encoder: modelFile(dir, options.encoderFile ?? 'encoder-model.onnx'),
       decoder: modelFile(dir, options.decoderFile ?? 'decoder_joint-model.onnx'),
     };
-    const { device, providers, sessions } = await openSessions(options.device, files, options);
+    // The front end and the decoder step are too small to share between threads: a second thread
+    // costs more waking up than it saves.
+    const { device, providers, sessions } = await openSessions(options.device, files, options, {
+      preprocessor: 1,
+      decoder: 1,
+    });
     try {
       requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
         'waveforms',

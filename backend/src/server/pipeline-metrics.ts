@@ -35,7 +35,7 @@ export class PipelineMetrics implements ModelPoolObserver, SessionObserver {
 
   constructor() {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 200 });
     this.sessions = new Gauge({ name: 'earshot_sessions', help: 'Open recordings', registers });
     this.queueDepth = new Gauge({
       name: 'earshot_inference_queue_depth',
