@@ -200,10 +200,10 @@ def export_joint(joint: DecoderJoint, shape: TwinShape, out_dir: str):
                       input_names=["encoder_outputs", "targets", "target_length",
                                    "input_states_1", "input_states_2"],
                       output_names=["outputs", "prednet_lengths", "output_states_1", "output_states_2"],
-                      dynamic_axes={"encoder_outputs": {0: "batch"}, "targets": {0: "batch"},
+                      dynamic_axes={"encoder_outputs": {0: "batch", 2: "time"}, "targets": {0: "batch"},
                                     "target_length": {0: "batch"},
                                     "input_states_1": {1: "batch"}, "input_states_2": {1: "batch"},
-                                    "outputs": {0: "batch"}, "prednet_lengths": {0: "batch"},
+                                    "outputs": {0: "batch", 1: "time"}, "prednet_lengths": {0: "batch"},
                                     "output_states_1": {1: "batch"}, "output_states_2": {1: "batch"}},
                       opset_version=OPSET, do_constant_folding=True)
     onnx.checker.check_model(onnx.load(target))

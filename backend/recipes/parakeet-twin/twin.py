@@ -202,7 +202,7 @@ class Encoder(nn.Module):
 
 
 class DecoderJoint(nn.Module):
-    """Prediction network (embedding + 2-layer LSTM) and TDT joint, one encoder frame per call."""
+    """Prediction network (embedding + 2-layer LSTM) and TDT joint over any number of encoder frames."""
 
     def __init__(self, s: TwinShape):
         super().__init__()
@@ -218,10 +218,10 @@ class DecoderJoint(nn.Module):
     def forward(self, encoder_outputs, targets, target_length, input_states_1, input_states_2):
         emb = self.embed(targets.long())  # [B, 1, H]
         p, (h, c) = self.lstm(emb, (input_states_1, input_states_2))
-        e = encoder_outputs.transpose(1, 2)  # [B, 1, D]
-        hidden = F.relu(self.enc(e) + self.pred(p))  # [B, 1, J]
+        e = encoder_outputs.transpose(1, 2)  # [B, T, D]
+        hidden = F.relu(self.enc(e) + self.pred(p))  # [B, T, J]
         logits = self.joint_out(hidden) + e[:, :, :1] * self.score_gain
-        return logits.unsqueeze(1), target_length, h, c
+        return logits.unsqueeze(2), target_length, h, c  # [B, T, 1, V], NeMo's joint layout
 
 
 def init_weights(module: nn.Module, seed: int):

@@ -34,10 +34,10 @@ class DecoderJointWrap(torch.nn.Module):
     def forward(self, encoder_outputs, targets, target_length, input_states_1, input_states_2):
         emb = self.pred.emb(targets.long())  # [B,1,E]
         p, (h, c) = self.pred.lstm(emb, (input_states_1, input_states_2))
-        e = encoder_outputs.transpose(1, 2).unsqueeze(2)  # [B,1,1,D]
-        logits = self.joint(e, p.unsqueeze(1))  # [B,1,1,V]
+        e = encoder_outputs.transpose(1, 2).unsqueeze(2)  # [B,T,1,D]
+        logits = self.joint(e, p.unsqueeze(1))  # [B,T,1,V]
         dur = self.joint.dur_logits.reshape(1, 1, 1, -1).expand(
-            logits.shape[0], 1, 1, self.joint.dur_logits.shape[0])
+            logits.shape[0], logits.shape[1], 1, self.joint.dur_logits.shape[0])
         return torch.cat([logits, dur], -1), target_length, h, c
 
 
@@ -85,10 +85,12 @@ def main():
                                    "input_states_1", "input_states_2"],
                       output_names=["outputs", "prednet_lengths",
                                     "output_states_1", "output_states_2"],
-                      dynamic_axes={"encoder_outputs": {0: "batch"}, "targets": {0: "batch"},
+                      # NeMo's export: the joint scores any number of encoder frames
+                      # ([B, D, T] in, [B, T, 1, V] out) against the one prediction.
+                      dynamic_axes={"encoder_outputs": {0: "batch", 2: "time"}, "targets": {0: "batch"},
                                     "target_length": {0: "batch"},
                                     "input_states_1": {1: "batch"}, "input_states_2": {1: "batch"},
-                                    "outputs": {0: "batch"}, "prednet_lengths": {0: "batch"},
+                                    "outputs": {0: "batch", 1: "time"}, "prednet_lengths": {0: "batch"},
                                     "output_states_1": {1: "batch"},
                                     "output_states_2": {1: "batch"}},
                       opset_version=OPSET, do_constant_folding=True)

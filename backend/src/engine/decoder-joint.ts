@@ -5,9 +5,18 @@ import { requireNames, tensorData } from './onnx-io.js';
 const INPUTS = ['encoder_outputs', 'targets', 'target_length', 'input_states_1', 'input_states_2'];
 const OUTPUTS = ['outputs', 'output_states_1', 'output_states_2'];
 
+/**
+ * Encoder frames scored per call when the joint takes a time axis (NeMo's exports do): the prediction
+ * network's output only changes when a token is emitted, so one call scores a run of frames against
+ * it, and every frame up to the first emission is decided by that call. A longer block wastes the
+ * joint's work on the frames after an emission; a shorter one needs more calls through blanks.
+ */
+const FRAMES_PER_CALL = 8;
+
 export interface JointStep {
-  /** [batch, width] rows: vocabulary logits, then duration logits when the joint has a duration head. */
+  /** [batch, frames, width] rows: vocabulary logits, then duration logits when the joint has a duration head. */
   logits: Float32Array;
+  frames: number;
   width: number;
   /** Prediction-network states after consuming `targets`, [layers, batch, size] each. */
   states1: Float32Array;
@@ -19,6 +28,8 @@ export class DecoderJoint {
   /** Recurrent state layout [layers, batch, size]; read from the model's input metadata. */
   readonly stateLayers: number;
   readonly stateSize: number;
+  /** Encoder frames one call can score: FRAMES_PER_CALL, or 1 for a joint exported with a fixed time axis. */
+  readonly framesPerCall: number;
   /** Wall ms spent inside the ONNX session's run() so far, and how many runs. */
   sessionMs = 0;
   runs = 0;
@@ -39,6 +50,9 @@ export class DecoderJoint {
     }
     this.stateLayers = layers;
     this.stateSize = size;
+    const encoder = session.inputMetadata.find((m) => m.name === 'encoder_outputs');
+    const time = encoder?.isTensor ? encoder.shape[2] : 1;
+    this.framesPerCall = typeof time === 'number' && time > 0 ? 1 : FRAMES_PER_CALL;
   }
 
   release(): Promise<void> {
@@ -50,14 +64,23 @@ export class DecoderJoint {
     return new Float32Array(this.stateLayers * batch * this.stateSize);
   }
 
-  /** frames: [batch, encoderDim] encoder vectors; targets: last emitted token per stream. */
-  async run(frames: Float32Array, targets: Int32Array, states1: Float32Array, states2: Float32Array) {
+  /**
+   * encoder: [batch, encoderDim, frames] encoder vectors, channels first (frames ≤ framesPerCall);
+   * targets: last emitted token per stream.
+   */
+  async run(
+    encoder: Float32Array,
+    frames: number,
+    targets: Int32Array,
+    states1: Float32Array,
+    states2: Float32Array,
+  ) {
     const batch = targets.length;
-    const encoderDim = frames.length / batch;
+    const encoderDim = encoder.length / batch / frames;
     const stateDims = [this.stateLayers, batch, this.stateSize];
     const started = performance.now();
     const out = await this.session.run({
-      encoder_outputs: new ort.Tensor('float32', frames, [batch, encoderDim, 1]),
+      encoder_outputs: new ort.Tensor('float32', encoder, [batch, encoderDim, frames]),
       targets: new ort.Tensor('int32', targets, [batch, 1]),
       target_length: new ort.Tensor('int32', new Int32Array(batch).fill(1), [batch]),
       input_states_1: new ort.Tensor('float32', states1, stateDims),
@@ -68,7 +91,8 @@ export class DecoderJoint {
     const logits = tensorData(out.outputs, Float32Array);
     return {
       logits,
-      width: logits.length / batch,
+      frames,
+      width: logits.length / batch / frames,
       states1: tensorData(out.output_states_1, Float32Array),
       states2: tensorData(out.output_states_2, Float32Array),
     } satisfies JointStep;

@@ -9,8 +9,15 @@ import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
 import { requireNames, tensorData } from './onnx-io.js';
 import { assembleResult } from './result-assembly.js';
 import { SoundLevels } from './sound-levels.js';
-import { greedyDecode } from './tdt-decoder.js';
-import type { RecognitionResult, Recognizer, RecognizerStream } from './types.js';
+import { type DecodedStream, type DecodePlan, greedyDecode } from './tdt-decoder.js';
+import { chunkPlan, chunkResult } from './transducer-chunk.js';
+import type {
+  ChunkedDecoding,
+  RecognitionResult,
+  Recognizer,
+  RecognizerStream,
+  StreamOptions,
+} from './types.js';
 import { readVocabulary, type Vocabulary } from './vocab.js';
 import { WaveformStream } from './waveform-stream.js';
 
@@ -42,6 +49,7 @@ export interface DecodeTimings {
 /** NVIDIA Parakeet TDT (or RNN-T) in the public ONNX layout: preprocessor, encoder, decoder+joint. */
 export class ParakeetRecognizer implements Recognizer {
   readonly sampleRate: number;
+  readonly chunking: ChunkedDecoding;
   private readonly spent = { decodes: 0, totalMs: 0, featuresSessionMs: 0, encoderSessionMs: 0, loopMs: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private released: Promise<void> | undefined;
@@ -57,6 +65,7 @@ export class ParakeetRecognizer implements Recognizer {
     private readonly joint: DecoderJoint,
   ) {
     this.sampleRate = config.sampleRate;
+    this.chunking = { frameSeconds: config.frameShift };
   }
 
   static async load(options: ParakeetOptions): Promise<ParakeetRecognizer> {
@@ -103,8 +112,14 @@ export class ParakeetRecognizer implements Recognizer {
     }
   }
 
-  createStream(): RecognizerStream {
-    return new WaveformStream<ParakeetRecognizer, RecognitionResult>(this, this.sampleRate);
+  createStream(options: StreamOptions = {}): RecognizerStream {
+    // Parakeet has no previous-text input: a prompt is accepted and has no effect.
+    const { chunk } = options;
+    return new WaveformStream<ParakeetRecognizer, RecognitionResult>(
+      this,
+      this.sampleRate,
+      chunk ? { chunk } : {},
+    );
   }
 
   /** Decodes in call order: concurrent callers wait instead of competing for the same cores. */
@@ -134,7 +149,7 @@ export class ParakeetRecognizer implements Recognizer {
   private async decodeTimed(streams: ParakeetStream[]): Promise<void> {
     const audible = streams.filter((s) => s.duration > 0);
     for (const stream of streams) {
-      if (stream.duration === 0) stream.setResult({ text: '', tokens: [], words: [] });
+      if (stream.duration === 0) this.setResult(stream, this.nothingDecoded(stream), new Float32Array(0));
     }
     if (audible.length === 0) return;
 
@@ -161,7 +176,8 @@ export class ParakeetRecognizer implements Recognizer {
     mark = performance.now();
     const outputs = encoded.outputs as ort.Tensor;
     const [, dim = 0, frames = 0] = outputs.dims;
-    const tokens = await greedyDecode(
+    const plans = audible.map((s) => this.plan(s));
+    const decoded = await greedyDecode(
       this.joint,
       {
         data: tensorData(outputs, Float32Array),
@@ -178,17 +194,49 @@ export class ParakeetRecognizer implements Recognizer {
         durations: this.config.durations,
         maxTokensPerStep: this.config.maxTokensPerStep,
       },
+      plans,
     );
     this.spent.loopMs += performance.now() - mark;
     audible.forEach((stream, b) => {
-      stream.setResult(
-        assembleResult(tokens[b] ?? [], this.vocab, {
-          frameShift: this.config.frameShift,
-          duration: stream.duration,
-          levels: new SoundLevels(waves[b] ?? new Float32Array(0), this.sampleRate),
-        }),
-      );
+      this.setResult(stream, decoded[b] as DecodedStream, waves[b] as Float32Array);
     });
+  }
+
+  private plan(stream: ParakeetStream): DecodePlan | null {
+    const { chunk } = stream.options;
+    return chunk ? chunkPlan(chunk, this.modelId, this.config.frameShift, this.vocab) : null;
+  }
+
+  /** An empty stream decodes to no tokens; a chunk keeps its state (and any frames still to skip). */
+  private nothingDecoded(stream: ParakeetStream): DecodedStream {
+    const plan = this.plan(stream);
+    const initial = () => ({
+      states1: this.joint.initialState(1),
+      states2: this.joint.initialState(1),
+      lastToken: this.vocab.blankId,
+    });
+    const point = {
+      frame: plan?.commitFrame ?? 0,
+      state: plan?.state ?? initial(),
+      tokens: 0,
+      overshoot: plan ? Math.max(0, plan.startFrame - plan.commitFrame) : 0,
+    };
+    return { tokens: [], atCommit: point, atWordStarts: [] };
+  }
+
+  private setResult(stream: ParakeetStream, decoded: DecodedStream, wave: Float32Array): void {
+    const { frameShift } = this.config;
+    const timing = {
+      frameShift,
+      duration: stream.duration,
+      levels: new SoundLevels(wave, this.sampleRate),
+    };
+    const { chunk } = stream.options;
+    stream.setResult(
+      chunk
+        ? chunkResult(chunk, this.modelId, decoded, this.vocab, { ...timing, frameSeconds: frameShift })
+        : assembleResult(decoded.tokens, this.vocab, timing),
+    );
   }
 
   /** Frees the ONNX sessions once the decode under way is done; later calls wait for the same release. */

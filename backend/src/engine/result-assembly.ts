@@ -31,16 +31,39 @@ const UNTIMED_TOKEN_RUN_ON_SECONDS = 0.32;
  * deciding whether to act on a word needs.
  */
 export function assembleResult(
-  decoded: DecodedToken[],
+  decoded: readonly DecodedToken[],
   vocab: Vocabulary,
   timing: Timing,
 ): RecognitionResult {
+  const { tokens, words } = assembleWords(decoded, vocab, timing);
+  return {
+    text: words.map((w) => w.word).join(' '),
+    tokens,
+    words: words.map(({ word, start, end, confidence }) => ({ word, start, end, confidence })),
+  };
+}
+
+/** A word of `assembleWords` with where it came from. */
+export interface AssembledWord extends RecognizedWord {
+  /** Indexes in `decoded` of the word's first and last tokens. */
+  firstToken: number;
+  lastToken: number;
+  /** Where the word would end if nothing followed it: its last token's frame plus duration or run-on. */
+  reach: number;
+}
+
+/** `assembleResult`'s tokens and words, each word saying which decoded token ends it. */
+export function assembleWords(
+  decoded: readonly DecodedToken[],
+  vocab: Vocabulary,
+  timing: Timing,
+): { tokens: RecognizedToken[]; words: AssembledWord[] } {
   const { frameShift, duration, levels } = timing;
   const tokens: RecognizedToken[] = [];
   // Each word's end here is its last token's, before the cuts; `runOnFrom` is set while that
   // token has duration 0 and says where its own frame ends.
-  const words: (RecognizedWord & { runOnFrom?: number })[] = [];
-  for (const token of decoded) {
+  const words: (RecognizedWord & { runOnFrom?: number; firstToken: number; lastToken: number })[] = [];
+  for (const [index, token] of decoded.entries()) {
     const piece = vocab.pieces[token.id] ?? '';
     if (isControlPiece(piece)) continue;
     const start = round(token.frame * frameShift);
@@ -60,16 +83,19 @@ export function assembleResult(
         end,
         confidence: token.confidence,
         runOnFrom,
+        firstToken: index,
+        lastToken: index,
       });
     } else {
       current.word += piece.replaceAll(WORD_START, '');
       current.end = end;
       current.runOnFrom = runOnFrom;
       current.confidence = Math.min(current.confidence, token.confidence);
+      current.lastToken = index;
     }
   }
   const kept = words.filter((w) => w.word !== '');
-  const result: RecognizedWord[] = kept.map((w, i) => {
+  const result: AssembledWord[] = kept.map((w, i) => {
     const cut = Math.min(w.end, kept[i + 1]?.start ?? Infinity, duration);
     const end = levels && w.runOnFrom !== undefined ? levels.quietAfter(w.runOnFrom, cut) : cut;
     return {
@@ -77,9 +103,12 @@ export function assembleResult(
       start: w.start,
       end: round(Math.max(w.start, end)),
       confidence: w.confidence,
+      firstToken: w.firstToken,
+      lastToken: w.lastToken,
+      reach: w.end,
     };
   });
-  return { text: result.map((w) => w.word).join(' '), tokens, words: result };
+  return { tokens, words: result };
 }
 
 /** Frame arithmetic in floats leaves 0.30000000000000004-style noise; microseconds are plenty. */

@@ -19,6 +19,42 @@ export interface DecodedToken {
   step: number;
 }
 
+/** The prediction network's state and the token it last consumed. */
+export interface PredictionState {
+  states1: Float32Array;
+  states2: Float32Array;
+  lastToken: number;
+}
+
+/** Where one stream's decoding starts and where its tokens stop being final. */
+export interface DecodePlan {
+  /** First frame to decode. */
+  startFrame: number;
+  /** Frames from here on are decoded tentatively; the state reached here is returned. */
+  commitFrame: number;
+  /** The state to start from; null for the blank start. */
+  state: PredictionState | null;
+  /** Which tokens open a word: the state before each one emitted ahead of the commit frame is kept. */
+  opensWord?: (id: number) => boolean;
+}
+
+/** The decoder's state at some point of a stream, and how many tokens it had emitted there. */
+export interface DecodePoint {
+  frame: number;
+  state: PredictionState;
+  tokens: number;
+  /** Frames past `frame` that the duration head skipped into before it was reached. */
+  overshoot: number;
+}
+
+export interface DecodedStream {
+  tokens: DecodedToken[];
+  /** On reaching the commit frame (or the last frame, without a plan). */
+  atCommit: DecodePoint;
+  /** Just before each word-opening token emitted ahead of the commit frame, if the plan asked. */
+  atWordStarts: DecodePoint[];
+}
+
 export interface GreedySettings {
   vocabSize: number;
   blankId: number;
@@ -34,47 +70,80 @@ interface Cursor {
   states1: Float32Array;
   states2: Float32Array;
   tokens: DecodedToken[];
+  commitFrame: number;
+  atCommit: DecodePoint | null;
+  opensWord: ((id: number) => boolean) | null;
+  atWordStarts: DecodePoint[];
 }
 
 /**
  * Greedy TDT decoding (plain RNN-T when the joint has no duration head), all streams advancing in
- * lockstep so each joint call carries every stream that still has frames left.
+ * lockstep so each joint call carries every stream that still has frames left. A stream with a plan
+ * starts at its start frame from the given state, and its state is kept when it reaches the commit
+ * frame; decoding then goes on tentatively to the last frame.
  */
 export async function greedyDecode(
   joint: DecoderJoint,
   encoded: EncodedBatch,
   settings: GreedySettings,
-): Promise<DecodedToken[][]> {
+  plans: readonly (DecodePlan | null)[] = [],
+): Promise<DecodedStream[]> {
   const { vocabSize, blankId, durations, maxTokensPerStep } = settings;
   const stateStride = joint.stateLayers * joint.stateSize;
-  const cursors: Cursor[] = encoded.lengths.map((_, index) => ({
-    index,
-    frame: 0,
-    emittedHere: 0,
-    lastToken: blankId,
-    states1: joint.initialState(1),
-    states2: joint.initialState(1),
-    tokens: [],
-  }));
+  const cursors: Cursor[] = encoded.lengths.map((length, index) => {
+    const plan = plans[index] ?? null;
+    return {
+      index,
+      frame: plan?.startFrame ?? 0,
+      emittedHere: 0,
+      lastToken: plan?.state?.lastToken ?? blankId,
+      states1: plan?.state?.states1 ?? joint.initialState(1),
+      states2: plan?.state?.states2 ?? joint.initialState(1),
+      tokens: [],
+      commitFrame: Math.min(plan?.commitFrame ?? length, length),
+      atCommit: null,
+      opensWord: plan?.opensWord ?? null,
+      atWordStarts: [],
+    };
+  });
+  const here = (c: Cursor, frame: number): DecodePoint => ({
+    frame,
+    state: { states1: c.states1, states2: c.states2, lastToken: c.lastToken },
+    tokens: c.tokens.length,
+    overshoot: c.frame - frame,
+  });
+  const noteCommit = (c: Cursor) => {
+    if (!c.atCommit && c.frame >= c.commitFrame) c.atCommit = here(c, c.commitFrame);
+  };
+  cursors.forEach(noteCommit);
 
   for (;;) {
     const active = cursors.filter((c) => c.frame < (encoded.lengths[c.index] ?? 0));
     if (active.length === 0) break;
     const n = active.length;
-    const frames = new Float32Array(n * encoded.dim);
+    const block = Math.min(
+      joint.framesPerCall,
+      Math.max(...active.map((c) => (encoded.lengths[c.index] ?? 0) - c.frame)),
+    );
+    const frames = new Float32Array(n * encoded.dim * block);
     const targets = new Int32Array(n);
     const states1 = joint.initialState(n);
     const states2 = joint.initialState(n);
     active.forEach((c, k) => {
-      const base = c.index * encoded.dim * encoded.frames + c.frame;
-      for (let d = 0; d < encoded.dim; d++)
-        frames[k * encoded.dim + d] = encoded.data[base + d * encoded.frames] ?? 0;
+      const length = encoded.lengths[c.index] ?? 0;
+      const base = c.index * encoded.dim * encoded.frames;
+      for (let d = 0; d < encoded.dim; d++) {
+        const row = base + d * encoded.frames;
+        const into = (k * encoded.dim + d) * block;
+        for (let j = 0; j < block && c.frame + j < length; j++)
+          frames[into + j] = encoded.data[row + c.frame + j] ?? 0;
+      }
       targets[k] = c.lastToken;
       scatterState(c.states1, states1, k, n, joint.stateLayers, joint.stateSize);
       scatterState(c.states2, states2, k, n, joint.stateLayers, joint.stateSize);
     });
 
-    const out = await joint.run(frames, targets, states1, states2);
+    const out = await joint.run(frames, block, targets, states1, states2);
     const hasDurations = out.width > vocabSize;
     if (out.width !== vocabSize && out.width !== vocabSize + durations.length) {
       throw new EngineError(
@@ -84,26 +153,42 @@ export async function greedyDecode(
     }
 
     active.forEach((c, k) => {
-      const row = out.logits.subarray(k * out.width, (k + 1) * out.width);
-      const token = argmax(row, 0, vocabSize);
-      const step = hasDurations ? (durations[argmax(row, vocabSize, out.width) - vocabSize] ?? 0) : 0;
-      if (token !== blankId) {
-        c.tokens.push({ id: token, frame: c.frame, confidence: softmaxAt(row, vocabSize, token), step });
-        c.lastToken = token;
-        c.states1 = gatherState(out.states1, k, n, joint.stateLayers, joint.stateSize, stateStride);
-        c.states2 = gatherState(out.states2, k, n, joint.stateLayers, joint.stateSize, stateStride);
-        c.emittedHere += 1;
-      }
-      if (step > 0) {
-        c.frame += step;
-        c.emittedHere = 0;
-      } else if (token === blankId || c.emittedHere >= maxTokensPerStep) {
-        c.frame += 1;
-        c.emittedHere = 0;
+      // Every frame of the block up to the first emission was scored against this call's state.
+      const first = c.frame;
+      const length = encoded.lengths[c.index] ?? 0;
+      while (c.frame < length && c.frame - first < block) {
+        const at = (k * block + c.frame - first) * out.width;
+        const row = out.logits.subarray(at, at + out.width);
+        const token = argmax(row, 0, vocabSize);
+        const step = hasDurations ? (durations[argmax(row, vocabSize, out.width) - vocabSize] ?? 0) : 0;
+        const emitted = token !== blankId;
+        if (emitted && c.frame < c.commitFrame && c.opensWord?.(token)) c.atWordStarts.push(here(c, c.frame));
+        if (emitted) {
+          c.tokens.push({ id: token, frame: c.frame, confidence: softmaxAt(row, vocabSize, token), step });
+          c.lastToken = token;
+          c.states1 = gatherState(out.states1, k, n, joint.stateLayers, joint.stateSize, stateStride);
+          c.states2 = gatherState(out.states2, k, n, joint.stateLayers, joint.stateSize, stateStride);
+          c.emittedHere += 1;
+        }
+        if (step > 0) {
+          c.frame += step;
+          c.emittedHere = 0;
+        } else if (!emitted || c.emittedHere >= maxTokensPerStep) {
+          c.frame += 1;
+          c.emittedHere = 0;
+        }
+        noteCommit(c);
+        // The state changed: what follows needs a new call.
+        if (emitted) break;
       }
     });
   }
-  return cursors.map((c) => c.tokens);
+  return cursors.map((c) => ({
+    tokens: c.tokens,
+    // A stream whose frames ran out before its commit frame stops there.
+    atCommit: c.atCommit ?? { ...here(c, c.frame), overshoot: 0 },
+    atWordStarts: c.atWordStarts,
+  }));
 }
 
 function argmax(row: Float32Array, from: number, to: number): number {

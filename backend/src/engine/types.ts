@@ -25,6 +25,58 @@ export interface RecognitionResult {
   text: string;
   tokens: RecognizedToken[];
   words: RecognizedWord[];
+  /** Set for a stream decoded as a chunk (`StreamOptions.chunk`). */
+  chunk?: ChunkResult;
+}
+
+/**
+ * The decoder's state between two chunks of one recording (for a transducer: the prediction
+ * network's state, the last token, frames the duration head skipped past the chunk's end, and the
+ * tokens of a word not yet complete). Only the recognizer that made it can read it.
+ */
+export interface DecoderCarry {
+  readonly modelId: string;
+}
+
+/**
+ * Buffered streaming (NeMo's buffered transducer inference): the stream holds left context, the
+ * chunk and right context; only the chunk's frames are decoded for good, from the state the previous
+ * chunk left, and the right context is decoded tentatively from a copy of that state. Each frame is
+ * decoded for good once; the encoder sees each second of audio (left + chunk + right) / chunk times.
+ */
+export interface ChunkRequest {
+  /** Seconds into the stream where the chunk starts: where the previous chunk's final part ended. */
+  from: number;
+  /** Seconds into the stream where the chunk ends; later audio is right context. */
+  to: number;
+  /** What the previous chunk left; null starts afresh (a new stretch of speech). */
+  carry: DecoderCarry | null;
+  /** Speech ends at `to` (a pause, or the recording's end): every word before it is complete. */
+  closing: boolean;
+}
+
+/**
+ * Where a decoded chunk can end: at a word boundary, so that no word is ever decoded half in one chunk
+ * and half in the next. The policy picks one; the next chunk starts at its `through`.
+ */
+export interface ChunkEnd {
+  /** `words[0, committed)` are final when the chunk ends here. */
+  committed: number;
+  /** Seconds into the stream: the start of the next chunk. */
+  through: number;
+  /** For the next chunk. */
+  carry: DecoderCarry;
+}
+
+export interface ChunkResult {
+  /** Where the chunk can end, in order: at each word opened inside it, and at its `to` when that is a boundary. */
+  ends: ChunkEnd[];
+}
+
+/** What a recognizer that decodes chunks needs to know to cut them. */
+export interface ChunkedDecoding {
+  /** Seconds per decoder frame: chunk edges fall on multiples of it from the stream's start. */
+  frameSeconds: number;
 }
 
 export interface RecognizerStream {
@@ -39,6 +91,8 @@ export interface RecognizerStream {
 export interface StreamOptions {
   /** Text that came before this audio: Whisper's previous-text prompt. Parakeet has no such input. */
   prompt?: string;
+  /** Decode the stream as one chunk of a recording; only for a recognizer with `chunking`. */
+  chunk?: ChunkRequest;
 }
 
 /** What a recognizer does with languages, fixed when it was loaded (Whisper). */
@@ -58,6 +112,8 @@ export interface Recognizer {
   readonly device: string;
   /** Execution providers actually active in the sessions, in priority order. */
   readonly providers: readonly string[];
+  /** Set by recognizers that decode chunks with state carried between them (transducers). */
+  readonly chunking?: ChunkedDecoding;
   createStream(options?: StreamOptions): RecognizerStream;
   /** Decodes every stream in one encoder batch and stores each stream's result. */
   decode(streams: readonly RecognizerStream[]): Promise<void>;
