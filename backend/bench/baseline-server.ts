@@ -26,7 +26,7 @@ const baselineRoute: FastifyPluginAsyncZod<{ recognizer: Recognizer }> = async (
   const recognizerFor = (key: string) => async (samples: Float32Array) => {
     const outcome = await queue.submit({ key, kind: 'final', samples });
     if (outcome.status !== 'recognized') throw new Error(`a baseline window was ${outcome.status}`);
-    return outcome.result.words;
+    return outcome.result;
   };
   app.addHook('onClose', async () => {
     for (const session of sessions.values()) session.close();

@@ -2,7 +2,7 @@ import type { Segment } from '@earshot/shared';
 import { joinSamples } from '../src/audio/join-samples';
 import { StreamDecoder } from '../src/audio/stream-decoder';
 import { CaptionTrack } from '../src/streaming/caption-track';
-import type { WindowRecognizer } from '../src/streaming/streaming-transcriber';
+import type { WindowRecognizer } from '../src/streaming/live-transcriber';
 
 const SAMPLE_RATE = 16_000;
 /** The simple design: transcribe after every third 1-second chunk. */
@@ -68,7 +68,7 @@ export class BaselineSession {
     const offset = this.windowStart;
     this.windowStart += samples.length / SAMPLE_RATE;
     if (samples.length === 0) return [];
-    const words = (await this.recognize(samples)).map((w) => ({
+    const words = (await this.recognize(samples)).words.map((w) => ({
       ...w,
       start: w.start + offset,
       end: w.end + offset,

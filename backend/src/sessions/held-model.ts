@@ -1,3 +1,4 @@
+import type { ChunkedDecoding } from '../engine/types';
 import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
 
 /** What a recording asks for; an absent field takes the server's default, a null interim model none. */
@@ -12,10 +13,12 @@ export interface HeldModel {
   id: string;
   /** Windows for `id`'s inference queue. */
   infer: Infer;
+  /** Set when `id` decodes chunks with its state carried on (see RecordingPipelineOptions.chunking). */
+  chunking?: ChunkedDecoding;
   /** Estimated engine seconds before a final sent to `id`'s queue now would be decoded. */
   finalBacklogSeconds?(): number;
   /** A fast model beside it that makes the interims (and runs the commit policy); absent: `id` does both. */
-  interim?: { id: string; infer: Infer };
+  interim?: { id: string; infer: Infer; chunking?: ChunkedDecoding };
   release(): void;
 }
 
@@ -26,11 +29,12 @@ export interface HeldModel {
 export function recognitionOptions(
   held: HeldModel,
   limits: { maxPendingFinalSeconds: number; maxFinalBacklogSeconds: number },
-): Pick<RecordingPipelineOptions, 'infer' | 'quality'> {
-  if (!held.interim) return { infer: held.infer };
+): Pick<RecordingPipelineOptions, 'infer' | 'chunking' | 'quality'> {
+  if (!held.interim) return { infer: held.infer, ...(held.chunking ? { chunking: held.chunking } : {}) };
   const { finalBacklogSeconds } = held;
   return {
     infer: held.interim.infer,
+    ...(held.interim.chunking ? { chunking: held.interim.chunking } : {}),
     quality: {
       infer: held.infer,
       maxPendingSeconds: limits.maxPendingFinalSeconds,

@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Segment } from '@earshot/shared';
+import type { ChunkedDecoding, ChunkRequest } from '../engine/types';
+import { ChunkedTranscriber, DEFAULT_CHUNK_OPTIONS } from '../streaming/chunked-transcriber';
 import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
+import type { LiveTranscriber } from '../streaming/live-transcriber';
 import { RunningAverage } from '../streaming/running-average';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../streaming/streaming-transcriber';
@@ -17,6 +20,11 @@ export interface RecordingPipelineOptions {
   /** Names the recording in segment ids. */
   recordingId: string;
   infer: Infer;
+  /**
+   * Set when the model `infer` feeds decodes chunks with its state carried on (a transducer): the
+   * recording is then streamed chunk by chunk, else by re-decoding the open window (LocalAgreement).
+   */
+  chunking?: ChunkedDecoding;
   bufferSeconds: number;
   /**
    * Once this much received audio is unrecognized, the next recognition may not be dropped; and if,
@@ -51,7 +59,7 @@ class RecognitionSkipped extends Error {}
  * the audio arrived or how the results leave.
  */
 export class RecordingPipeline {
-  private readonly transcriber: StreamingTranscriber;
+  private readonly transcriber: LiveTranscriber;
   private readonly outbox = new TranscriptOutbox();
   private readonly quality: QualityFinals | null;
   /** The recognition in progress; it never rejects (its failure waits in the outbox). */
@@ -63,16 +71,19 @@ export class RecordingPipeline {
   private recognizedThrough = 0;
 
   constructor(private readonly options: RecordingPipelineOptions) {
-    this.transcriber = new StreamingTranscriber(
-      options.recordingId,
-      (samples) => this.recognizeWindow(samples),
-      {
-        sampleRate: PIPELINE_SAMPLE_RATE,
-        bufferSeconds: options.bufferSeconds,
-        ...DEFAULT_WINDOW_OPTIONS,
-        speech: options.createSpeechActivity?.(),
-      },
-    );
+    const recognize = (samples: Float32Array, chunk?: ChunkRequest) => this.recognizeWindow(samples, chunk);
+    const common = {
+      sampleRate: PIPELINE_SAMPLE_RATE,
+      bufferSeconds: options.bufferSeconds,
+      speech: options.createSpeechActivity?.(),
+    };
+    this.transcriber = options.chunking
+      ? new ChunkedTranscriber(options.recordingId, recognize, {
+          ...common,
+          ...DEFAULT_CHUNK_OPTIONS,
+          frameSeconds: options.chunking.frameSeconds,
+        })
+      : new StreamingTranscriber(options.recordingId, recognize, { ...common, ...DEFAULT_WINDOW_OPTIONS });
     this.quality = options.quality
       ? new QualityFinals({
           key: options.key,
@@ -115,7 +126,7 @@ export class RecordingPipeline {
    * behind, older audio is given up first and the recognition may not be dropped by the queue.
    */
   recognize(): Promise<void> | null {
-    if (this.running) return null;
+    if (this.running || !this.transcriber.due()) return null;
     this.shedBacklog();
     const lagging = this.lagSeconds > this.options.maxLagSeconds;
     return this.start({ final: false, kind: lagging ? 'final' : 'interim' });
@@ -187,13 +198,18 @@ export class RecordingPipeline {
     else this.outbox.addFinals(finals);
   }
 
-  private async recognizeWindow(samples: Float32Array) {
+  private async recognizeWindow(samples: Float32Array, chunk?: ChunkRequest) {
     const startedAt = performance.now();
-    const outcome = await this.options.infer({ key: this.options.key, kind: this.nextKind, samples });
+    const outcome = await this.options.infer({
+      key: this.options.key,
+      kind: this.nextKind,
+      samples,
+      ...(chunk ? { chunk } : {}),
+    });
     if (outcome.status !== 'recognized') throw new RecognitionSkipped(outcome.status);
     this.recognitionSpeed.add(
       (performance.now() - startedAt) / 1000 / (samples.length / PIPELINE_SAMPLE_RATE),
     );
-    return outcome.result.words;
+    return outcome.result;
   }
 }

@@ -1,4 +1,4 @@
-import type { RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
+import type { ChunkRequest, RecognitionResult, Recognizer, RecognizerStream } from '../engine/types';
 import { LiveCadence } from './live-cadence';
 import { QueueActivity } from './queue-activity';
 import { type QueueClock, systemClock } from './queue-clock';
@@ -21,6 +21,8 @@ export interface InferenceRequest {
   samples: Float32Array;
   /** Text before this audio, for a recognizer that conditions on it (Whisper); the others ignore it. */
   prompt?: string;
+  /** The window is a chunk of a recording (for a recognizer with `chunking`). */
+  chunk?: ChunkRequest;
 }
 
 export type InferenceOutcome =
@@ -297,8 +299,11 @@ export class InferenceQueue {
     const accepted: { waiting: Waiting; stream: RecognizerStream }[] = [];
     for (const waiting of batch) {
       try {
-        const { prompt } = waiting.request;
-        const stream = this.recognizer.createStream(prompt !== undefined ? { prompt } : undefined);
+        const { prompt, chunk } = waiting.request;
+        const stream = this.recognizer.createStream({
+          ...(prompt !== undefined ? { prompt } : {}),
+          ...(chunk ? { chunk } : {}),
+        });
         stream.acceptWaveform(waiting.request.samples);
         accepted.push({ waiting, stream });
       } catch (error) {

@@ -1,13 +1,10 @@
 import type { Segment } from '@earshot/shared';
-import type { RecognizedWord } from '../engine/types';
 import { CaptionTrack } from './caption-track';
+import type { LiveTranscriber, TranscriptUpdate, WindowRecognizer } from './live-transcriber';
 import { type AgreementStep, LocalAgreement, type LocalAgreementOptions } from './local-agreement';
 import { PcmBuffer } from './pcm-buffer';
 import type { SpeechActivity } from './speech-activity';
 import type { TimedWord } from './timed-word';
-
-/** Recognizes one window of 16 kHz mono audio; word times in seconds from the window's start. */
-export type WindowRecognizer = (samples: Float32Array) => Promise<readonly RecognizedWord[]>;
 
 export interface StreamingTranscriberOptions {
   sampleRate: number;
@@ -37,19 +34,12 @@ export const DEFAULT_WINDOW_OPTIONS = {
   contextSeconds: 0.5,
 } satisfies Partial<StreamingTranscriberOptions>;
 
-export interface TranscriptUpdate {
-  /** Segments that became final with this step. */
-  finals: Segment[];
-  /** The current interim segment, if any words are still open. */
-  interim: Segment | null;
-}
-
 /**
  * The streaming policy of one recording, kept apart from the model: it buffers decoded audio, runs the
  * recognizer on the uncommitted window (only when it holds speech, if a speech detector is given), places
  * the words on the recording's timeline and lets LocalAgreement decide which of them are final.
  */
-export class StreamingTranscriber {
+export class StreamingTranscriber implements LiveTranscriber {
   private readonly pcm: PcmBuffer;
   private readonly policy: LocalAgreement;
   private readonly track: CaptionTrack;
@@ -89,6 +79,10 @@ export class StreamingTranscriber {
     this.options.speech?.push(samples);
   }
 
+  due(): boolean {
+    return true;
+  }
+
   /** Recognizes the open window; with `final`, everything left becomes final. */
   async step({ final }: { final: boolean }): Promise<TranscriptUpdate> {
     const { sampleRate, minWindowSeconds, speech } = this.options;
@@ -109,7 +103,7 @@ export class StreamingTranscriber {
       return this.settle(final ? this.policy.finish([]) : this.policy.current());
     }
 
-    const words: TimedWord[] = (await this.recognize(window))
+    const words: TimedWord[] = (await this.recognize(window)).words
       .map((w) => ({ word: w.word, start: w.start + offset, end: w.end + offset, confidence: w.confidence }))
       .filter((w) => !speech || speech.mayHoldSpeech(w.start, w.end));
     const step = final

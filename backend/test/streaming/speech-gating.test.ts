@@ -66,7 +66,7 @@ async function stream(recognizer: Recognizer, samples: Float32Array, vad: Silero
       const s = recognizer.createStream();
       s.acceptWaveform(window);
       await recognizer.decode([s]);
-      return s.result?.words ?? [];
+      return s.result ?? { text: '', tokens: [], words: [] };
     },
     {
       ...DEFAULT_WINDOW_OPTIONS,

@@ -1,13 +1,14 @@
 import type { Segment } from '@earshot/shared';
 import { describe, expect, it } from 'vitest';
 import type { RecognizedWord } from '../../src/engine/types';
+import type { WindowRecognizer } from '../../src/streaming/live-transcriber';
 import {
   DEFAULT_SPEECH_ACTIVITY_OPTIONS,
-  type FrameClassifier,
   SpeechActivity,
   type SpeechSpan,
 } from '../../src/streaming/speech-activity';
-import { StreamingTranscriber, type WindowRecognizer } from '../../src/streaming/streaming-transcriber';
+import { StreamingTranscriber } from '../../src/streaming/streaming-transcriber';
+import { ScriptedVoice } from './scripted-voice';
 
 const RATE = 16_000;
 
@@ -54,7 +55,7 @@ function scriptedRecognizer(
     calls.push({ first, seconds: samples.length / RATE, from, to });
     const jitter = (call++ % 2) * 0.04;
     // A word is heard only with its onset; a transducer reports it `lateBy` after it was said.
-    return truth
+    const words = truth
       .filter((t) => t.start >= from - 1e-6 && t.end + lateBy <= to)
       .map(
         (t): RecognizedWord => ({
@@ -64,6 +65,7 @@ function scriptedRecognizer(
           confidence: 0.8,
         }),
       );
+    return { text: words.map((w) => w.word).join(' '), tokens: [], words };
   };
 }
 
@@ -71,38 +73,6 @@ function rampAudio(fromSample: number, count: number): Float32Array {
   const samples = new Float32Array(count);
   for (let i = 0; i < count; i++) samples[i] = fromSample + i;
   return samples;
-}
-
-/**
- * A voice activity detector that knows the truth: frames that begin inside a voiced span are speech
- * (probability 0.9), all others are not (0.02). Frames follow one another, so their position is counted.
- */
-class ScriptedVoice implements FrameClassifier {
-  readonly sampleRate = RATE;
-  readonly frameSamples = 512;
-  private received = 0;
-  private frames = 0;
-
-  constructor(private readonly voiced: readonly SpeechSpan[]) {}
-
-  async accept(samples: Float32Array): Promise<Float32Array> {
-    this.received += samples.length;
-    return this.classify(Math.floor(this.received / this.frameSamples));
-  }
-
-  async flush(): Promise<Float32Array> {
-    return this.classify(Math.ceil(this.received / this.frameSamples));
-  }
-
-  private classify(until: number): Float32Array {
-    const out = new Float32Array(Math.max(0, until - this.frames));
-    for (let i = 0; i < out.length; i++) {
-      const at = ((this.frames + i) * this.frameSamples) / RATE;
-      out[i] = this.voiced.some((v) => at >= v.start && at < v.end) ? 0.9 : 0.02;
-    }
-    this.frames = Math.max(this.frames, until);
-    return out;
-  }
 }
 
 interface StreamOptions {
