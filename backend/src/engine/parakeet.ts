@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { CpuLedger } from './cpu-ledger.js';
 import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
 import { EngineError, ModelLoadError } from './errors.js';
@@ -51,6 +52,7 @@ export class ParakeetRecognizer implements Recognizer {
   readonly sampleRate: number;
   readonly chunking: ChunkedDecoding;
   private readonly spent = { decodes: 0, totalMs: 0, featuresSessionMs: 0, encoderSessionMs: 0, loopMs: 0 };
+  private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
   private queue: Promise<unknown> = Promise.resolve();
   private released: Promise<void> | undefined;
 
@@ -135,6 +137,10 @@ export class ParakeetRecognizer implements Recognizer {
     return run;
   }
 
+  cpuSeconds(): Readonly<Record<string, number>> {
+    return this.cpu.seconds();
+  }
+
   timings(): DecodeTimings {
     return { ...this.spent, jointSessionMs: this.joint.sessionMs, jointRuns: this.joint.runs };
   }
@@ -162,39 +168,45 @@ export class ParakeetRecognizer implements Recognizer {
     const lengths = BigInt64Array.from(waves, (w) => BigInt(w.length));
 
     let mark = performance.now();
-    const features = await this.preprocessor.run({
-      waveforms: new ort.Tensor('float32', batch, [audible.length, width]),
-      waveforms_lens: new ort.Tensor('int64', lengths, [audible.length]),
-    });
+    const features = await this.cpu.measure('features', () =>
+      this.preprocessor.run({
+        waveforms: new ort.Tensor('float32', batch, [audible.length, width]),
+        waveforms_lens: new ort.Tensor('int64', lengths, [audible.length]),
+      }),
+    );
     this.spent.featuresSessionMs += performance.now() - mark;
     mark = performance.now();
-    const encoded = await this.encoder.run({
-      audio_signal: features.features as ort.Tensor,
-      length: features.features_lens as ort.Tensor,
-    });
+    const encoded = await this.cpu.measure('encoder', () =>
+      this.encoder.run({
+        audio_signal: features.features as ort.Tensor,
+        length: features.features_lens as ort.Tensor,
+      }),
+    );
     this.spent.encoderSessionMs += performance.now() - mark;
     mark = performance.now();
     const outputs = encoded.outputs as ort.Tensor;
     const [, dim = 0, frames = 0] = outputs.dims;
     const plans = audible.map((s) => this.plan(s));
-    const decoded = await greedyDecode(
-      this.joint,
-      {
-        data: tensorData(outputs, Float32Array),
-        batch: audible.length,
-        dim,
-        frames,
-        lengths: Array.from(tensorData(encoded.encoded_lengths, BigInt64Array), (n) =>
-          Math.min(Number(n), frames),
-        ),
-      },
-      {
-        vocabSize: this.vocab.pieces.length,
-        blankId: this.vocab.blankId,
-        durations: this.config.durations,
-        maxTokensPerStep: this.config.maxTokensPerStep,
-      },
-      plans,
+    const decoded = await this.cpu.measure('decoding', () =>
+      greedyDecode(
+        this.joint,
+        {
+          data: tensorData(outputs, Float32Array),
+          batch: audible.length,
+          dim,
+          frames,
+          lengths: Array.from(tensorData(encoded.encoded_lengths, BigInt64Array), (n) =>
+            Math.min(Number(n), frames),
+          ),
+        },
+        {
+          vocabSize: this.vocab.pieces.length,
+          blankId: this.vocab.blankId,
+          durations: this.config.durations,
+          maxTokensPerStep: this.config.maxTokensPerStep,
+        },
+        plans,
+      ),
     );
     this.spent.loopMs += performance.now() - mark;
     audible.forEach((stream, b) => {

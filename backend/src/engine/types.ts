@@ -115,6 +115,8 @@ export interface Recognizer {
   /** Set by recognizers that decode chunks with state carried between them (transducers). */
   readonly chunking?: ChunkedDecoding;
   createStream(options?: StreamOptions): RecognizerStream;
+  /** CPU seconds its decodes have used so far, by part (features, encoder, decoding). */
+  cpuSeconds?(): Readonly<Record<string, number>>;
   /** Decodes every stream in one encoder batch and stores each stream's result. */
   decode(streams: readonly RecognizerStream[]): Promise<void>;
   release(): Promise<void>;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { CpuLedger } from './cpu-ledger.js';
 import { InvalidAudioError, ModelLoadError } from './errors.js';
 import { sharedDir } from './locations.js';
 import { tensorData } from './onnx-io.js';
@@ -43,7 +44,14 @@ export class SileroVad {
   static readonly sampleRate = SAMPLE_RATE;
   static readonly frameSamples = FRAME;
 
+  private readonly cpu = new CpuLedger(['detector']);
+
   private constructor(private readonly session: ort.InferenceSession) {}
+
+  /** CPU seconds all its streams have spent classifying frames so far. */
+  cpuSeconds(): number {
+    return this.cpu.seconds().detector;
+  }
 
   static async load(file: string = defaultSileroVadPath()): Promise<SileroVad> {
     if (!existsSync(file)) {
@@ -77,7 +85,7 @@ export class SileroVad {
 
   /** A detector over one continuous recording: its recurrent state carries from one call to the next. */
   createStream(): SileroVadStream {
-    return new SileroVadStream(this.session);
+    return new SileroVadStream(this.session, this.cpu);
   }
 
   /**
@@ -125,7 +133,10 @@ export class SileroVadStream {
   private carry = new Float32Array(0);
   private readonly sr = new ort.Tensor('int64', BigInt64Array.of(BigInt(SAMPLE_RATE)), []);
 
-  constructor(private readonly session: ort.InferenceSession) {}
+  constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly cpu: CpuLedger<'detector'>,
+  ) {}
 
   /** Probabilities of the frames completed by `samples`; a partial frame waits for the next call. */
   async accept(samples: Float32Array): Promise<Float32Array> {
@@ -134,10 +145,12 @@ export class SileroVadStream {
     const pending = this.carry.length === 0 ? samples : joined(this.carry, samples);
     const frames = Math.floor(pending.length / FRAME);
     this.carry = pending.slice(frames * FRAME);
-    const result = new Float32Array(frames);
-    for (let i = 0; i < frames; i++)
-      result[i] = await this.classify(pending.subarray(i * FRAME, (i + 1) * FRAME));
-    return result;
+    return this.cpu.measure('detector', async () => {
+      const result = new Float32Array(frames);
+      for (let i = 0; i < frames; i++)
+        result[i] = await this.classify(pending.subarray(i * FRAME, (i + 1) * FRAME));
+      return result;
+    });
   }
 
   /** The recording ended: the partial frame left over, padded with silence, gets its probability. */
@@ -145,7 +158,7 @@ export class SileroVadStream {
     if (this.carry.length === 0) return new Float32Array(0);
     const last = this.carry;
     this.carry = new Float32Array(0);
-    return Float32Array.of(await this.classify(last));
+    return this.cpu.measure('detector', async () => Float32Array.of(await this.classify(last)));
   }
 
   private async classify(frame: Float32Array): Promise<number> {
@@ -154,7 +167,8 @@ export class SileroVadStream {
     window.fill(0, CONTEXT);
     window.set(frame, CONTEXT);
     const out = await this.session.run({
-      input: new ort.Tensor('float32', window.slice(), [1, CONTEXT + FRAME]),
+      // The run reads the window before the next frame is written into it.
+      input: new ort.Tensor('float32', window, [1, CONTEXT + FRAME]),
       state: new ort.Tensor('float32', this.state, [2, 1, 128]),
       sr: this.sr,
     });

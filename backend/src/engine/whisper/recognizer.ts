@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
+import { CpuLedger } from '../cpu-ledger.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
 import { requireNames, tensorData } from '../onnx-io.js';
@@ -96,6 +97,7 @@ export class WhisperRecognizer implements Recognizer {
   private released: Promise<void> | undefined;
   private readonly guards: GuardThresholds;
   private random: () => number;
+  private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
 
   private constructor(
     readonly modelId: string,
@@ -112,6 +114,10 @@ export class WhisperRecognizer implements Recognizer {
     this.sampleRate = features.config.sampling_rate as number;
     this.guards = { ...DEFAULT_GUARDS, ...options.guards };
     this.random = mulberry32(options.seed ?? 0);
+  }
+
+  cpuSeconds(): Readonly<Record<string, number>> {
+    return this.cpu.seconds();
   }
 
   static async load(options: WhisperOptions): Promise<WhisperRecognizer> {
@@ -300,11 +306,13 @@ export class WhisperRecognizer implements Recognizer {
       const part = rows.length === requests.length ? encoded : selectRows(encoded, rows);
       const group = rows.map((i) => requests[i] as GenerationRequest);
       this.options.onGenerate?.(group);
-      const generated = await this.decoder.generate(part, group, {
-        temperature,
-        maxNewTokens: this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2),
-        random: this.random,
-      });
+      const generated = await this.cpu.measure('decoding', () =>
+        this.decoder.generate(part, group, {
+          temperature,
+          maxNewTokens: this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2),
+          random: this.random,
+        }),
+      );
       rows.forEach((i, k) => {
         out[i] = generated[k] as GeneratedSequence;
       });
@@ -313,7 +321,9 @@ export class WhisperRecognizer implements Recognizer {
   }
 
   private async encode(waves: Float32Array[]): Promise<ort.Tensor> {
-    const features = await Promise.all(waves.map((w) => this.features._call(w)));
+    const features = await this.cpu.measure('features', () =>
+      Promise.all(waves.map((w) => this.features._call(w))),
+    );
     const first = features[0]?.input_features;
     if (!first) throw new EngineError('decode_failed', 'no features were extracted');
     const [, bins = 0, frames = 0] = first.dims as number[];
@@ -321,9 +331,11 @@ export class WhisperRecognizer implements Recognizer {
     features.forEach((f, b) => {
       batch.set(f.input_features.data as Float32Array, b * bins * frames);
     });
-    const out = await this.encoder.run({
-      input_features: new ort.Tensor('float32', batch, [waves.length, bins, frames]),
-    });
+    const out = await this.cpu.measure('encoder', () =>
+      this.encoder.run({
+        input_features: new ort.Tensor('float32', batch, [waves.length, bins, frames]),
+      }),
+    );
     return out.last_hidden_state as ort.Tensor;
   }
 
@@ -332,7 +344,9 @@ export class WhisperRecognizer implements Recognizer {
     if (!this.config.isMultilingual || this.options.language) {
       return new Array<string>(count).fill(this.defaultLanguage());
     }
-    const logits = await this.decoder.promptLogits(encoded, [this.config.sot]);
+    const logits = await this.cpu.measure('decoding', () =>
+      this.decoder.promptLogits(encoded, [this.config.sot]),
+    );
     return logits.map((rows) => {
       const scores = rows[0] as Float32Array;
       let best = 'en';
