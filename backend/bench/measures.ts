@@ -4,7 +4,7 @@ import type { Fixture, OfflineTranscript } from './fixtures';
 import { type Spread, spread } from './stats';
 import type { ResponseRecord } from './tab';
 import type { PlannedChunk } from './webm-chunks';
-import { firstCoveredAt, firstShownAt, latenciesMs, type ShownWord } from './word-latency';
+import { firstCoveredAt, firstShownAt, latenciesMs, latencyPerWordMs, type ShownWord } from './word-latency';
 
 /** What one simulated tab sent and got back. */
 export interface TabOutcome {
@@ -19,6 +19,8 @@ export interface RunMeasures {
   /** Wall ms from a word's end being captured to its first appearance in any caption / in a final one. */
   wordToInterimMs: Spread;
   wordToFinalMs: Spread;
+  /** The same, for each sentence's last word only: what a viewer waits for at the end of a sentence. */
+  sentenceEndToInterimMs: Spread;
   /**
    * Wall ms from an offline word's end being captured to the first caption / final caption showing any
    * word within 0.5 s of it, whatever its text: latency of coverage, for models whose words do not
@@ -53,6 +55,7 @@ export const LAG_WINDOW_SECONDS = 5;
 export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
   const interim: number[] = [];
   const final: number[] = [];
+  const sentenceEnds: number[] = [];
   const coverInterim: number[] = [];
   const coverFinal: number[] = [];
   let referenceWords = 0;
@@ -70,7 +73,12 @@ export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
     const finalAt = firstShownAt(reference, [finals.flatMap((f) => shownWords([f.segment], f.atMs))]);
     // A word on screen as final is on screen: the two alignments may pair a word differently.
     const shownAt = firstShownAt(reference, views).map((at, i) => earliest(at, finalAt[i] ?? null));
-    interim.push(...latenciesMs(reference, shownAt, tab.captureStartMs));
+    const shownLatency = latencyPerWordMs(reference, shownAt, tab.captureStartMs);
+    interim.push(...shownLatency.filter((ms): ms is number => ms !== null));
+    for (const index of sentenceLastWords(tab)) {
+      const ms = shownLatency[index];
+      if (ms !== null && ms !== undefined) sentenceEnds.push(ms);
+    }
     const finalView = [finals.flatMap((f) => shownWords([f.segment], f.atMs))];
     coverInterim.push(
       ...latenciesMs(reference, firstCoveredAt(reference, [...views, ...finalView]), tab.captureStartMs),
@@ -96,6 +104,7 @@ export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
   return {
     wordToInterimMs: spread(interim),
     wordToFinalMs: spread(final),
+    sentenceEndToInterimMs: spread(sentenceEnds),
     coverToInterimMs: spread(coverInterim),
     coverToFinalMs: spread(coverFinal),
     shownShare: shown / Math.max(1, referenceWords),
@@ -117,6 +126,19 @@ export function measureRun(tabs: readonly TabOutcome[]): RunMeasures {
     failedRequests: responses.filter((r) => r.status !== 200).length,
     audioSeconds: tabs.reduce((sum, t) => sum + t.fixture.durationSeconds, 0),
   };
+}
+
+/** Index in the offline transcript of each spoken sentence's last word (sentences it heard no word of are left out). */
+function sentenceLastWords(tab: TabOutcome): number[] {
+  const words = tab.offline.words;
+  return tab.fixture.sentences.flatMap((sentence) => {
+    let last = -1;
+    words.forEach((w, i) => {
+      const middle = (w.start + w.end) / 2;
+      if (middle >= sentence.start && middle <= sentence.end) last = i;
+    });
+    return last < 0 ? [] : [last];
+  });
 }
 
 function earliest(a: number | null, b: number | null): number | null {

@@ -89,3 +89,14 @@ export function histogramQuantileBound(histogram: Histogram, q: number): number 
   const rank = q * histogram.count;
   return histogram.buckets.find(([, cumulative]) => cumulative >= rank)?.[0] ?? Number.POSITIVE_INFINITY;
 }
+
+/** The values of one metric's samples (counters and gauges), keyed by their labels as written. */
+export function metricSamples(text: string, name: string): Map<string, number> {
+  const samples = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = SAMPLE_LINE.exec(line.trim());
+    if (!match || line.startsWith('#') || match[1] !== name) continue;
+    samples.set(match[2] ?? '', Number(match[3]));
+  }
+  return samples;
+}

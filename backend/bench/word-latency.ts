@@ -96,18 +96,27 @@ export function firstShownAt(
 }
 
 /**
- * Milliseconds from the moment each shown word had been fully captured (capture start + its end time,
- * since audio is captured in real time) to the moment it was shown.
+ * For every reference word, milliseconds from the moment it had been fully captured (capture start +
+ * its end time, since audio is captured in real time) to the moment it was shown; null if never shown.
  */
+export function latencyPerWordMs(
+  reference: readonly TimedText[],
+  shownAt: readonly (number | null)[],
+  captureStartMs: number,
+): (number | null)[] {
+  return reference.map((word, i) => {
+    const at = shownAt[i];
+    return at === null || at === undefined ? null : at - (captureStartMs + word.end * 1000);
+  });
+}
+
+/** The latencies of the words that were shown (see latencyPerWordMs). */
 export function latenciesMs(
   reference: readonly TimedText[],
   shownAt: readonly (number | null)[],
   captureStartMs: number,
 ): number[] {
-  return reference.flatMap((word, i) => {
-    const at = shownAt[i];
-    return at === null || at === undefined ? [] : [at - (captureStartMs + word.end * 1000)];
-  });
+  return latencyPerWordMs(reference, shownAt, captureStartMs).filter((ms): ms is number => ms !== null);
 }
 
 /**

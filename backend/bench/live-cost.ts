@@ -1,0 +1,352 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { wordErrorRate } from '../src/transcript/word-errors';
+import { benchFixtures, type Fixture, type OfflineTranscript } from './fixtures';
+import { profileRecognition } from './live-profile';
+import { measureRun, type RunMeasures, type TabOutcome } from './measures';
+import { checkVocabulary } from './sentences';
+import { metricSamples, scrapeMetrics } from './server-metrics';
+import { groupCpuSeconds, ownCpuSeconds, type ServerProcess, startServerProcess } from './server-process';
+import { runTab } from './tab';
+import { planChunks } from './webm-chunks';
+
+// What live captions cost against recognizing the same audio once: CPU seconds of the whole
+// `earshot serve` process group (server, ONNX Runtime threads, ffmpeg decoders) per second of audio,
+// live through /asr/stream as the extension streams it, and as one file through /v1.
+
+const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
+const WORD_LIST = fileURLToPath(new URL('../models/tiny-en/words.txt', import.meta.url));
+const TWIN_INT8 = fileURLToPath(new URL('../.cache/parakeet-twin-int8', import.meta.url));
+const TIMESLICE_SECONDS = 0.25;
+/** Live captions hold when no audio is given up and no tab is further behind than this. */
+const HOLD_LAG_SECONDS = 2;
+
+const positiveInts = (v: string) =>
+  v.split(',').map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected positive whole numbers');
+    return n;
+  });
+
+const program = new Command('bench:live-cost')
+  .description('Live captions against one decode of the same audio: CPU, latency, accuracy, tabs that hold')
+  .option(
+    '--model <list>',
+    'models, comma separated; FINAL+FAST runs a pair (fast interims, strong finals); default: tiny-en, the int8 twin and the pair when the twin is built',
+    (v) => v.split(',').filter(Boolean),
+  )
+  .option('--tabs <list>', 'tab counts', positiveInts, [1, 4, 8])
+  .option('--seconds <n>', 'most seconds of audio per recording', (v) => positiveInts(v)[0] ?? 30, 30)
+  .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
+  .parse();
+
+interface Options {
+  model?: string[];
+  tabs: number[];
+  seconds: number;
+  device: string;
+}
+
+interface Setup {
+  label: string;
+  final: string;
+  fast?: string;
+}
+
+interface Row {
+  setup: string;
+  tabs: number;
+  audioSeconds: number;
+  /** CPU seconds per audio second: the whole server group, and its ffmpeg decoders alone. */
+  liveCpuPerAudioSecond: number;
+  ffmpegCpuPerAudioSecond: number;
+  fileCpuPerAudioSecond: number;
+  measures: RunMeasures;
+  offlineWerVsText: number;
+  skippedSeconds: number;
+  lagMaxSeconds: number;
+}
+
+async function main(options: Options): Promise<void> {
+  checkVocabulary(WORD_LIST);
+  const setups = (options.model ?? defaultModels()).map(parseSetup);
+  const fixtures = await benchFixtures(Math.max(...options.tabs), options.seconds, CACHE_DIR);
+  const rows: Row[] = [];
+  const profiles: Profile[] = [];
+  for (const setup of setups) {
+    const setupRows = await benchSetup(setup, fixtures, options);
+    rows.push(...setupRows);
+    const oneTab = setupRows.find((r) => r.tabs === 1);
+    if (oneTab) profiles.push(await profile(setup, fixtures[0] as Fixture, oneTab, options.device));
+  }
+  process.stdout.write(`\n${costTable(rows)}\n\n${latencyTable(rows)}\n\n${profileTable(profiles)}\n`);
+  await mkdir(CACHE_DIR, { recursive: true });
+  const file = join(CACHE_DIR, 'live-cost.json');
+  await writeFile(file, JSON.stringify({ settings: options, rows, profiles }, null, 2));
+  log(`results written to ${file}`);
+}
+
+function defaultModels(): string[] {
+  if (!existsSync(TWIN_INT8)) {
+    log('the 0.6B twin is not built (bash backend/recipes/parakeet-twin/build.sh): measuring tiny-en only');
+    return ['tiny-en'];
+  }
+  return ['tiny-en', TWIN_INT8, `${TWIN_INT8}+tiny-en`];
+}
+
+function parseSetup(spec: string): Setup {
+  const [final = '', fast] = spec.split('+');
+  const name = (id: string) => (id === TWIN_INT8 ? '0.6B twin int8' : id.split('/').at(-1) || id);
+  return { label: fast ? `${name(final)} + ${name(fast)}` : name(final), final, ...(fast ? { fast } : {}) };
+}
+
+async function benchSetup(setup: Setup, fixtures: readonly Fixture[], options: Options): Promise<Row[]> {
+  const args = ['--model', setup.final, '--device', options.device];
+  if (setup.fast) args.push('--model', setup.fast, '--interim-model', setup.fast);
+  log(`${setup.label}: starting earshot serve ${args.join(' ')}`);
+  const server = await startServerProcess(args);
+  try {
+    await untilReady(server.url);
+    const file = await fileCosts(server, fixtures);
+    log(`${setup.label}: file ${file.cpuPerAudioSecond.toFixed(4)} CPU-s per audio s`);
+    const rows: Row[] = [];
+    for (const tabs of options.tabs) {
+      const row = await liveRow(server, setup, fixtures, file, tabs);
+      log(
+        `${setup.label}, ${tabs} tab(s): ${row.liveCpuPerAudioSecond.toFixed(4)} CPU-s per audio s ` +
+          `(${(row.liveCpuPerAudioSecond / row.fileCpuPerAudioSecond).toFixed(1)}× the file), ` +
+          `lag max ${row.lagMaxSeconds.toFixed(2)} s, ${row.skippedSeconds.toFixed(1)} s skipped`,
+      );
+      rows.push(row);
+    }
+    return rows;
+  } finally {
+    await server.stop();
+  }
+}
+
+interface FileCosts {
+  cpuPerAudioSecond: number;
+  offline: Map<string, OfflineTranscript>;
+}
+
+/** Each recording once through POST /v1/audio/transcriptions: the cost floor, and the reference words. */
+async function fileCosts(server: ServerProcess, fixtures: readonly Fixture[]): Promise<FileCosts> {
+  const offline = new Map<string, OfflineTranscript>();
+  let cpu = 0;
+  let audio = 0;
+  for (const fixture of fixtures) {
+    const wav = await fixtureWav(fixture);
+    const before = groupCpuSeconds(server.pid);
+    offline.set(fixture.id, await transcribeFile(server.url, wav));
+    await settle();
+    cpu += groupCpuSeconds(server.pid) - before;
+    audio += fixture.durationSeconds;
+  }
+  return { cpuPerAudioSecond: cpu / audio, offline };
+}
+
+async function liveRow(
+  server: ServerProcess,
+  setup: Setup,
+  fixtures: readonly Fixture[],
+  file: FileCosts,
+  tabs: number,
+): Promise<Row> {
+  const metricsBefore = (await scrapeMetrics(server.url)) ?? '';
+  const groupBefore = groupCpuSeconds(server.pid);
+  const ownBefore = ownCpuSeconds(server.pid);
+  const outcomes = await streamTabs(server.url, fixtures, file.offline, tabs);
+  await settle();
+  const group = groupCpuSeconds(server.pid) - groupBefore;
+  const own = ownCpuSeconds(server.pid) - ownBefore;
+  const metricsAfter = (await scrapeMetrics(server.url)) ?? '';
+  const audioSeconds = outcomes.reduce((sum, o) => sum + o.fixture.durationSeconds, 0);
+  const skipped =
+    counterTotal(metricsAfter, 'earshot_audio_skipped_seconds_total') -
+    counterTotal(metricsBefore, 'earshot_audio_skipped_seconds_total');
+  const measures = measureRun(outcomes);
+  // Pooled like the streamed finals' rate: edits over all spoken words.
+  const spokenWords = outcomes.map((o) => o.fixture.text.split(' ').length);
+  const offlineEdits = outcomes.map(
+    (o, i) => wordErrorRate(o.fixture.text, o.offline.text) * (spokenWords[i] ?? 0),
+  );
+  return {
+    setup: setup.label,
+    tabs,
+    audioSeconds,
+    liveCpuPerAudioSecond: group / audioSeconds,
+    ffmpegCpuPerAudioSecond: (group - own) / audioSeconds,
+    fileCpuPerAudioSecond: file.cpuPerAudioSecond,
+    measures,
+    offlineWerVsText:
+      offlineEdits.reduce((sum, e) => sum + e, 0) /
+      Math.max(
+        1,
+        spokenWords.reduce((sum, n) => sum + n, 0),
+      ),
+    skippedSeconds: skipped,
+    lagMaxSeconds: measures.serverLagMaxSeconds ?? Number.NaN,
+  };
+}
+
+/** Streams `tabs` recordings at once in real time, as the extension does (250 ms chunks). */
+async function streamTabs(
+  url: string,
+  fixtures: readonly Fixture[],
+  offline: ReadonlyMap<string, OfflineTranscript>,
+  tabs: number,
+): Promise<TabOutcome[]> {
+  const start = Date.now() + 200;
+  const stagger = (TIMESLICE_SECONDS * 1000) / tabs;
+  const run = `cost-${Date.now()}`;
+  return Promise.all(
+    Array.from({ length: tabs }, async (_, i): Promise<TabOutcome> => {
+      const fixture = fixtures[i % fixtures.length] as Fixture;
+      const chunks = planChunks(fixture.webm.length, fixture.packets, TIMESLICE_SECONDS, i + 1);
+      const captureStartMs = start + i * stagger;
+      const responses = await runTab(url, {
+        tabId: i,
+        recordingId: `${run}-${i}`,
+        webm: fixture.webm,
+        chunks,
+        captureStartMs,
+      });
+      const failure = responses.find((r) => r.error !== null);
+      if (failure) log(`tab ${i} refused at seq ${failure.seq}: ${failure.error}`);
+      const reference = offline.get(fixture.id) ?? { text: '', words: [] };
+      return { fixture, offline: reference, chunks, captureStartMs, responses };
+    }),
+  );
+}
+
+/** A counter's value, summed over its label sets. */
+function counterTotal(metrics: string, name: string): number {
+  return [...metricSamples(metrics, name).values()].reduce((sum, v) => sum + v, 0);
+}
+
+interface Profile {
+  setup: string;
+  /** CPU milliseconds per second of audio, by part. */
+  parts: Record<string, number>;
+}
+
+/**
+ * Where one tab's live CPU goes: the recognition half measured part by part in this process (see
+ * profileRecognition), ffmpeg from the server's live run, and the rest of that run's server CPU.
+ */
+async function profile(setup: Setup, fixture: Fixture, oneTab: Row, device: string): Promise<Profile> {
+  const recognition = await profileRecognition(
+    join(CACHE_DIR, 'fixtures', fixture.id, 'audio.webm'),
+    { final: setup.final, ...(setup.fast ? { fast: setup.fast } : {}) },
+    device,
+  );
+  const recognized = Object.values(recognition).reduce((sum, s) => sum + s, 0);
+  const server = oneTab.liveCpuPerAudioSecond - oneTab.ffmpegCpuPerAudioSecond;
+  const parts: Record<string, number> = {
+    ...recognition,
+    'ffmpeg: container decoding and resampling': oneTab.ffmpegCpuPerAudioSecond,
+    'HTTP, JSON, sessions and the rest of the server': server - recognized,
+  };
+  return {
+    setup: setup.label,
+    parts: Object.fromEntries(Object.entries(parts).map(([part, s]) => [part, s * 1000])),
+  };
+}
+
+async function fixtureWav(fixture: Fixture): Promise<Buffer> {
+  const dir = join(CACHE_DIR, 'fixtures', fixture.id);
+  const wav = join(dir, 'audio.wav');
+  if (!existsSync(wav)) {
+    const args = ['-hide_banner', '-loglevel', 'error', '-y', '-i', join(dir, 'audio.webm')];
+    execFileSync('ffmpeg', [...args, '-ac', '1', '-ar', '16000', wav]);
+  }
+  return readFile(wav);
+}
+
+async function transcribeFile(url: string, wav: Buffer): Promise<OfflineTranscript> {
+  const form = new FormData();
+  form.append('file', new Blob([wav], { type: 'audio/wav' }), 'audio.wav');
+  form.append('model', 'whisper-1');
+  form.append('response_format', 'verbose_json');
+  form.append('timestamp_granularities[]', 'word');
+  const response = await fetch(new URL('/v1/audio/transcriptions', url), { method: 'POST', body: form });
+  const body = (await response.json()) as {
+    text?: string;
+    words?: { word: string; start: number; end: number }[];
+  };
+  if (!response.ok) throw new Error(`file transcription failed: ${JSON.stringify(body)}`);
+  return { text: body.text ?? '', words: body.words ?? [] };
+}
+
+/** Lets the last answers and reaped decoders be counted before CPU is read. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 500));
+}
+
+async function untilReady(url: string): Promise<void> {
+  for (let tries = 0; tries < 1200; tries++) {
+    const response = await fetch(new URL('/ready', url));
+    if (response.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not become ready within 2 minutes`);
+}
+
+const seconds = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
+const percent = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '-');
+
+function holds(row: Row): string {
+  return row.skippedSeconds === 0 && row.lagMaxSeconds <= HOLD_LAG_SECONDS ? 'yes' : 'no';
+}
+
+function costTable(rows: readonly Row[]): string {
+  const lines = [
+    'CPU seconds of the whole server per second of audio (all tabs together), live and as one file',
+    '| model | tabs | live | file | live ÷ file | lag max s | audio skipped s | holds |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.setup} | ${r.tabs} | ${r.liveCpuPerAudioSecond.toFixed(3)} | ${r.fileCpuPerAudioSecond.toFixed(3)} | ${(r.liveCpuPerAudioSecond / r.fileCpuPerAudioSecond).toFixed(1)}× | ${r.lagMaxSeconds.toFixed(2)} | ${r.skippedSeconds.toFixed(1)} | ${holds(r)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function latencyTable(rows: readonly Row[]): string {
+  const lines = [
+    'Seconds from the end of a word to the first caption showing it (p50/p95), and word error rates against the spoken text',
+    '| model | tabs | word→interim | sentence end→caption p95 / max | word→final | coverage→interim / →final p95 | WER finals | WER file |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const m = r.measures;
+    lines.push(
+      `| ${r.setup} | ${r.tabs} | ${seconds(m.wordToInterimMs.p50)}/${seconds(m.wordToInterimMs.p95)} | ${seconds(m.sentenceEndToInterimMs.p95)} / ${seconds(m.sentenceEndToInterimMs.max)} | ${seconds(m.wordToFinalMs.p50)}/${seconds(m.wordToFinalMs.p95)} | ${seconds(m.coverToInterimMs.p95)} / ${seconds(m.coverToFinalMs.p95)} | ${percent(m.werVsText)} | ${percent(r.offlineWerVsText)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function profileTable(profiles: readonly Profile[]): string {
+  const lines = ["Where one tab's live CPU goes, milliseconds per second of audio"];
+  for (const p of profiles) {
+    const parts = Object.entries(p.parts).sort(([, a], [, b]) => b - a);
+    lines.push(`- ${p.setup}: ${parts.map(([part, ms]) => `${part} ${ms.toFixed(1)}`).join(' · ')}`);
+  }
+  return lines.join('\n');
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+main(program.opts<Options>()).catch((error: unknown) => {
+  log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
