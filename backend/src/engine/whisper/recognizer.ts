@@ -3,6 +3,7 @@ import path from 'node:path';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { CpuLedger } from '../cpu-ledger.js';
+import { whisperFeatures } from './features.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
 import { requireNames, tensorData } from '../onnx-io.js';
@@ -322,14 +323,14 @@ export class WhisperRecognizer implements Recognizer {
 
   private async encode(waves: Float32Array[]): Promise<ort.Tensor> {
     const features = await this.cpu.measure('features', () =>
-      Promise.all(waves.map((w) => this.features._call(w))),
+      Promise.all(waves.map((w) => whisperFeatures(this.features, w))),
     );
-    const first = features[0]?.input_features;
+    const first = features[0];
     if (!first) throw new EngineError('decode_failed', 'no features were extracted');
-    const [, bins = 0, frames = 0] = first.dims as number[];
+    const { bins, frames } = first;
     const batch = new Float32Array(waves.length * bins * frames);
     features.forEach((f, b) => {
-      batch.set(f.input_features.data as Float32Array, b * bins * frames);
+      batch.set(f.data, b * bins * frames);
     });
     const out = await this.cpu.measure('encoder', () =>
       this.encoder.run({
