@@ -230,6 +230,21 @@ describe('Whisper engine on a tiny generated model in the transformers.js layout
     }
   });
 
+  it('stops a babbling decoding at what its audio could hold, so a window costs by its length', async () => {
+    // Without the bound the random model writes to the 224-token limit whatever the audio.
+    const recognizer = await load({ maxNewTokens: 224, guards: { ...GUARDS_OFF, temperatures: [0] } });
+    try {
+      const tokens = async (seconds: number) =>
+        (await decodeOne(recognizer, speech.subarray(0, 16000 * seconds))).tokens.length;
+      const [one, three] = [await tokens(1), await tokens(3)];
+      expect(one).toBeLessThanOrEqual(16 + 10);
+      expect(three).toBeLessThanOrEqual(16 + 30);
+      expect(three).toBeGreaterThan(one);
+    } finally {
+      await recognizer.release();
+    }
+  });
+
   it('refuses language and translation options an English-only model cannot honour', async () => {
     await expect(load({ language: 'de' })).rejects.toMatchObject({ code: 'invalid_options' });
     await expect(load({ task: 'translate' })).rejects.toBeInstanceOf(EngineError);

@@ -4,6 +4,14 @@ import { tensorData } from '../onnx-io.js';
 import { applyLogitRules, logSumExp } from './logits-rules.js';
 import type { WhisperModelConfig } from './model-config.js';
 
+/**
+ * Tokens a window of speech can need, at most: fast speech is about 3 words (4 tokens) a second, and
+ * each segment adds two timestamps. A decoding still going past this repeats itself or babbles, and
+ * the guards would drop its text anyway: stopping it there bounds the cost of a window by its length.
+ */
+const MAX_TOKENS_BASE = 16;
+const MAX_TOKENS_PER_AUDIO_STEP = 0.2; // 10 a second, in 20 ms steps
+
 /** One window's request: its prompt and how much audio it has (timestamps stay inside it). */
 export interface GenerationRequest {
   /** `[<|startofprev|>, previous text…]` when there is previous text, then `<|startoftranscript|>`…. */
@@ -131,7 +139,11 @@ export class MergedDecoder {
           },
           config,
         );
-        const token = step === maxNew ? config.eot : pick(scores, options);
+        const limit = Math.min(
+          maxNew,
+          MAX_TOKENS_BASE + Math.ceil(MAX_TOKENS_PER_AUDIO_STEP * request.audioSteps),
+        );
+        const token = step >= limit ? config.eot : pick(scores, options);
         const logProb = (scores[token] ?? -Infinity) - logSumExp(scores);
         result.logProbs.push(Number.isFinite(logProb) ? logProb : -1e9);
         if (token === config.eot) done[b] = true;
