@@ -93,6 +93,16 @@ export interface StreamOptions {
   prompt?: string;
   /** Decode the stream as one chunk of a recording; only for a recognizer with `chunking`. */
   chunk?: ChunkRequest;
+  /**
+   * The caller's own speech detector heard speech in this audio: a recognizer that gates on speech
+   * itself (Whisper, against its text on silence) need not look again.
+   */
+  voiced?: boolean;
+  /**
+   * Decoded for live captions: a later window covers this audio again within a second or so, so the
+   * recognizer spends no second attempts on it (Whisper decodes it at temperature 0 only).
+   */
+  live?: boolean;
 }
 
 /** What a recognizer does with languages, fixed when it was loaded (Whisper). */

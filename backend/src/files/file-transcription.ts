@@ -64,6 +64,8 @@ export async function transcribeFileThroughQueue(
           kind: 'batch',
           samples: window as Float32Array,
           ...(prompt !== undefined ? { prompt } : {}),
+          // Windows lie inside the stretches of speech the detector found.
+          ...(speech ? { voiced: true } : {}),
         });
         if (outcome.status !== 'recognized')
           throw signal?.reason ?? new Error(`file window ${outcome.status}`);

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { Segment } from '@earshot/shared';
-import type { ChunkedDecoding, ChunkRequest } from '../engine/types';
+import type { ChunkedDecoding } from '../engine/types';
 import { ChunkedTranscriber, DEFAULT_CHUNK_OPTIONS } from '../streaming/chunked-transcriber';
 import type { InferenceKind, InferenceOutcome, InferenceRequest } from '../streaming/inference-queue';
-import type { LiveTranscriber } from '../streaming/live-transcriber';
+import type { LiveTranscriber, WindowOptions } from '../streaming/live-transcriber';
 import { RunningAverage } from '../streaming/running-average';
 import type { SpeechActivityFactory } from '../streaming/speech-activity';
 import { DEFAULT_WINDOW_OPTIONS, StreamingTranscriber } from '../streaming/streaming-transcriber';
@@ -71,7 +71,8 @@ export class RecordingPipeline {
   private recognizedThrough = 0;
 
   constructor(private readonly options: RecordingPipelineOptions) {
-    const recognize = (samples: Float32Array, chunk?: ChunkRequest) => this.recognizeWindow(samples, chunk);
+    const recognize = (samples: Float32Array, window?: WindowOptions) =>
+      this.recognizeWindow(samples, window);
     const common = {
       sampleRate: PIPELINE_SAMPLE_RATE,
       bufferSeconds: options.bufferSeconds,
@@ -198,13 +199,13 @@ export class RecordingPipeline {
     else this.outbox.addFinals(finals);
   }
 
-  private async recognizeWindow(samples: Float32Array, chunk?: ChunkRequest) {
+  private async recognizeWindow(samples: Float32Array, window: WindowOptions = {}) {
     const startedAt = performance.now();
     const outcome = await this.options.infer({
       key: this.options.key,
       kind: this.nextKind,
       samples,
-      ...(chunk ? { chunk } : {}),
+      ...window,
     });
     if (outcome.status !== 'recognized') throw new RecognitionSkipped(outcome.status);
     this.recognitionSpeed.add(

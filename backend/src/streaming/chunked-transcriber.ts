@@ -119,12 +119,14 @@ export class ChunkedTranscriber implements LiveTranscriber {
     );
     // A closing chunk ends the stretch: the speech after the pause is the next stretch's.
     const windowEnd = closing && !final ? to : end;
-    const result = await this.recognize(this.pcm.read(windowStart).subarray(0, windowEnd - windowStart), {
+    const chunk = {
       from: (from - windowStart) / sampleRate,
       to: (to - windowStart) / sampleRate,
       carry: this.carry,
       closing,
-    });
+    };
+    const window = this.pcm.read(windowStart).subarray(0, windowEnd - windowStart);
+    const result = await this.recognize(window, { chunk, ...(speech ? { voiced: true } : {}) });
     if (!result.chunk) throw new Error('the recognizer did not decode the window as a chunk');
     const offset = windowStart / sampleRate;
     const words = result.words.map((w) => ({

@@ -23,6 +23,10 @@ export interface InferenceRequest {
   prompt?: string;
   /** The window is a chunk of a recording (for a recognizer with `chunking`). */
   chunk?: ChunkRequest;
+  /** The caller's speech detector heard speech in the window (see StreamOptions.voiced). */
+  voiced?: boolean;
+  /** A later window covers this audio again (see StreamOptions.live). */
+  live?: boolean;
 }
 
 export type InferenceOutcome =
@@ -299,10 +303,12 @@ export class InferenceQueue {
     const accepted: { waiting: Waiting; stream: RecognizerStream }[] = [];
     for (const waiting of batch) {
       try {
-        const { prompt, chunk } = waiting.request;
+        const { prompt, chunk, voiced, live } = waiting.request;
         const stream = this.recognizer.createStream({
           ...(prompt !== undefined ? { prompt } : {}),
           ...(chunk ? { chunk } : {}),
+          ...(voiced ? { voiced } : {}),
+          ...(live ? { live } : {}),
         });
         stream.acceptWaveform(waiting.request.samples);
         accepted.push({ waiting, stream });

@@ -1,11 +1,18 @@
 import type { Segment } from '@earshot/shared';
 import type { ChunkRequest, RecognitionResult } from '../engine/types';
 
-/**
- * Recognizes one window of 16 kHz mono audio, as a chunk of the recording when `chunk` is given;
- * word times in seconds from the window's start.
- */
-export type WindowRecognizer = (samples: Float32Array, chunk?: ChunkRequest) => Promise<RecognitionResult>;
+/** What a policy tells the recognizer of a window beside its audio. */
+export interface WindowOptions {
+  /** Decode it as this chunk of the recording. */
+  chunk?: ChunkRequest;
+  /** The recording's speech detector heard speech in it. */
+  voiced?: boolean;
+  /** A later window covers this audio again. */
+  live?: boolean;
+}
+
+/** Recognizes one window of 16 kHz mono audio; word times in seconds from the window's start. */
+export type WindowRecognizer = (samples: Float32Array, options?: WindowOptions) => Promise<RecognitionResult>;
 
 export interface TranscriptUpdate {
   /** Segments that became final with this step. */

@@ -19,6 +19,11 @@ export interface StreamingTranscriberOptions {
    * that onset, and the words it finds there that were already committed are dropped by their time.
    */
   contextSeconds?: number;
+  /**
+   * New audio that makes a step due (a pause after the open window's start does too). Every step
+   * decodes the whole open window again, so this sets the cost; without it every step is due.
+   */
+  stepSeconds?: number;
   agreement?: LocalAgreementOptions;
   /**
    * Where the speech is in this recording. With it, windows without speech never reach the recognizer,
@@ -32,6 +37,7 @@ export interface StreamingTranscriberOptions {
 export const DEFAULT_WINDOW_OPTIONS = {
   minWindowSeconds: 0.3,
   contextSeconds: 0.5,
+  stepSeconds: 1,
 } satisfies Partial<StreamingTranscriberOptions>;
 
 /**
@@ -44,6 +50,8 @@ export class StreamingTranscriber implements LiveTranscriber {
   private readonly policy: LocalAgreement;
   private readonly track: CaptionTrack;
   private interim: Segment | null = null;
+  /** Audio received when the last step began, in samples. */
+  private steppedAt = 0;
 
   constructor(
     recordingId: string,
@@ -80,12 +88,16 @@ export class StreamingTranscriber implements LiveTranscriber {
   }
 
   due(): boolean {
-    return true;
+    const { stepSeconds = 0, sampleRate, speech } = this.options;
+    if (this.pcm.endSample - this.steppedAt >= stepSeconds * sampleRate) return true;
+    const pause = speech?.pauses(this.windowStart, this.audioSeconds).at(-1);
+    return pause !== undefined && pause.start > this.windowStart && this.currentInterim !== null;
   }
 
   /** Recognizes the open window; with `final`, everything left becomes final. */
   async step({ final }: { final: boolean }): Promise<TranscriptUpdate> {
     const { sampleRate, minWindowSeconds, speech } = this.options;
+    this.steppedAt = this.pcm.endSample;
     this.policy.advanceTo(this.pcm.startSample / sampleRate);
     if (speech) {
       await (final ? speech.finish() : speech.settled());
@@ -103,7 +115,8 @@ export class StreamingTranscriber implements LiveTranscriber {
       return this.settle(final ? this.policy.finish([]) : this.policy.current());
     }
 
-    const words: TimedWord[] = (await this.recognize(window)).words
+    const hints = { ...(speech ? { voiced: true } : {}), ...(final ? {} : { live: true }) };
+    const words: TimedWord[] = (await this.recognize(window, hints)).words
       .map((w) => ({ word: w.word, start: w.start + offset, end: w.end + offset, confidence: w.confidence }))
       .filter((w) => !speech || speech.mayHoldSpeech(w.start, w.end));
     const step = final

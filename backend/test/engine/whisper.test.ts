@@ -245,6 +245,19 @@ describe('Whisper engine on a tiny generated model in the transformers.js layout
     }
   });
 
+  it('skips its own speech check for audio its caller found speech in', async () => {
+    const vad = await SileroVad.load();
+    const recognizer = await load({ vad, guards: { ...GUARDS_OFF, temperatures: [0] } });
+    try {
+      const stream = recognizer.createStream({ voiced: true });
+      stream.acceptWaveform(silence(3));
+      await recognizer.decode([stream]);
+      expect((stream.result as WhisperResult).droppedBy).not.toBe('no_voice');
+    } finally {
+      await recognizer.release();
+    }
+  });
+
   it('refuses language and translation options an English-only model cannot honour', async () => {
     await expect(load({ language: 'de' })).rejects.toMatchObject({ code: 'invalid_options' });
     await expect(load({ task: 'translate' })).rejects.toBeInstanceOf(EngineError);

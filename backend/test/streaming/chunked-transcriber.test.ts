@@ -1,8 +1,8 @@
 import type { Segment } from '@earshot/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ParakeetRecognizer } from '../../src/engine/parakeet';
-import type { ChunkRequest } from '../../src/engine/types';
 import { ChunkedTranscriber } from '../../src/streaming/chunked-transcriber';
+import type { WindowOptions } from '../../src/streaming/live-transcriber';
 import { SpeechActivity, type SpeechSpan } from '../../src/streaming/speech-activity';
 import { FRAME, LEVEL_WORDS_MODEL, SHIFT, script } from '../engine/level-words';
 import { ScriptedVoice } from './scripted-voice';
@@ -46,9 +46,9 @@ async function stream(
   let received = 0;
   const transcriber = new ChunkedTranscriber(
     'rec',
-    async (samples: Float32Array, chunk?: ChunkRequest) => {
+    async (samples: Float32Array, window?: WindowOptions) => {
       calls.push({ at: received / RATE, samples: samples.length });
-      const s = recognizer.createStream(chunk ? { chunk } : {});
+      const s = recognizer.createStream(window);
       s.acceptWaveform(samples);
       await recognizer.decode([s]);
       if (!s.result) throw new Error('not decoded');
@@ -165,8 +165,8 @@ describe('chunked streaming of a transducer', () => {
     const { audio, spoken } = script(6, 13);
     const transcriber = new ChunkedTranscriber(
       'rec',
-      async (samples, chunk) => {
-        const s = recognizer.createStream(chunk ? { chunk } : {});
+      async (samples, window) => {
+        const s = recognizer.createStream(window);
         s.acceptWaveform(samples);
         await recognizer.decode([s]);
         return s.result ?? { text: '', tokens: [], words: [] };

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { CpuLedger } from '../cpu-ledger.js';
-import { whisperFeatures } from './features.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
 import { requireNames, tensorData } from '../onnx-io.js';
@@ -16,6 +15,7 @@ import type {
 } from '../types.js';
 import type { SileroVad } from '../vad.js';
 import { WaveformStream } from '../waveform-stream.js';
+import { whisperFeatures } from './features.js';
 import { type GeneratedSequence, type GenerationRequest, MergedDecoder } from './generation.js';
 import {
   compressionRatio,
@@ -82,6 +82,10 @@ interface Window {
   offset: number;
   /** `<|startofprev|>` and the stream's prompt tokens, or nothing. */
   previous: readonly number[];
+  /** The caller found speech in it already (see StreamOptions.voiced). */
+  voiced: boolean;
+  /** Decoded once, without falling back to higher temperatures (see StreamOptions.live). */
+  once: boolean;
 }
 
 /**
@@ -205,7 +209,10 @@ export class WhisperRecognizer implements Recognizer {
 
   private async decodeNow(streams: WhisperStream[]): Promise<void> {
     const windows = streams.map((stream) =>
-      splitWindows(stream.samples(), this.sampleRate, this.previousText(stream.options.prompt)),
+      splitWindows(stream.samples(), this.sampleRate, this.previousText(stream.options.prompt), {
+        voiced: stream.options.voiced === true,
+        once: stream.options.live === true,
+      }),
     );
     const flat = windows.flat();
     const results = await this.decodeWindows(flat);
@@ -251,7 +258,11 @@ export class WhisperRecognizer implements Recognizer {
     const results: (WhisperResult | null)[] = await Promise.all(
       windows.map(async (w) => {
         if (w.samples.length === 0) return this.emptyResult(null);
-        if (this.options.vad && (await this.options.vad.speechSegments(w.samples)).length === 0) {
+        if (
+          !w.voiced &&
+          this.options.vad &&
+          (await this.options.vad.speechSegments(w.samples)).length === 0
+        ) {
           return this.emptyResult('no_voice');
         }
         return null;
@@ -282,7 +293,7 @@ export class WhisperRecognizer implements Recognizer {
         const window = windows[item.index] as Window;
         const sequence = sequences[k] as GeneratedSequence;
         const result = this.toResult(sequence, window, languages[item.row] as string, temperature);
-        if (needsFallback(result.droppedBy) && !last) retry.push(item);
+        if (needsFallback(result.droppedBy) && !last && !window.once) retry.push(item);
         else results[item.index] = result;
       });
       pending = retry;
@@ -307,12 +318,9 @@ export class WhisperRecognizer implements Recognizer {
       const part = rows.length === requests.length ? encoded : selectRows(encoded, rows);
       const group = rows.map((i) => requests[i] as GenerationRequest);
       this.options.onGenerate?.(group);
+      const maxNewTokens = this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2);
       const generated = await this.cpu.measure('decoding', () =>
-        this.decoder.generate(part, group, {
-          temperature,
-          maxNewTokens: this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2),
-          random: this.random,
-        }),
+        this.decoder.generate(part, group, { temperature, maxNewTokens, random: this.random }),
       );
       rows.forEach((i, k) => {
         out[i] = generated[k] as GeneratedSequence;
@@ -438,12 +446,18 @@ function modelFile(dir: string, name: string): string {
   return file;
 }
 
-function splitWindows(samples: Float32Array, sampleRate: number, previous: readonly number[]): Window[] {
+function splitWindows(
+  samples: Float32Array,
+  sampleRate: number,
+  previous: readonly number[],
+  hints: Pick<Window, 'voiced' | 'once'>,
+): Window[] {
   const size = WINDOW_SECONDS * sampleRate;
-  if (samples.length <= size) return [{ samples, offset: 0, previous }];
+  if (samples.length <= size) return [{ samples, offset: 0, previous, ...hints }];
   const windows: Window[] = [];
   for (let start = 0; start < samples.length; start += size) {
-    windows.push({ samples: samples.subarray(start, start + size), offset: start / sampleRate, previous });
+    const piece = samples.subarray(start, start + size);
+    windows.push({ samples: piece, offset: start / sampleRate, previous, ...hints });
   }
   return windows;
 }
