@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { type Accelerator, warmUpAccelerator } from './accelerator.js';
 import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
 import { EngineError, ModelLoadError } from './errors.js';
 import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
-import { requireNames, tensorData } from './onnx-io.js';
+import { releaseGpuOutputs, requireNames, tensorData } from './onnx-io.js';
 import { assembleResult } from './result-assembly.js';
 import { SoundLevels } from './sound-levels.js';
 import { greedyDecode } from './tdt-decoder.js';
@@ -17,7 +18,7 @@ import { WaveformStream } from './waveform-stream.js';
 export interface ParakeetOptions extends OpenSessionsOptions {
   modelDir: string;
   modelId: string;
-  /** cpu | auto | cuda | cuda:N */
+  /** cpu | auto | cuda | cuda:N | webgpu */
   device: string;
   /** Encoder file inside modelDir, e.g. `encoder-model.int8.onnx`. */
   encoderFile?: string;
@@ -45,6 +46,7 @@ export class ParakeetRecognizer implements Recognizer {
   private readonly spent = { decodes: 0, totalMs: 0, featuresSessionMs: 0, encoderSessionMs: 0, loopMs: 0 };
   private queue: Promise<unknown> = Promise.resolve();
   private released: Promise<void> | undefined;
+  private gpu: Accelerator | undefined;
 
   private constructor(
     readonly modelId: string,
@@ -69,7 +71,12 @@ export class ParakeetRecognizer implements Recognizer {
       encoder: modelFile(dir, options.encoderFile ?? 'encoder-model.onnx'),
       decoder: modelFile(dir, options.decoderFile ?? 'decoder_joint-model.onnx'),
     };
-    const { device, providers, sessions } = await openSessions(options.device, files, options);
+    // The features go straight from the preprocessor into the encoder without leaving the GPU.
+    const opened = await openSessions(options.device, files, {
+      ...options,
+      gpuOutputs: { preprocessor: ['features'] },
+    });
+    const { device, providers, sessions } = opened;
     try {
       requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
         'waveforms',
@@ -82,7 +89,7 @@ export class ParakeetRecognizer implements Recognizer {
       requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
       requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['outputs', 'encoded_lengths']);
       const joint = new DecoderJoint(sessions.decoder, files.decoder);
-      return new ParakeetRecognizer(
+      const recognizer = new ParakeetRecognizer(
         options.modelId,
         device,
         providers,
@@ -92,10 +99,22 @@ export class ParakeetRecognizer implements Recognizer {
         sessions.encoder,
         joint,
       );
+      recognizer.gpu = await warmUpAccelerator(
+        options.modelId,
+        opened,
+        () => recognizer.warmUp(),
+        options.info,
+      );
+      return recognizer;
     } catch (error) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw error;
     }
+  }
+
+  /** The GPU the sessions run on, with the nodes its provider left on the CPU; undefined on the CPU. */
+  get accelerator(): Accelerator | undefined {
+    return this.gpu;
   }
 
   createStream(): RecognizerStream {
@@ -113,6 +132,13 @@ export class ParakeetRecognizer implements Recognizer {
     const run = this.queue.then(() => this.decodeNow(own));
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** One decode of a second of silence, through every session. */
+  private async warmUp(): Promise<void> {
+    const stream = this.createStream();
+    stream.acceptWaveform(new Float32Array(this.sampleRate));
+    await this.decode([stream]);
   }
 
   timings(): DecodeTimings {
@@ -152,6 +178,7 @@ export class ParakeetRecognizer implements Recognizer {
       audio_signal: features.features as ort.Tensor,
       length: features.features_lens as ort.Tensor,
     });
+    releaseGpuOutputs(features);
     this.spent.encoderSessionMs += performance.now() - mark;
     mark = performance.now();
     const outputs = encoded.outputs as ort.Tensor;
