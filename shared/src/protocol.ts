@@ -88,6 +88,7 @@ export const ERROR_CODES = [
   'model_unavailable',
   'invalid_device',
   'cuda_unavailable',
+  'webgpu_unavailable',
   'invalid_value',
   'missing_file',
   'empty_file',

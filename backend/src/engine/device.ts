@@ -119,6 +119,21 @@ export function checkDevice(request: string, cudaLibraryDir: string = onnxRuntim
   }
 }
 
+/**
+ * Where a request will run, decided before any model loads (`auto`: CUDA when its libraries are
+ * installed, else WebGPU on a hardware adapter, else the CPU), to pick the model variant that suits it.
+ */
+export function expectedDeviceKind(
+  request: string,
+  cudaLibraryDir: string = onnxRuntimeBinaryDir(),
+): 'cpu' | 'cuda' | 'webgpu' {
+  const { kind } = parseDevice(request);
+  if (kind !== 'auto') return kind;
+  if (missingCudaProviderLibraries(cudaLibraryDir).length === 0) return 'cuda';
+  const probe = probeWebGpu();
+  return probe.available && !probe.software ? 'webgpu' : 'cpu';
+}
+
 function librariesMissing(missing: readonly string[]): string {
   return `ONNX Runtime's CUDA provider libraries are not installed (missing ${missing.join(', ')})`;
 }
