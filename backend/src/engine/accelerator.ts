@@ -33,10 +33,10 @@ export async function warmUpAccelerator<K extends string>(
   const placement: Record<string, NodePlacement> = gpu.placement.collect(sessions);
   const { adapter, memoryUsedBytes } = gpu.adapter();
   const software = adapter.software
-    ? ', a software rasterizer on the CPU: expect it to be slower than --device cpu'
+    ? '; a software rasterizer on the CPU: expect it to be slower than --device cpu'
     : '';
   info(
-    `${modelId} on ${opened.device}: adapter ${adapter.name} (${adapter.vendor}, ${adapter.backend}${adapter.driver ? `, ${adapter.driver}` : ''}${software})`,
+    `${modelId} on ${opened.device}: adapter ${adapter.name}; vendor ${adapter.vendor}, backend ${adapter.backend}, driver ${adapter.driver ?? 'unknown'}${software}`,
   );
   for (const [part, where] of Object.entries(placement)) info(`${modelId} ${describePlacement(part, where)}`);
   return { adapter, placement, memoryUsedBytes };

@@ -317,13 +317,13 @@ async function nvidiaProcessMemory(pid: number): Promise<number | null> {
 const SOFTWARE_DRIVERS: { library: RegExp; name: string; vendor: string; driver: string }[] = [
   {
     library: /libvulkan_lvp/,
-    name: 'llvmpipe (Mesa lavapipe, software on the CPU)',
+    name: 'llvmpipe (Mesa lavapipe)',
     vendor: 'Mesa',
     driver: 'lavapipe',
   },
   {
     library: /swiftshader/i,
-    name: 'SwiftShader (software on the CPU)',
+    name: 'SwiftShader',
     vendor: 'Google',
     driver: 'swiftshader',
   },
