@@ -108,7 +108,7 @@ export function unavailableReason(error: string | undefined, stderr: string): st
 
 function loaderHint(stderr: string): string | undefined {
   if (/ArrayDynamicIndexing|shaderUniform|required feature|is not supported by the adapter/i.test(stderr))
-    return 'the Vulkan driver lacks features Dawn requires (Mesa older than 23 is refused)';
+    return 'the Vulkan driver lacks features Dawn requires (Mesa 22, as in Debian 12, is refused)';
   if (/Found no drivers/i.test(stderr))
     return 'the Vulkan loader found no driver (see VK_DRIVER_FILES / VK_ICD_FILENAMES and /usr/share/vulkan/icd.d)';
   if (/Failed to detect any valid GPUs/i.test(stderr)) return 'no Vulkan driver found a device it can run';
