@@ -15,7 +15,7 @@ export interface DeviceSessions<K extends string> {
   providers: string[];
   sessions: Record<K, ort.InferenceSession>;
   /** On a GPU: the sessions are profiled until `placement.collect` (after a first run) says where nodes ran. */
-  gpu?: { placement: PlacementRecorder; adapter: () => AdapterReport; software: boolean };
+  gpu?: { placement: PlacementRecorder; adapter: () => AdapterReport };
 }
 
 export interface OpenSessionsOptions {
@@ -43,9 +43,9 @@ export async function openSessions<K extends string>(
 ): Promise<DeviceSessions<K>> {
   const parsed = parseDevice(request);
   const warn = options.warn ?? ((line: string) => console.warn(line));
+  const cpu = () => createAll(modelFiles, ['cpu'], options);
 
-  if (parsed.kind === 'cpu')
-    return { device: 'cpu', providers: ['cpu'], sessions: await onCpu(modelFiles, options) };
+  if (parsed.kind === 'cpu') return { device: 'cpu', providers: ['cpu'], sessions: await cpu() };
 
   const passedOver: string[] = [];
   if (parsed.kind !== 'webgpu') {
@@ -59,7 +59,7 @@ export async function openSessions<K extends string>(
       const placement = new PlacementRecorder();
       try {
         const sessions = await createAll(modelFiles, [{ name: 'cuda', deviceId }, 'cpu'], options, placement);
-        const gpu = { placement, adapter: () => cudaAdapter(deviceId), software: false };
+        const gpu = { placement, adapter: () => cudaAdapter(deviceId) };
         return { device: `cuda:${deviceId}`, providers: ['cuda', 'cpu'], sessions, gpu };
       } catch (error) {
         reason = `creating a CUDA session on GPU ${deviceId} failed (${firstLine(error)})`;
@@ -85,12 +85,7 @@ export async function openSessions<K extends string>(
         warn(`device "auto" is running speech recognition on WebGPU (passed over ${passedOver.join('; ')}).`);
       }
       const adapter = () => webGpuAdapter(webGpuBackend());
-      return {
-        device: 'webgpu',
-        providers: ['webgpu', 'cpu'],
-        sessions,
-        gpu: { placement, adapter, software: probe.software },
-      };
+      return { device: 'webgpu', providers: ['webgpu', 'cpu'], sessions, gpu: { placement, adapter } };
     } catch (error) {
       const reason = `creating a WebGPU session failed (${firstLine(error)})`;
       if (parsed.kind === 'webgpu') throw new WebGpuUnavailableError(reason, { cause: error });
@@ -100,7 +95,7 @@ export async function openSessions<K extends string>(
   warn(
     `WARNING: device "auto" is running speech recognition on the CPU because no GPU could be used (${passedOver.join('; ')}). Run \`pnpm earshot gpu setup\` to use an NVIDIA GPU through CUDA, install your GPU's Vulkan driver to use it through WebGPU, or pass --device cpu to silence this warning.`,
   );
-  return { device: 'cpu', providers: ['cpu'], sessions: await onCpu(modelFiles, options) };
+  return { device: 'cpu', providers: ['cpu'], sessions: await cpu() };
 }
 
 /**
@@ -136,10 +131,6 @@ export function expectedDeviceKind(
 
 function librariesMissing(missing: readonly string[]): string {
   return `ONNX Runtime's CUDA provider libraries are not installed (missing ${missing.join(', ')})`;
-}
-
-function onCpu<K extends string>(modelFiles: Record<K, string>, options: OpenSessionsOptions) {
-  return createAll(modelFiles, ['cpu'], options);
 }
 
 async function createAll<K extends string>(
