@@ -14,16 +14,20 @@ export default defineConfig({
           name: 'backend',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/gpu/**'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
-        // The slow GPU-path tests: WebGPU on a software Vulkan driver (`vitest run --project gpu-path`).
+        // The slow GPU-path tests: WebGPU on a software Vulkan driver, which keeps every core busy, so
+        // they run after the others instead of beside their timing-sensitive ones
+        // (alone: `vitest run --project gpu-path`).
         extends: true,
         test: {
           name: 'gpu-path',
           include: ['test/gpu/**/*.test.ts'],
           testTimeout: 600_000,
           hookTimeout: 600_000,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
