@@ -15,12 +15,33 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo_cmd=()
+[[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
 if ((${#missing[@]})); then
   echo "earshot setup: installing system packages: ${missing[*]}"
-  sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The GPU-path tests run ONNX Runtime's WebGPU provider on Mesa's software Vulkan driver (lavapipe).
+# Dawn refuses Debian 12's own Mesa 22, so there it comes from bookworm-backports (Mesa 25).
+if [[ "${1:-}" == "--for-tests" ]]; then
+  mesa=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  if [[ -z "$mesa" || "$mesa" == 2[0-2].* ]] || ! dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep -q "install ok installed"; then
+    target=()
+    if grep -q '^VERSION_CODENAME=bookworm$' /etc/os-release 2>/dev/null; then
+      target=(-t bookworm-backports)
+      if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        echo "earshot setup: adding Debian's bookworm-backports suite (for Mesa's Vulkan drivers)"
+        printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+          "${sudo_cmd[@]}" tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+      fi
+    fi
+    echo "earshot setup: installing the Vulkan loader and Mesa's Vulkan drivers (lavapipe) ${target[*]}"
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${target[@]}" \
+      mesa-vulkan-drivers libvulkan1 >/dev/null
+  fi
 fi
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`earshot setup: Node.js >= 20.19 is required, found ${process.versions.node}`); process.exit(1) }'

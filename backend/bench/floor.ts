@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import * as ort from 'onnxruntime-node';
+import { webGpuAdapter } from '../src/engine/gpu-adapter';
 import { BUNDLED_NEMO128_PREPROCESSOR } from '../src/engine/locations';
+import { probeWebGpu, webGpuBackend } from '../src/engine/webgpu';
 import { concat, silence, speak } from '../test/engine/speech-audio';
 import { percentile } from './stats';
 
@@ -21,6 +23,12 @@ const program = new Command('bench:floor')
   .option('--windows <seconds>', 'window lengths', list, [1, 2, 4, 8, 16])
   .option('--threads <list>', 'intra-op thread counts', list, [1, 2])
   .option('--variants <list>', 'fp32,int8', (v) => v.split(','), ['fp32', 'int8'])
+  .option(
+    '--devices <list>',
+    'cpu,webgpu: the same sessions on the CPU provider and on ONNX Runtime WebGPU',
+    (v) => v.split(','),
+    ['cpu'],
+  )
   .option('--repeats <n>', 'timed runs per cell (after one warm-up)', (v) => list(v)[0] ?? 3, 3)
   .parse();
 
@@ -29,8 +37,14 @@ const opts = program.opts<{
   windows: number[];
   threads: number[];
   variants: string[];
+  devices: string[];
   repeats: number;
 }>();
+
+for (const device of opts.devices) {
+  if (device !== 'cpu' && device !== 'webgpu')
+    throw new InvalidArgumentError(`unknown device "${device}": cpu or webgpu`);
+}
 
 const RATE = 16000;
 const SENTENCES = [
@@ -60,23 +74,25 @@ interface Sessions {
   size: number;
 }
 
-async function open(dir: string, variant: string, threads: number): Promise<Sessions> {
+async function open(dir: string, variant: string, threads: number, device: string): Promise<Sessions> {
   const suffix = variant === 'int8' ? '.int8' : '';
   const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: ['cpu'],
+    executionProviders: device === 'webgpu' ? ['webgpu', 'cpu'] : ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    logSeverityLevel: 3,
   };
   const own = join(dir, 'nemo128.onnx');
   const joint = await ort.InferenceSession.create(join(dir, `decoder_joint-model${suffix}.onnx`), options);
   const state = joint.inputMetadata.find((m) => m.name === 'input_states_1');
   const [layers, , size] = state?.isTensor ? state.shape : [];
   return {
-    features: await ort.InferenceSession.create(
-      existsSync(own) ? own : BUNDLED_NEMO128_PREPROCESSOR,
-      options,
-    ),
+    // As the engine does on WebGPU: the mel features go into the encoder without leaving the GPU.
+    features: await ort.InferenceSession.create(existsSync(own) ? own : BUNDLED_NEMO128_PREPROCESSOR, {
+      ...options,
+      ...(device === 'webgpu' ? { preferredOutputLocation: { features: 'gpu-buffer' as const } } : {}),
+    }),
     encoder: await ort.InferenceSession.create(join(dir, `encoder-model${suffix}.onnx`), options),
     joint,
     layers: Number(layers),
@@ -109,6 +125,7 @@ async function decodeOnce(
     audio_signal: f.features as ort.Tensor,
     length: f.features_lens as ort.Tensor,
   });
+  if (f.features?.location === 'gpu-buffer') f.features.dispose();
   const encoderMs = performance.now() - t;
   t = performance.now();
   const out = e.outputs as ort.Tensor;
@@ -159,31 +176,46 @@ async function main(): Promise<void> {
   const vocab = readFileSync(join(opts.model, 'vocab.txt'), 'utf8').trim().split('\n').length;
   const durations = 5;
   const rows: string[] = [
-    '| variant | threads | window s | features ms | encoder ms | decoding loop ms | joint calls | tokens | encoder + loop, × real time |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| device | variant | threads | window s | features ms | encoder ms | decoding loop ms | joint calls | tokens | encoder + loop, × real time |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const variant of opts.variants) {
-    for (const threads of opts.threads) {
-      const s = await open(opts.model, variant, threads);
-      for (const seconds of opts.windows) {
-        const window = audio.slice(0, seconds * RATE);
-        await decodeOnce(s, window, vocab, durations);
-        const runs: Timing[] = [];
-        for (let i = 0; i < opts.repeats; i++) runs.push(await decodeOnce(s, window, vocab, durations));
-        const m = (k: keyof Timing) =>
-          percentile(
-            runs.map((r) => r[k]),
-            50,
+  const notes: string[] = [];
+  if (opts.devices.includes('webgpu')) {
+    const probe = probeWebGpu();
+    if (!probe.available) throw new Error(`WebGPU is unavailable here: ${probe.reason}`);
+  }
+  for (const device of opts.devices) {
+    for (const variant of opts.variants) {
+      for (const threads of opts.threads) {
+        const s = await open(opts.model, variant, threads, device);
+        if (device === 'webgpu' && notes.length === 0) {
+          const { adapter } = webGpuAdapter(webGpuBackend());
+          notes.push(
+            `webgpu adapter: ${adapter.name}; vendor ${adapter.vendor}, backend ${adapter.backend}${adapter.software ? '; a software rasterizer on the CPU' : ''}`,
           );
-        const total = m('encoderMs') + m('loopMs');
-        const row = `| ${variant} | ${threads} | ${seconds} | ${m('featuresMs').toFixed(0)} | ${m('encoderMs').toFixed(0)} | ${m('loopMs').toFixed(0)} | ${m('jointCalls')} | ${m('tokens')} | ${((seconds * 1000) / total).toFixed(1)} |`;
-        rows.push(row);
-        process.stderr.write(`${row}\n`);
+          process.stderr.write(`${notes[0]}\n`);
+        }
+        for (const seconds of opts.windows) {
+          const window = audio.slice(0, seconds * RATE);
+          await decodeOnce(s, window, vocab, durations);
+          const runs: Timing[] = [];
+          for (let i = 0; i < opts.repeats; i++) runs.push(await decodeOnce(s, window, vocab, durations));
+          const m = (k: keyof Timing) =>
+            percentile(
+              runs.map((r) => r[k]),
+              50,
+            );
+          const total = m('encoderMs') + m('loopMs');
+          const row = `| ${device} | ${variant} | ${threads} | ${seconds} | ${m('featuresMs').toFixed(0)} | ${m('encoderMs').toFixed(0)} | ${m('loopMs').toFixed(0)} | ${m('jointCalls')} | ${m('tokens')} | ${((seconds * 1000) / total).toFixed(1)} |`;
+          rows.push(row);
+          process.stderr.write(`${row}\n`);
+        }
+        await Promise.all([s.features.release(), s.encoder.release(), s.joint.release()]);
       }
-      await Promise.all([s.features.release(), s.encoder.release(), s.joint.release()]);
     }
   }
-  process.stdout.write(`\nmedian of ${opts.repeats} runs after one warm-up, batch 1\n${rows.join('\n')}\n`);
+  const header = [`median of ${opts.repeats} runs after one warm-up, batch 1`, ...notes].join('\n');
+  process.stdout.write(`\n${header}\n${rows.join('\n')}\n`);
 }
 
 await main();

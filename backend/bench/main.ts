@@ -60,11 +60,20 @@ const program = new Command('bench')
     '--interim-model <id>',
     'also run Earshot with this fast model for the interims beside each --model for the finals (design "pair", instead of the baseline)',
   )
-  .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
+  .option(
+    '--device <devices>',
+    'cpu | webgpu | auto | cuda | cuda:N; several, comma separated (e.g. cpu,webgpu), run one after the other, each row labelled model@device',
+    (v) => v.split(',').filter(Boolean),
+    ['cpu'],
+  )
   .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", positiveInt, 250)
   .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', positiveInt)
   .option('--no-vad', 'run the Earshot server without Silero VAD gating (the product gates by default)')
   .parse();
+
+interface CommandOptions extends Omit<Options, 'device'> {
+  device: string[];
+}
 
 interface Options {
   tabs: number[];
@@ -72,12 +81,14 @@ interface Options {
   model: string[];
   interimModel?: string;
   device: string;
+  /** Row labels carry `@device` when the run compares devices. */
+  labelDevice: boolean;
   timeslice: number;
   everyNChunks?: number;
   vad: boolean;
 }
 
-async function main(options: Options): Promise<void> {
+async function main(options: CommandOptions): Promise<void> {
   checkVocabulary(WORD_LIST);
   const vad = options.vad
     ? await SileroVad.load(
@@ -91,7 +102,11 @@ async function main(options: Options): Promise<void> {
   const fixtures = await benchFixtures(maxTabs, options.seconds, CACHE_DIR);
   try {
     const runs: ModelRun[] = [];
-    for (const id of options.model) runs.push(await benchModel(id, fixtures, vad, options));
+    for (const device of options.device) {
+      const labelDevice = options.device.length > 1;
+      for (const id of options.model)
+        runs.push(await benchModel(id, fixtures, vad, { ...options, device, labelDevice }));
+    }
     const rows = runs.flatMap((r) => r.rows);
     process.stdout.write(`\n${formatTable(rows)}\n\nLatency budget by stage\n${formatStages(rows)}\n`);
     await mkdir(CACHE_DIR, { recursive: true });
@@ -175,7 +190,9 @@ async function benchModel(
       pair: options.timeslice / 1000,
       baseline: BASELINE_TIMESLICE_SECONDS,
     };
-    const label = (design: Design) => (design === 'pair' ? `${model.id}+${interim?.modelId}` : model.id);
+    const at = options.labelDevice ? `@${recognizer.device}` : '';
+    const label = (design: Design) =>
+      design === 'pair' ? `${model.id}+${interim?.modelId}${at}` : `${model.id}${at}`;
 
     const rows: ResultRow[] = [];
     for (const tabs of options.tabs) {
@@ -249,19 +266,19 @@ async function listen(app: FastifyInstance): Promise<string> {
 
 /** Earshot answers GET /ready once its model is warmed up; a server without the route counts as ready. */
 async function untilReady(baseUrl: string): Promise<void> {
-  for (let tries = 0; tries < 300; tries++) {
+  for (let tries = 0; tries < 1200; tries++) {
     const response = await fetch(new URL('/ready', baseUrl));
     if (response.ok || response.status === 404) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${baseUrl} did not become ready within 30 s`);
+  throw new Error(`${baseUrl} did not become ready within 120 s`);
 }
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-main(program.opts<Options>()).catch((error: unknown) => {
+main(program.opts<CommandOptions>()).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -102,6 +102,7 @@ const COLUMNS = [
   ['CPU s/tab', 9],
   ['CPU/audio', 9],
   ['RSS MB/tab', 10],
+  ['RTF', 6],
   ['behind', 6],
   ['failed', 6],
 ] as const;
@@ -127,11 +128,18 @@ export function formatTable(rows: readonly ResultRow[]): string {
       row.cpuSecondsPerSession.toFixed(1),
       row.cpuPerAudioSecond.toFixed(3),
       row.rssMbPerSession.toFixed(1),
+      realTimeFactor(row),
       String(m.behindReplies),
       String(m.failedRequests),
     ]);
   });
   return [line(COLUMNS.map(([name]) => name)), ...body].join('\n');
+}
+
+/** Inference seconds per audio second, mean over the run's batches, as the server measured it. */
+function realTimeFactor(row: ResultRow): string {
+  const stage = row.serverStages?.find((s) => s.series === 'earshot_inference_real_time_factor');
+  return stage && stage.count > 0 ? stage.mean.toFixed(3) : '-';
 }
 
 /** The latency budget by stage: what the tabs measured, then what the server reports about itself. */

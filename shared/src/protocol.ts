@@ -88,6 +88,7 @@ export const ERROR_CODES = [
   'model_unavailable',
   'invalid_device',
   'cuda_unavailable',
+  'webgpu_unavailable',
   'invalid_value',
   'missing_file',
   'empty_file',
@@ -112,6 +113,21 @@ export const ErrorResponseSchema = z.object({
 });
 export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
 
+/** The GPU a model computes on (WebGPU or CUDA), as the server found it. */
+export const GpuAdapterSchema = z.object({
+  name: z.string(),
+  vendor: z.string(),
+  /** The API underneath: vulkan (WebGPU on Linux), metal, d3d12, or cuda. */
+  backend: z.string(),
+  /** The driver behind it (amdgpu, i915, nvidia, lavapipe, …), null when unknown. */
+  driver: z.string().nullable(),
+  /** A rasterizer on the CPU (Mesa's lavapipe): correct, and slower than the CPU provider. */
+  software: z.boolean(),
+  /** GPU memory the server holds on it, where the platform exposes it (null otherwise). */
+  memory_used_bytes: z.number().int().nonnegative().nullable(),
+});
+export type GpuAdapter = z.infer<typeof GpuAdapterSchema>;
+
 export const HealthResponseSchema = z.object({
   status: z.literal('ok'),
   /** The model that makes the finals of a recording that names none. */
@@ -120,6 +136,8 @@ export const HealthResponseSchema = z.object({
   interim_model: z.string().nullable().optional(),
   device: z.string(),
   providers: z.array(z.string()),
+  /** The default model's GPU adapter; null on the CPU (absent from older servers). */
+  adapter: GpuAdapterSchema.nullable().optional(),
   sessions: z.number().int().nonnegative(),
   version: z.string(),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GpuAdapterSchema } from './protocol';
 
 /**
  * How the server copes with its load right now (over the last few seconds): `normal`; `shedding_interims`
@@ -27,11 +28,25 @@ export const QueueMinuteSchema = z.object({
   interims_superseded: count,
 });
 
+/** Where ONNX Runtime ran one model file's nodes during the warm-up decode on a GPU. */
+export const NodePlacementSchema = z.object({
+  /** Nodes that ran (after ONNX Runtime's graph optimizations), host↔GPU copies included. */
+  nodes: count,
+  /** The nodes the GPU provider left to the CPU provider. */
+  on_cpu: z.array(z.object({ name: z.string(), op: z.string() })),
+  /** Copies between host and GPU memory ONNX Runtime inserted (MemcpyFromHost / MemcpyToHost). */
+  host_copies: count,
+});
+
 export const StatusModelSchema = z.object({
   id: z.string(),
   default: z.boolean(),
   device: z.string(),
   providers: z.array(z.string()),
+  /** The GPU adapter; null on the CPU. */
+  adapter: GpuAdapterSchema.nullable(),
+  /** On a GPU, per model file (preprocessor, encoder, decoder): where its nodes ran. Null on the CPU. */
+  placement: z.record(z.string(), NodePlacementSchema).nullable(),
   ready: z.boolean(),
   /** Why the model is not ready yet. */
   not_ready_reason: z.string().optional(),

@@ -26,9 +26,13 @@ program
   .argument('<file>', 'audio or video file')
   .option(
     '--model <id|dir>',
-    'model id or model directory (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
+    'model id or model directory (default: parakeet-tdt-0.6b-v2, int8 on the CPU, fp32 on a GPU)',
   )
-  .option('--device <device>', 'cpu, cuda, cuda:N or auto', 'cpu')
+  .option(
+    '--device <device>',
+    'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU)',
+    'cpu',
+  )
   .option('--format <format>', 'json, txt, srt or vtt', 'txt')
   .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
   .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected when not given')
@@ -82,14 +86,18 @@ program
   .description('run the local backend the browser extension talks to')
   .option(
     '--model <id|dir>',
-    'model id or model directory to keep loaded; repeat for several, the first is the default (default: parakeet-tdt-0.6b-v2, int8 unless on CUDA)',
+    'model id or model directory to keep loaded; repeat for several, the first is the default (default: parakeet-tdt-0.6b-v2, int8 on the CPU, fp32 on a GPU)',
     (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
   )
   .option(
     '--interim-model <id|dir>',
     'a fast model that makes the interim captions while the default --model makes the finals (loaded beside it)',
   )
-  .option('--device <device>', 'cpu, cuda, cuda:N or auto (GPU use is opt-in)', 'cpu')
+  .option(
+    '--device <device>',
+    'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU); GPU use is opt-in',
+    'cpu',
+  )
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option(
     '--api-keys <file>',

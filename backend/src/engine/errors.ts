@@ -10,10 +10,15 @@ export class EngineError extends Error {
   }
 }
 
-/** The device string is not one of cpu, auto, cuda, cuda:N. */
+/** The device string is not one of cpu, auto, cuda, cuda:N, webgpu. */
 export class InvalidDeviceError extends EngineError {
-  constructor(request: string) {
-    super('invalid_device', `Unknown device "${request}": use cpu, auto, cuda or cuda:N (N = GPU index).`);
+  constructor(request: string, reason?: string) {
+    super(
+      'invalid_device',
+      reason
+        ? `Unknown device "${request}": ${reason}.`
+        : `Unknown device "${request}": use cpu, auto, cuda, cuda:N (N = GPU index) or webgpu.`,
+    );
   }
 }
 
@@ -23,6 +28,24 @@ export class CudaUnavailableError extends EngineError {
     super(
       'cuda_unavailable',
       `CUDA requested but unavailable: ${reason}. Run \`pnpm earshot gpu setup\` to install ONNX Runtime's CUDA 12 provider libraries (needs an NVIDIA driver and CUDA 12), or start with --device cpu.`,
+      options,
+    );
+  }
+}
+
+/** What a machine needs for the WebGPU provider: a Vulkan loader and a driver Dawn accepts. */
+export const WEBGPU_INSTALL_HINT =
+  "Install the Vulkan loader and your GPU's Vulkan driver (Debian/Ubuntu: libvulkan1 with mesa-vulkan-drivers for AMD and Intel, or NVIDIA's driver; on Debian 12 take mesa-vulkan-drivers from bookworm-backports, since Dawn refuses Mesa 22)";
+
+/**
+ * WebGPU was asked for explicitly and no adapter could be had (no Vulkan loader or driver, or one
+ * Dawn refuses); never answered by a silent CPU fallback.
+ */
+export class WebGpuUnavailableError extends EngineError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(
+      'webgpu_unavailable',
+      `WebGPU requested but unavailable: ${reason}. ${WEBGPU_INSTALL_HINT}, or start with --device cpu.`,
       options,
     );
   }

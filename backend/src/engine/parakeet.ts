@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { type Accelerator, warmUpAccelerator } from './accelerator.js';
 import { CpuLedger } from './cpu-ledger.js';
 import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
 import { EngineError, ModelLoadError } from './errors.js';
 import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
-import { requireNames, tensorData } from './onnx-io.js';
+import { releaseGpuOutputs, requireNames, tensorData } from './onnx-io.js';
 import { assembleResult } from './result-assembly.js';
 import { SoundLevels } from './sound-levels.js';
 import { type DecodedStream, type DecodePlan, greedyDecode } from './tdt-decoder.js';
@@ -25,7 +26,7 @@ import { WaveformStream } from './waveform-stream.js';
 export interface ParakeetOptions extends OpenSessionsOptions {
   modelDir: string;
   modelId: string;
-  /** cpu | auto | cuda | cuda:N */
+  /** cpu | auto | cuda | cuda:N | webgpu */
   device: string;
   /** Encoder file inside modelDir, e.g. `encoder-model.int8.onnx`. */
   encoderFile?: string;
@@ -55,6 +56,7 @@ export class ParakeetRecognizer implements Recognizer {
   private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
   private queue: Promise<unknown> = Promise.resolve();
   private released: Promise<void> | undefined;
+  private gpu: Accelerator | undefined;
 
   private constructor(
     readonly modelId: string,
@@ -80,12 +82,16 @@ export class ParakeetRecognizer implements Recognizer {
       encoder: modelFile(dir, options.encoderFile ?? 'encoder-model.onnx'),
       decoder: modelFile(dir, options.decoderFile ?? 'decoder_joint-model.onnx'),
     };
-    // The front end and the decoder step are too small to share between threads: a second thread
-    // costs more waking up than it saves.
-    const { device, providers, sessions } = await openSessions(options.device, files, options, {
-      preprocessor: 1,
-      decoder: 1,
-    });
+    // The features go straight from the preprocessor into the encoder without leaving the GPU. The
+    // front end and the decoder step are too small to share between threads: a second thread costs
+    // more waking up than it saves.
+    const opened = await openSessions(
+      options.device,
+      files,
+      { ...options, gpuOutputs: { preprocessor: ['features'] } },
+      { preprocessor: 1, decoder: 1 },
+    );
+    const { device, providers, sessions } = opened;
     try {
       requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
         'waveforms',
@@ -98,7 +104,7 @@ export class ParakeetRecognizer implements Recognizer {
       requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
       requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['outputs', 'encoded_lengths']);
       const joint = new DecoderJoint(sessions.decoder, files.decoder);
-      return new ParakeetRecognizer(
+      const recognizer = new ParakeetRecognizer(
         options.modelId,
         device,
         providers,
@@ -108,10 +114,22 @@ export class ParakeetRecognizer implements Recognizer {
         sessions.encoder,
         joint,
       );
+      recognizer.gpu = await warmUpAccelerator(
+        options.modelId,
+        opened,
+        () => recognizer.warmUp(),
+        options.info,
+      );
+      return recognizer;
     } catch (error) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw error;
     }
+  }
+
+  /** The GPU the sessions run on, with the nodes its provider left on the CPU; undefined on the CPU. */
+  get accelerator(): Accelerator | undefined {
+    return this.gpu;
   }
 
   createStream(options: StreamOptions = {}): RecognizerStream {
@@ -139,6 +157,13 @@ export class ParakeetRecognizer implements Recognizer {
 
   cpuSeconds(): Readonly<Record<string, number>> {
     return this.cpu.seconds();
+  }
+
+  /** One decode of a second of silence, through every session. */
+  private async warmUp(): Promise<void> {
+    const stream = this.createStream();
+    stream.acceptWaveform(new Float32Array(this.sampleRate));
+    await this.decode([stream]);
   }
 
   timings(): DecodeTimings {
@@ -182,6 +207,7 @@ export class ParakeetRecognizer implements Recognizer {
         length: features.features_lens as ort.Tensor,
       }),
     );
+    releaseGpuOutputs(features);
     this.spent.encoderSessionMs += performance.now() - mark;
     mark = performance.now();
     const outputs = encoded.outputs as ort.Tensor;

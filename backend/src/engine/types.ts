@@ -1,3 +1,5 @@
+import type { Accelerator } from './accelerator.js';
+
 /**
  * The recognizer seam, in the shape of sherpa-onnx's offline API: a recognizer makes streams,
  * a stream accepts 16 kHz mono waveform, and the recognizer decodes many streams in one batch.
@@ -118,12 +120,14 @@ export interface Recognizer {
   /** Set by recognizers that can be told a language or to translate; undefined for the others. */
   readonly languageSetup?: LanguageSetup;
   readonly sampleRate: number;
-  /** The device asked for and got: `cpu`, `cuda:0`, … */
+  /** The device asked for and got: `cpu`, `cuda:0`, `webgpu`, … */
   readonly device: string;
   /** Execution providers actually active in the sessions, in priority order. */
   readonly providers: readonly string[];
   /** Set by recognizers that decode chunks with state carried between them (transducers). */
   readonly chunking?: ChunkedDecoding;
+  /** On a GPU: its adapter, the nodes left on the CPU, the GPU memory held. */
+  readonly accelerator?: Accelerator | undefined;
   createStream(options?: StreamOptions): RecognizerStream;
   /** CPU seconds its decodes have used so far, by part (features, encoder, decoding). */
   cpuSeconds?(): Readonly<Record<string, number>>;
@@ -132,4 +136,4 @@ export interface Recognizer {
   release(): Promise<void>;
 }
 
-export type DeviceRequest = 'cpu' | 'auto' | `cuda` | `cuda:${number}`;
+export type DeviceRequest = 'cpu' | 'auto' | 'cuda' | `cuda:${number}` | 'webgpu';

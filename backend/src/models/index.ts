@@ -9,13 +9,14 @@ export {
 } from './errors';
 export type { DownloadProgress } from './progress';
 export { silentProgress, streamProgress } from './progress';
-export type { AsrModelEntry, ModelEntry, VadModelEntry } from './registry';
+export type { AsrModelEntry, DeviceKind, ModelEntry, Precision, VadModelEntry } from './registry';
 export {
   DEFAULT_MODEL_ID,
   defaultModelId,
   findModel,
   MODELS,
   OFFLINE_MODEL_ID,
+  unsuitedDevice,
   VAD_MODEL_ID,
 } from './registry';
 export type { StoreSettings } from './settings';

@@ -16,12 +16,24 @@ interface ModelEntryBase {
   optionalFiles?: readonly string[];
 }
 
+/** How a model's weights are stored, which decides where it runs well. */
+export type Precision = 'fp32' | 'fp16' | 'int8';
+
+/** The devices a model suits: int8 is made for the CPU, fp16 for GPUs, fp32 runs anywhere. */
+export type DeviceKind = 'cpu' | 'cuda' | 'webgpu';
+
 /** A speech recognizer: Parakeet TDT ONNX layout, or Whisper in the transformers.js layout. */
 export interface AsrModelEntry extends ModelEntryBase {
   kind: 'asr';
   encoderFile: string;
   decoderFile: string;
+  precision: Precision;
+  /** Where this variant is the one to take (others may run it, slower or not at all). */
+  suits: readonly DeviceKind[];
 }
+
+const GPU: readonly DeviceKind[] = ['cuda', 'webgpu'];
+const CPU: readonly DeviceKind[] = ['cpu'];
 
 export interface VadModelEntry extends ModelEntryBase {
   kind: 'vad';
@@ -50,25 +62,29 @@ function parakeet(version: 'v2' | 'v3', int8: boolean, description: string): Asr
     optionalFiles: ['config.json'],
     encoderFile,
     decoderFile,
+    precision: int8 ? 'int8' : 'fp32',
+    // int8's dynamically quantized MatMuls have no GPU kernels: on a GPU they fall back to the CPU.
+    suits: int8 ? CPU : GPU,
   };
 }
 
 // transformers.js exports of OpenAI Whisper (onnx-community); the engine reads the configs and the
 // tokenizer beside the two ONNX graphs. The `_timestamped` exports also output the cross-attention
 // that word timing aligns with; without it words are spread over their segment. `quantized` is the
-// int8 export, the size that suits a CPU.
+// int8 export, the size that suits a CPU; `fp16` the half-precision one (float16 inputs and
+// outputs too), which GPUs compute natively and ONNX Runtime's CPU provider does not load.
 function whisper(
   name: string,
-  options: { timestamped: boolean; quantized: boolean },
+  options: { timestamped: boolean; precision: Precision },
   description: string,
 ): AsrModelEntry {
-  const suffix = options.quantized ? '_quantized' : '';
+  const suffix = { fp32: '', int8: '_quantized', fp16: '_fp16' }[options.precision];
   const encoderFile = `onnx/encoder_model${suffix}.onnx`;
   const decoderFile = `onnx/decoder_model_merged${suffix}.onnx`;
   const repo = `onnx-community/${name}${options.timestamped ? '_timestamped' : ''}`;
   return {
     kind: 'asr',
-    id: `${name}${options.quantized ? '-int8' : ''}`,
+    id: `${name}${options.precision === 'fp32' ? '' : `-${options.precision}`}`,
     description,
     source: { kind: 'huggingface', repo, revision: 'main' },
     files: [
@@ -89,33 +105,50 @@ function whisper(
     ],
     encoderFile,
     decoderFile,
+    precision: options.precision,
+    suits: { fp32: ['cpu', ...GPU] as const, int8: CPU, fp16: GPU }[options.precision],
   };
 }
 
 export const MODELS: readonly ModelEntry[] = [
-  parakeet('v2', false, 'English, the default (fp32, best on GPU)'),
+  parakeet('v2', false, 'English, the default (fp32, the default on a GPU)'),
   parakeet('v2', true, 'English, int8 (the default on CPU)'),
-  parakeet('v3', false, '25 European languages (fp32)'),
+  parakeet('v3', false, '25 European languages (fp32, for a GPU)'),
   parakeet('v3', true, '25 European languages, int8 (recommended on CPU)'),
-  whisper('whisper-tiny.en', { timestamped: true, quantized: false }, 'Whisper tiny, English, word times'),
+  whisper('whisper-tiny.en', { timestamped: true, precision: 'fp32' }, 'Whisper tiny, English, word times'),
+  whisper(
+    'whisper-tiny.en',
+    { timestamped: true, precision: 'fp16' },
+    'Whisper tiny, English, fp16 (for a GPU), word times',
+  ),
   whisper(
     'whisper-base',
-    { timestamped: true, quantized: false },
+    { timestamped: true, precision: 'fp32' },
     'Whisper base, 99 languages, translation to English, word times',
   ),
   whisper(
+    'whisper-base',
+    { timestamped: true, precision: 'fp16' },
+    'Whisper base, fp16 (for a GPU), word times',
+  ),
+  whisper(
     'whisper-small',
-    { timestamped: true, quantized: false },
+    { timestamped: true, precision: 'fp32' },
     'Whisper small, 99 languages, translation to English, word times',
   ),
   whisper(
     'whisper-small',
-    { timestamped: true, quantized: true },
+    { timestamped: true, precision: 'fp16' },
+    'Whisper small, fp16 (for a GPU), word times',
+  ),
+  whisper(
+    'whisper-small',
+    { timestamped: true, precision: 'int8' },
     'Whisper small, int8 (for CPU), word times',
   ),
   whisper(
     'whisper-large-v3-turbo',
-    { timestamped: false, quantized: true },
+    { timestamped: false, precision: 'int8' },
     'Whisper large-v3 turbo, 99 languages, int8; word times spread over segments',
   ),
   {
@@ -126,6 +159,8 @@ export const MODELS: readonly ModelEntry[] = [
     files: ['nemo128.onnx', 'encoder-model.onnx', 'decoder_joint-model.onnx', 'vocab.txt', 'config.json'],
     encoderFile: 'encoder-model.onnx',
     decoderFile: 'decoder_joint-model.onnx',
+    precision: 'fp32',
+    suits: ['cpu', ...GPU],
   },
   {
     kind: 'vad',
@@ -145,7 +180,13 @@ export function findModel(id: string): ModelEntry | undefined {
   return MODELS.find((m) => m.id === id);
 }
 
-/** The model `transcribe`/`serve` use without `--model`: int8 unless a GPU was asked for. */
-export function defaultModelId(device: string): string {
-  return device.startsWith('cuda') ? DEFAULT_MODEL_ID : `${DEFAULT_MODEL_ID}-int8`;
+/** The model `transcribe`/`serve` use without `--model` on a device kind: int8 on the CPU, fp32 on a GPU. */
+export function defaultModelId(device: DeviceKind): string {
+  return device === 'cpu' ? `${DEFAULT_MODEL_ID}-int8` : DEFAULT_MODEL_ID;
+}
+
+/** Why an entry cannot run on a device it does not suit (fp16 on the CPU), or undefined. */
+export function unsuitedDevice(entry: AsrModelEntry, device: DeviceKind): string | undefined {
+  if (entry.precision !== 'fp16' || device !== 'cpu') return undefined;
+  return `${entry.id} is an fp16 variant, made for GPUs, which ONNX Runtime's CPU provider does not load: use --device webgpu or cuda, or ${entry.id.replace(/-fp16$/, '')} on the CPU`;
 }

@@ -15,9 +15,11 @@ import { listRepoFiles, type RemoteFile, resolveUrl } from './hf-hub';
 import type { DownloadProgress } from './progress';
 import {
   type AsrModelEntry,
+  type DeviceKind,
   findModel,
   MODELS,
   type ModelEntry,
+  type Precision,
   VAD_MODEL_ID,
   type VadModelEntry,
 } from './registry';
@@ -317,6 +319,9 @@ export interface ModelStatus {
   id: string;
   description: string;
   kind: ModelEntry['kind'];
+  /** Recognizers: how the weights are stored and the devices this variant is made for. */
+  precision: Precision | null;
+  suits: readonly DeviceKind[];
   source: string;
   state: ModelState;
   dir: string;
@@ -339,7 +344,18 @@ export async function listModels(settings: StoreSettings = storeSettings()): Pro
               : 'not downloaded';
       const s = entry.source;
       const source = s.kind === 'bundled' ? 'bundled' : s.kind === 'url' ? s.url : `hf:${s.repo}`;
-      return { id: entry.id, description: entry.description, kind: entry.kind, source, state, dir, missing };
+      const asr = entry.kind === 'asr' ? entry : null;
+      return {
+        id: entry.id,
+        description: entry.description,
+        kind: entry.kind,
+        precision: asr?.precision ?? null,
+        suits: asr?.suits ?? [],
+        source,
+        state,
+        dir,
+        missing,
+      };
     }),
   );
 }

@@ -1,6 +1,6 @@
-import { loadModelRecognizer, type WhisperOptions } from '../engine';
+import { EngineError, loadModelRecognizer, parseDevice, type WhisperOptions } from '../engine';
 import type { Recognizer } from '../engine/types';
-import { type DownloadProgress, findModel, resolveModel } from '../models';
+import { type DownloadProgress, findModel, resolveModel, unsuitedDevice } from '../models';
 
 export interface ModelLoadOptions {
   device: string;
@@ -13,6 +13,7 @@ export interface ModelLoadOptions {
 export type ModelLoader = (idOrDir: string, options: ModelLoadOptions) => Promise<Recognizer>;
 
 export const loadFromStore: ModelLoader = async (idOrDir, { device, whisper, progress }) => {
+  checkModelDevice(idOrDir, device);
   const model = await resolveModel(idOrDir, { allowDownload: true, ...(progress ? { progress } : {}) });
   return loadModelRecognizer(model, device, whisper);
 };
@@ -41,4 +42,13 @@ export async function loadAll(
 /** Ids the store can load while serving: its speech recognizers (not the VAD, not directories). */
 export function isStoreRecognizer(id: string): boolean {
   return findModel(id)?.kind === 'asr';
+}
+
+/** Refuses a store model on a device its variant cannot run on (fp16 on the CPU), before anything loads. */
+export function checkModelDevice(idOrDir: string, device: string): void {
+  const entry = findModel(idOrDir);
+  const { kind } = parseDevice(device);
+  if (entry?.kind !== 'asr' || kind === 'auto') return;
+  const why = unsuitedDevice(entry, kind);
+  if (why) throw new EngineError('invalid_device', why);
 }

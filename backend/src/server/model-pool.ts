@@ -4,7 +4,7 @@ import type { Recognizer } from '../engine/types';
 import type { DownloadProgress } from '../models';
 import type { RecognitionRequest } from '../sessions/held-model';
 import { type InferenceObserver, InferenceQueue, QueueClosedError } from '../streaming/inference-queue';
-import type { ModelLoader } from './model-loader';
+import { checkModelDevice, type ModelLoader } from './model-loader';
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
@@ -234,6 +234,7 @@ export class ModelPool {
     const running = this.pending.get(id);
     if (running && running.status !== 'failed') return running;
     checkDevice(device);
+    checkModelDevice(id, device);
 
     const state: PendingLoad = { id, status: 'loading', device, download: null };
     this.pending.set(id, state);
@@ -368,6 +369,7 @@ function downloadTracker(state: PendingLoad): DownloadProgress {
 
 const LOAD_ERROR_CODES: Record<string, ErrorCode> = {
   cuda_unavailable: 'cuda_unavailable',
+  webgpu_unavailable: 'webgpu_unavailable',
   invalid_device: 'invalid_device',
   ModelUnavailableError: 'model_unavailable',
   IncompleteModelDirError: 'model_unavailable',

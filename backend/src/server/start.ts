@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WhisperOptions } from '../engine';
+import { checkDevice } from '../engine/device';
 import type { Recognizer } from '../engine/types';
 import { storeSettings, streamProgress, VAD_MODEL_ID } from '../models';
 import { usageFile } from '../models/settings';
@@ -24,7 +25,7 @@ export interface StartServerOptions {
    * the default model makes their finals; loaded beside `models` unless it is one of them.
    */
   interimModel?: string;
-  /** cpu | auto | cuda | cuda:N */
+  /** cpu | auto | cuda | cuda:N | webgpu */
   device: string;
   host: string;
   port: number;
@@ -64,6 +65,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     keys: options.apiKeysFile !== undefined,
     insecureNoAuth: options.insecureNoAuth === true,
   });
+  checkDevice(options.device);
   const apiKeys = options.apiKeysFile === undefined ? undefined : await readApiKeyFile(options.apiKeysFile);
   const exposure = options.apiKeysFile && (await keyFileExposure(options.apiKeysFile));
   if (exposure) process.stderr.write(`earshot: WARNING: ${exposure}\n`);

@@ -129,12 +129,15 @@ describe.skipIf(tinyEnBelowBar)(`earshot transcribe --model tiny-en: what it hea
 });
 
 describe('earshot models', () => {
-  it('lists tiny-en as available', async () => {
+  it('lists tiny-en as available, and which devices each variant suits', async () => {
     const result = await runCli(['models', 'list'], env);
     expect(result.code).toBe(0);
-    const row = lines(result.stdout).find((l) => l.startsWith('tiny-en '));
-    expect(row).toMatch(/^tiny-en\s+available\s/);
-    expect(lines(result.stdout).find((l) => l.startsWith('parakeet-tdt-0.6b-v2 '))).toBeDefined();
+    const row = (id: string) => lines(result.stdout).find((l) => l.startsWith(`${id} `));
+    expect(lines(result.stdout)[0]).toMatch(/^MODEL\s+STATE\s+SUITS\s+DESCRIPTION\s+LOCATION$/);
+    expect(row('tiny-en')).toMatch(/^tiny-en\s+available\s+cpu,cuda,webgpu\s/);
+    expect(row('parakeet-tdt-0.6b-v2')).toMatch(/\scuda,webgpu\s/);
+    expect(row('parakeet-tdt-0.6b-v2-int8')).toMatch(/\scpu\s/);
+    expect(row('whisper-small-fp16')).toMatch(/\scuda,webgpu\s/);
   });
 
   it('verifies the bundled model and the provided Silero VAD', async () => {

@@ -11,12 +11,16 @@ import {
 import { parseDevice } from '../../src/engine/device.js';
 import { CudaUnavailableError, InvalidDeviceError } from '../../src/engine/errors.js';
 import { ParakeetRecognizer } from '../../src/engine/parakeet.js';
+import { probeWebGpu } from '../../src/engine/webgpu.js';
 
 const MODEL_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../fixtures/scripted/tdt-durations',
 );
 const cudaInstalled = missingCudaProviderLibraries().length === 0;
+// `auto` takes a hardware WebGPU adapter where one works; on a machine without one it ends on the CPU.
+const webGpu = probeWebGpu();
+const gpuForAuto = cudaInstalled || (webGpu.available && !webGpu.software);
 const released: ParakeetRecognizer[] = [];
 afterAll(async () => {
   await Promise.all(released.map((r) => r.release()));
@@ -43,15 +47,31 @@ async function transcript(recognizer: ParakeetRecognizer): Promise<string | unde
 }
 
 describe('device requests', () => {
-  it('accepts cpu, auto, cuda and cuda:N and rejects anything else with the accepted forms', () => {
+  it('accepts cpu, auto, cuda, cuda:N and webgpu and rejects anything else with the accepted forms', () => {
     expect(parseDevice('cpu')).toEqual({ kind: 'cpu' });
     expect(parseDevice('AUTO')).toEqual({ kind: 'auto' });
     expect(parseDevice('cuda')).toEqual({ kind: 'cuda', deviceId: 0 });
     expect(parseDevice('cuda:2')).toEqual({ kind: 'cuda', deviceId: 2 });
-    for (const bad of ['gpu', 'cuda:', 'cuda:x', 'cuda:-1', '']) {
+    expect(parseDevice('WebGPU')).toEqual({ kind: 'webgpu' });
+    for (const bad of ['gpu', 'cuda:', 'cuda:x', 'cuda:-1', 'webgpu:', 'vulkan', '']) {
       expect(() => parseDevice(bad)).toThrow(InvalidDeviceError);
     }
-    expect(() => parseDevice('gpu')).toThrow(/use cpu, auto, cuda or cuda:N/);
+    expect(() => parseDevice('gpu')).toThrow(/use cpu, auto, cuda, cuda:N \(N = GPU index\) or webgpu\.$/);
+  });
+
+  it('refuses an adapter index for webgpu, saying why and how to pick another GPU', () => {
+    const refusal = (() => {
+      try {
+        parseDevice('webgpu:1');
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(InvalidDeviceError);
+    expect(refusal?.message).toMatch(
+      /^Unknown device "webgpu:1": WebGPU takes no adapter index: .*VK_DRIVER_FILES/,
+    );
+    expect(refusal?.message).not.toContain('\n');
   });
 
   it('runs on cpu without warnings and reports the CPU provider', async () => {
@@ -76,17 +96,20 @@ describe('device requests', () => {
     },
   );
 
-  it.skipIf(cudaInstalled)('resolves auto to the CPU with exactly one warning saying why', async () => {
+  it.skipIf(gpuForAuto)('resolves auto to the CPU with exactly one warning saying why', async () => {
     const { recognizer, warnings } = await load('auto');
     expect(recognizer.device).toBe('cpu');
     expect(recognizer.providers).toEqual(['cpu']);
+    expect(recognizer.accelerator).toBeUndefined();
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^WARNING: .*on the CPU because .*CUDA provider libraries are not installed/);
+    expect(warnings[0]).toMatch(
+      /^WARNING: .*on the CPU because .*CUDA: .*CUDA provider libraries are not installed.*; WebGPU: /,
+    );
     expect(warnings[0]).toContain('pnpm earshot gpu setup');
     expect(await transcript(recognizer)).toBe('cat dogs');
   });
 
-  describe.skipIf(cudaInstalled)('when the CUDA libraries are present but CUDA cannot start', () => {
+  describe.skipIf(gpuForAuto)('when the CUDA libraries are present but CUDA cannot start', () => {
     // Files with the provider libraries' names pass the presence check; ONNX Runtime then really
     // tries to register the CUDA provider and fails, as it would on a machine without a GPU.
     const fakeLibraries = mkdtempSync(path.join(os.tmpdir(), 'earshot-cuda-'));

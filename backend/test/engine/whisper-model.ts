@@ -7,6 +7,7 @@ import { sharedDir } from '../../src/engine/locations.js';
 
 const backendDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPT = path.join(backendDir, 'recipes', 'tiny-whisper', 'make_tiny_whisper.py');
+const TO_FP16 = path.join(backendDir, 'recipes', 'tiny-whisper', 'to_fp16.py');
 const CACHE = path.join(backendDir, '.cache');
 const STAMP = '.generated-by';
 
@@ -46,4 +47,32 @@ export function tinyWhisperDir(): string {
   rmSync(dir, { recursive: true, force: true });
   renameSync(building, dir);
   return dir;
+}
+
+/** The fp16 graphs of the tiny Whisper (`onnx/*_fp16.onnx`, as onnx-community names them), cast on first use. */
+export function tinyWhisperFp16Files(dir: string = tinyWhisperDir()): {
+  encoderFile: string;
+  decoderFile: string;
+} {
+  const files = {
+    encoderFile: 'onnx/encoder_model_fp16.onnx',
+    decoderFile: 'onnx/decoder_model_merged_fp16.onnx',
+  };
+  const python = process.env.PYTHON ?? '/usr/bin/python3';
+  const stamp = createHash('sha256').update(readFileSync(TO_FP16)).digest('hex');
+  const stampFile = path.join(dir, `${STAMP}-fp16`);
+  const current = existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
+  for (const [source, target] of [
+    ['onnx/encoder_model.onnx', files.encoderFile],
+    ['onnx/decoder_model_merged.onnx', files.decoderFile],
+  ] as const) {
+    if (current && existsSync(path.join(dir, target))) continue;
+    const building = path.join(dir, `${target}.${process.pid}.tmp`);
+    const run = spawnSync(python, [TO_FP16, path.join(dir, source), building], { encoding: 'utf8' });
+    if (run.status !== 0)
+      throw new Error(`casting the tiny Whisper to fp16 failed:\n${run.stderr || run.error}`);
+    renameSync(building, path.join(dir, target));
+  }
+  writeFileSync(stampFile, stamp);
+  return files;
 }

@@ -3,7 +3,9 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  type AsrModelEntry,
   defaultModelId,
+  findModel,
   IncompleteModelDirError,
   listModels,
   resolveModel,
@@ -11,6 +13,7 @@ import {
   type StoreSettings,
   storeSettings,
   UnknownModelError,
+  unsuitedDevice,
   verifyModel,
 } from '../../src/models';
 
@@ -80,10 +83,27 @@ describe('resolveModel', () => {
     expect(error.message).toMatch(/^unknown model "parakeet-9000": .*parakeet-tdt-0\.6b-v2, .*tiny-en/);
   });
 
-  it('defaults to the English Parakeet, int8 unless a GPU is asked for', () => {
+  it('defaults to the English Parakeet, int8 on the CPU and fp32 on a GPU', () => {
     expect(defaultModelId('cpu')).toBe('parakeet-tdt-0.6b-v2-int8');
-    expect(defaultModelId('auto')).toBe('parakeet-tdt-0.6b-v2-int8');
-    expect(defaultModelId('cuda:1')).toBe('parakeet-tdt-0.6b-v2');
+    expect(defaultModelId('cuda')).toBe('parakeet-tdt-0.6b-v2');
+    expect(defaultModelId('webgpu')).toBe('parakeet-tdt-0.6b-v2');
+  });
+
+  it('says which device each variant suits, and refuses fp16 on the CPU before loading it', () => {
+    const entry = (id: string) => findModel(id) as AsrModelEntry;
+    expect(entry('parakeet-tdt-0.6b-v2-int8').suits).toEqual(['cpu']);
+    expect(entry('parakeet-tdt-0.6b-v2').suits).toEqual(['cuda', 'webgpu']);
+    expect(entry('whisper-base-fp16')).toMatchObject({
+      precision: 'fp16',
+      suits: ['cuda', 'webgpu'],
+      encoderFile: 'onnx/encoder_model_fp16.onnx',
+      decoderFile: 'onnx/decoder_model_merged_fp16.onnx',
+    });
+    expect(unsuitedDevice(entry('whisper-base-fp16'), 'cpu')).toMatch(
+      /^whisper-base-fp16 is an fp16 variant, made for GPUs, .*use --device webgpu or cuda, or whisper-base on the CPU$/,
+    );
+    expect(unsuitedDevice(entry('whisper-base-fp16'), 'webgpu')).toBeUndefined();
+    expect(unsuitedDevice(entry('parakeet-tdt-0.6b-v2'), 'cpu')).toBeUndefined();
   });
 });
 
@@ -124,19 +144,24 @@ describe('listModels', () => {
       'silero-vad',
       'tiny-en',
       'whisper-base',
+      'whisper-base-fp16',
       'whisper-large-v3-turbo-int8',
       'whisper-small',
+      'whisper-small-fp16',
       'whisper-small-int8',
       'whisper-tiny.en',
+      'whisper-tiny.en-fp16',
     ]);
     expect(byId.get('parakeet-tdt-0.6b-v2')).toMatchObject({
+      precision: 'fp32',
+      suits: ['cuda', 'webgpu'],
       state: 'not downloaded',
       source: 'hf:istupakov/parakeet-tdt-0.6b-v2-onnx',
       dir: join(cacheDir, 'models', 'parakeet-tdt-0.6b-v2'),
       missing: ['encoder-model.onnx', 'encoder-model.onnx.data', 'decoder_joint-model.onnx', 'vocab.txt'],
     });
     expect(byId.get('parakeet-tdt-0.6b-v3-int8')?.state).toBe('partial');
-    expect(byId.get('silero-vad')?.state).toBe('available');
+    expect(byId.get('silero-vad')).toMatchObject({ state: 'available', precision: null, suits: [] });
     expect(byId.get('tiny-en')?.source).toBe('bundled');
   });
 });

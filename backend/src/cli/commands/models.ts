@@ -25,8 +25,8 @@ function table(rows: string[][]): string {
 export async function listModelsCommand(): Promise<void> {
   const settings = storeSettings();
   const models = await listModels(settings);
-  const rows = [['MODEL', 'STATE', 'DESCRIPTION', 'LOCATION']];
-  for (const m of models) rows.push([m.id, m.state, m.description, m.dir]);
+  const rows = [['MODEL', 'STATE', 'SUITS', 'DESCRIPTION', 'LOCATION']];
+  for (const m of models) rows.push([m.id, m.state, m.suits.join(',') || '-', m.description, m.dir]);
   process.stdout.write(`${table(rows)}\n`);
 }
 

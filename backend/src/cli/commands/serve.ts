@@ -40,6 +40,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
       ? undefined
       : integerIn('--every-n-chunks', options.everyNChunks, 1, 1000);
   const { startServer } = await import('../../server/start');
+  const { expectedDeviceKind } = await import('../../engine/device');
   // Listening for the stop signals before the URL is printed: a SIGTERM right after it would otherwise
   // meet the default action and kill the process without closing anything.
   let server: RunningServer | undefined;
@@ -56,7 +57,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   });
   // startServer prints the URL, model, device and VAD it serves with once it is ready.
   server = await startServer({
-    models: options.model ?? [defaultModelId(options.device)],
+    models: options.model ?? [defaultModelId(expectedDeviceKind(options.device))],
     ...(options.interimModel !== undefined ? { interimModel: options.interimModel } : {}),
     device: options.device,
     host: options.host,

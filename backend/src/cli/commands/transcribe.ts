@@ -38,8 +38,13 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
   parseDevice(options.device);
   const whisper = whisperOptions(options);
   if (!(await stat(file).catch(() => null))) throw new Error(`file not found: ${file}`);
+  // A GPU that cannot be had stops here, before the file is decoded.
+  const { checkDevice, expectedDeviceKind } = await import('../../engine/device');
+  checkDevice(options.device);
 
-  const model = await resolveModel(options.model ?? defaultModelId(options.device), { allowDownload: false });
+  const model = await resolveModel(options.model ?? defaultModelId(expectedDeviceKind(options.device)), {
+    allowDownload: false,
+  });
   const samples = await decodeAudioFile(file);
 
   // The engine (and onnxruntime-node with it) loads only once there is something to transcribe.

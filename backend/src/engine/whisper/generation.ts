@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
-import { tensorData } from '../onnx-io.js';
+import { floatData, floatInputType, floatTensor, releaseGpuOutputs } from '../onnx-io.js';
 import { applyLogitRules, logSumExp } from './logits-rules.js';
 import type { WhisperModelConfig } from './model-config.js';
 
@@ -45,6 +45,7 @@ export interface GenerationOptions {
 export class MergedDecoder {
   private readonly pastNames: string[] = [];
   private readonly crossNames: Map<number, string>;
+  private readonly pastType: 'float32' | 'float16';
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -63,6 +64,7 @@ export class MergedDecoder {
         `${file} is not a merged Whisper decoder: missing ${[...missing, 'logits'].join(', ')} (has ${session.inputNames.join(', ')})`,
       );
     }
+    this.pastType = floatInputType(session, this.pastNames[0] ?? '');
     this.crossNames = new Map(
       config.alignmentHeads
         .map(([layer]) => [layer, `cross_attentions.${layer}`] as const)
@@ -83,6 +85,7 @@ export class MergedDecoder {
       Array.from({ length: batch }, () => [...prompt]),
       null,
     );
+    releaseGpuOutputs(out.outputs);
     return splitLogits(out.logits, batch, prompt.length, this.config.vocabSize);
   }
 
@@ -109,48 +112,52 @@ export class MergedDecoder {
     let inputs: number[][] = requests.map((r) => [...r.prompt]);
     let past: Record<string, ort.Tensor> | null = null;
 
-    for (let step = 0; step <= maxNew && !done.every(Boolean); step++) {
-      const out = await this.step(encoded, inputs, past);
-      const rows = inputs[0]?.length ?? 1;
-      const logits = splitLogits(out.logits, batch, rows, config.vocabSize);
-      if (step > 0) this.keepAttention(out.outputs, results, done, inputs);
-      past = this.nextPast(out.outputs, past);
-      const next: number[][] = [];
-      for (let b = 0; b < batch; b++) {
-        const request = requests[b] as GenerationRequest;
-        const result = results[b] as GeneratedSequence;
-        const rowLogits = logits[b] as Float32Array[];
-        if (step === 0 && config.noSpeech !== undefined) {
-          // Read where <|startoftranscript|> is, past any previous-text prompt.
-          const first = rowLogits[Math.max(0, request.prompt.indexOf(config.sot))] as Float32Array;
-          result.noSpeechProb = Math.exp((first[config.noSpeech] ?? -Infinity) - logSumExp(first));
+    try {
+      for (let step = 0; step <= maxNew && !done.every(Boolean); step++) {
+        const out = await this.step(encoded, inputs, past);
+        const rows = inputs[0]?.length ?? 1;
+        const logits = splitLogits(out.logits, batch, rows, config.vocabSize);
+        if (step > 0) this.keepAttention(out.outputs, results, done, inputs);
+        past = this.nextPast(out.outputs, past);
+        const next: number[][] = [];
+        for (let b = 0; b < batch; b++) {
+          const request = requests[b] as GenerationRequest;
+          const result = results[b] as GeneratedSequence;
+          const rowLogits = logits[b] as Float32Array[];
+          if (step === 0 && config.noSpeech !== undefined) {
+            // Read where <|startoftranscript|> is, past any previous-text prompt.
+            const first = rowLogits[Math.max(0, request.prompt.indexOf(config.sot))] as Float32Array;
+            result.noSpeechProb = Math.exp((first[config.noSpeech] ?? -Infinity) - logSumExp(first));
+          }
+          if (done[b]) {
+            next.push([config.eot]);
+            continue;
+          }
+          const scores = (rowLogits.at(-1) as Float32Array).slice();
+          applyLogitRules(
+            scores,
+            {
+              generated: result.tokens,
+              withTimestamps: request.withTimestamps,
+              lastTimestampIndex: request.audioSteps,
+            },
+            config,
+          );
+          const limit = Math.min(
+            maxNew,
+            MAX_TOKENS_BASE + Math.ceil(MAX_TOKENS_PER_AUDIO_STEP * request.audioSteps),
+          );
+          const token = step >= limit ? config.eot : pick(scores, options);
+          const logProb = (scores[token] ?? -Infinity) - logSumExp(scores);
+          result.logProbs.push(Number.isFinite(logProb) ? logProb : -1e9);
+          if (token === config.eot) done[b] = true;
+          else result.tokens.push(token);
+          next.push([token]);
         }
-        if (done[b]) {
-          next.push([config.eot]);
-          continue;
-        }
-        const scores = (rowLogits.at(-1) as Float32Array).slice();
-        applyLogitRules(
-          scores,
-          {
-            generated: result.tokens,
-            withTimestamps: request.withTimestamps,
-            lastTimestampIndex: request.audioSteps,
-          },
-          config,
-        );
-        const limit = Math.min(
-          maxNew,
-          MAX_TOKENS_BASE + Math.ceil(MAX_TOKENS_PER_AUDIO_STEP * request.audioSteps),
-        );
-        const token = step >= limit ? config.eot : pick(scores, options);
-        const logProb = (scores[token] ?? -Infinity) - logSumExp(scores);
-        result.logProbs.push(Number.isFinite(logProb) ? logProb : -1e9);
-        if (token === config.eot) done[b] = true;
-        else result.tokens.push(token);
-        next.push([token]);
+        inputs = next;
       }
-      inputs = next;
+    } finally {
+      if (past) releaseGpuOutputs(past);
     }
     for (const result of results) {
       const sum = result.logProbs.reduce((a, b) => a + b, 0);
@@ -176,26 +183,33 @@ export class MergedDecoder {
     const { decoderHeads, headDim } = this.config;
     for (const name of this.pastNames) {
       feeds[name] =
-        past?.[name] ?? new ort.Tensor('float32', new Float32Array(0), [batch, decoderHeads, 0, headDim]);
+        past?.[name] ?? floatTensor(this.pastType, new Float32Array(0), [batch, decoderHeads, 0, headDim]);
     }
     const outputs = await this.session.run(feeds);
     const logits = outputs.logits as ort.Tensor;
     return { logits, outputs };
   }
 
-  /** Decoder keys and values grow each step; the encoder ones are computed once, on the first step. */
+  /**
+   * Decoder keys and values grow each step; the encoder ones are computed once, on the first step.
+   * On a GPU they stay in its memory from step to step; what is replaced is freed there.
+   */
   private nextPast(
     outputs: ort.InferenceSession.OnnxValueMapType,
     past: Record<string, ort.Tensor> | null,
   ): Record<string, ort.Tensor> {
     const next: Record<string, ort.Tensor> = {};
+    const unused: Record<string, ort.Tensor> = {};
     for (const name of this.pastNames) {
-      const present = outputs[name.replace('past_key_values', 'present')] as ort.Tensor | undefined;
-      const reuse = past && name.includes('.encoder.') ? past[name] : present;
-      if (!reuse)
-        throw new ModelLoadError(`Whisper decoder returned no ${name.replace('past_key_values', 'present')}`);
-      next[name] = reuse;
+      const presentName = name.replace('past_key_values', 'present');
+      const present = outputs[presentName] as ort.Tensor | undefined;
+      if (!present) throw new ModelLoadError(`Whisper decoder returned no ${presentName}`);
+      const keep = past && name.includes('.encoder.') ? past[name] : present;
+      next[name] = keep ?? present;
+      if (keep !== present) unused[presentName] = present;
+      else if (past?.[name]) unused[name] = past[name];
     }
+    releaseGpuOutputs(unused);
     return next;
   }
 
@@ -211,7 +225,7 @@ export class MergedDecoder {
     for (const [layer, head] of this.config.alignmentHeads) {
       const name = this.crossNames.get(layer);
       const tensor = name ? (outputs[name] as ort.Tensor | undefined) : undefined;
-      if (tensor) heads.push({ data: tensorData(tensor, Float32Array), dims: tensor.dims, head });
+      if (tensor) heads.push({ data: floatData(tensor), dims: tensor.dims, head });
     }
     results.forEach((result, b) => {
       const token = inputs[b]?.[0];
@@ -230,7 +244,7 @@ export class MergedDecoder {
 }
 
 function splitLogits(tensor: ort.Tensor, batch: number, rows: number, vocab: number): Float32Array[][] {
-  const data = tensorData(tensor, Float32Array);
+  const data = floatData(tensor);
   const width = tensor.dims.at(-1) ?? vocab;
   return Array.from({ length: batch }, (_, b) =>
     Array.from({ length: rows }, (_, r) => data.subarray((b * rows + r) * width, (b * rows + r + 1) * width)),

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
+import { type Accelerator, warmUpAccelerator } from '../accelerator.js';
 import { CpuLedger } from '../cpu-ledger.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
-import { requireNames, tensorData } from '../onnx-io.js';
+import { floatInputType, floatTensor, releaseGpuOutputs, requireNames } from '../onnx-io.js';
 import type {
   LanguageSetup,
   RecognitionResult,
@@ -40,7 +41,7 @@ import { WhisperText } from './tokenizer.js';
 export interface WhisperOptions extends OpenSessionsOptions {
   modelDir: string;
   modelId: string;
-  /** cpu | auto | cuda | cuda:N */
+  /** cpu | auto | cuda | cuda:N | webgpu */
   device: string;
   encoderFile?: string;
   decoderFile?: string;
@@ -103,6 +104,7 @@ export class WhisperRecognizer implements Recognizer {
   private readonly guards: GuardThresholds;
   private random: () => number;
   private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
+  private gpu: Accelerator | undefined;
 
   private constructor(
     readonly modelId: string,
@@ -155,12 +157,22 @@ export class WhisperRecognizer implements Recognizer {
       encoder: modelFile(dir, options.encoderFile ?? WHISPER_ENCODER_FILE),
       decoder: modelFile(dir, options.decoderFile ?? WHISPER_DECODER_FILE),
     };
-    const { device, providers, sessions } = await openSessions(options.device, files, options);
+    // On WebGPU the encoder's output and the decoder's keys and values stay in GPU memory between steps.
+    const presents = Array.from({ length: config.decoderLayers }, (_, i) =>
+      ['decoder', 'encoder'].flatMap((part) =>
+        ['key', 'value'].map((kind) => `present.${i}.${part}.${kind}`),
+      ),
+    ).flat();
+    const opened = await openSessions(options.device, files, {
+      ...options,
+      gpuOutputs: { encoder: ['last_hidden_state'], decoder: presents },
+    });
+    const { device, providers, sessions } = opened;
     try {
       requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['input_features']);
       requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['last_hidden_state']);
       const decoder = new MergedDecoder(sessions.decoder, config, files.decoder);
-      return new WhisperRecognizer(
+      const recognizer = new WhisperRecognizer(
         options.modelId,
         device,
         providers,
@@ -172,9 +184,36 @@ export class WhisperRecognizer implements Recognizer {
         sessions.decoder,
         { ...options, ...(language !== undefined ? { language } : {}) },
       );
+      recognizer.gpu = await warmUpAccelerator(
+        options.modelId,
+        opened,
+        () => recognizer.warmUp(),
+        options.info,
+      );
+      return recognizer;
     } catch (error) {
       await Promise.all(Object.values(sessions).map((s) => s.release()));
       throw error;
+    }
+  }
+
+  /** The GPU the sessions run on, with the nodes its provider left on the CPU; undefined on the CPU. */
+  get accelerator(): Accelerator | undefined {
+    return this.gpu;
+  }
+
+  /** One second of silence through the encoder and two decoder steps (without and with the cache). */
+  private async warmUp(): Promise<void> {
+    const encoded = await this.encode([new Float32Array(this.sampleRate)]);
+    try {
+      const prompt = [this.config.sot];
+      await this.decoder.generate(encoded, [{ prompt, withTimestamps: false, audioSteps: 50 }], {
+        temperature: 0,
+        maxNewTokens: 1,
+        random: this.random,
+      });
+    } finally {
+      releaseGpuOutputs({ encoded });
     }
   }
 
@@ -271,23 +310,32 @@ export class WhisperRecognizer implements Recognizer {
     const audible = windows.map((_, i) => i).filter((i) => results[i] === null);
     if (audible.length === 0) return results as WhisperResult[];
 
-    const encoded = await this.encode(audible.map((i) => (windows[i] as Window).samples));
+    const samples = audible.map((i) => (windows[i] as Window).samples);
+    const encoded = await this.encode(samples);
+    try {
+      return await this.decodeEncoded(windows, audible, samples, encoded, results);
+    } finally {
+      releaseGpuOutputs({ encoded });
+    }
+  }
+
+  private async decodeEncoded(
+    windows: Window[],
+    audible: number[],
+    samples: Float32Array[],
+    encoded: ort.Tensor,
+    results: (WhisperResult | null)[],
+  ): Promise<WhisperResult[]> {
     const languages = await this.languages(encoded, audible.length);
     let pending = audible.map((index, row) => ({ index, row }));
     const temperatures = this.guards.temperatures.length > 0 ? this.guards.temperatures : [0];
     for (const [attempt, temperature] of temperatures.entries()) {
       const last = attempt === temperatures.length - 1;
-      const batch =
-        pending.length === audible.length
-          ? encoded
-          : selectRows(
-              encoded,
-              pending.map((p) => p.row),
-            );
       const requests = pending.map(({ index, row }) =>
         this.request(languages[row] as string, windows[index] as Window),
       );
-      const sequences = await this.groupedGenerate(batch, requests, temperature);
+      const rows = pending.map((p) => p.row);
+      const sequences = await this.groupedGenerate(encoded, samples, rows, requests, temperature);
       const retry: typeof pending = [];
       pending.forEach((item, k) => {
         const window = windows[item.index] as Window;
@@ -308,6 +356,8 @@ export class WhisperRecognizer implements Recognizer {
    */
   private async groupedGenerate(
     encoded: ort.Tensor,
+    samples: Float32Array[],
+    encodedRows: number[],
     requests: GenerationRequest[],
     temperature: number,
   ): Promise<GeneratedSequence[]> {
@@ -315,18 +365,41 @@ export class WhisperRecognizer implements Recognizer {
     const lengths = [...new Set(requests.map((r) => r.prompt.length))];
     for (const length of lengths) {
       const rows = requests.flatMap((r, i) => (r.prompt.length === length ? [i] : []));
-      const part = rows.length === requests.length ? encoded : selectRows(encoded, rows);
+      const part = await this.encodedRows(
+        encoded,
+        samples,
+        rows.map((i) => encodedRows[i] as number),
+      );
       const group = rows.map((i) => requests[i] as GenerationRequest);
       this.options.onGenerate?.(group);
       const maxNewTokens = this.options.maxNewTokens ?? Math.floor(this.config.maxTargetPositions / 2);
-      const generated = await this.cpu.measure('decoding', () =>
-        this.decoder.generate(part, group, { temperature, maxNewTokens, random: this.random }),
-      );
-      rows.forEach((i, k) => {
-        out[i] = generated[k] as GeneratedSequence;
-      });
+      try {
+        const generated = await this.cpu.measure('decoding', () =>
+          this.decoder.generate(part, group, { temperature, maxNewTokens, random: this.random }),
+        );
+        rows.forEach((i, k) => {
+          out[i] = generated[k] as GeneratedSequence;
+        });
+      } finally {
+        if (part !== encoded) releaseGpuOutputs({ part });
+      }
     }
     return out;
+  }
+
+  /**
+   * Some rows of the encoder's output: copied out of host memory, or, when it stays in GPU memory
+   * (which the Node API cannot read back), encoded again from those windows' samples.
+   */
+  private async encodedRows(
+    encoded: ort.Tensor,
+    samples: Float32Array[],
+    rows: number[],
+  ): Promise<ort.Tensor> {
+    if (rows.length === (encoded.dims[0] ?? 0) && rows.every((row, i) => row === i)) return encoded;
+    if (encoded.location === 'gpu-buffer')
+      return this.encode(rows.map((row) => samples[row] as Float32Array));
+    return selectRows(encoded, rows);
   }
 
   private async encode(waves: Float32Array[]): Promise<ort.Tensor> {
@@ -342,7 +415,11 @@ export class WhisperRecognizer implements Recognizer {
     });
     const out = await this.cpu.measure('encoder', () =>
       this.encoder.run({
-        input_features: new ort.Tensor('float32', batch, [waves.length, bins, frames]),
+        input_features: floatTensor(floatInputType(this.encoder, 'input_features'), batch, [
+          waves.length,
+          bins,
+          frames,
+        ]),
       }),
     );
     return out.last_hidden_state as ort.Tensor;
@@ -493,16 +570,16 @@ function joinWindows(parts: { window: Window; result: WhisperResult }[], languag
   };
 }
 
-/** Rows of a [batch, …] float tensor as a new tensor. */
+/** Rows of a [batch, …] float32 or float16 tensor in host memory as a new tensor. */
 function selectRows(tensor: ort.Tensor, rows: number[]): ort.Tensor {
-  const data = tensorData(tensor, Float32Array);
+  const data = tensor.data as Float32Array | Uint16Array;
   const [batch = 1, ...rest] = tensor.dims;
   const size = data.length / batch;
-  const out = new Float32Array(rows.length * size);
+  const out = new (data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(rows.length * size);
   rows.forEach((row, i) => {
     out.set(data.subarray(row * size, (row + 1) * size), i * size);
   });
-  return new ort.Tensor('float32', out, [rows.length, ...rest]);
+  return new ort.Tensor(tensor.type as 'float32', out as Float32Array, [rows.length, ...rest]);
 }
 
 function mulberry32(seed: number): () => number {

@@ -25,6 +25,9 @@ const MODEL_ERROR_STATUS: Record<ModelPoolError['code'], number> = {
 };
 
 /** Fastify's own refusals, by its error code, with messages that say what to send instead. */
+/** Engine refusals of a device (unknown, or a GPU that cannot be had), answered as the request's fault. */
+const DEVICE_REFUSALS: readonly ErrorCode[] = ['invalid_device', 'cuda_unavailable', 'webgpu_unavailable'];
+
 const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (app: FastifyInstance) => string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
     415,
@@ -72,11 +75,9 @@ const errorReplies: FastifyPluginAsync = async (app) => {
       return refuse(MODEL_ERROR_STATUS[error.code], error.code, error.message, error.param);
     }
     // A device a model cannot run on, refused before loading with the message a start gives.
-    if (
-      error instanceof EngineError &&
-      (error.code === 'invalid_device' || error.code === 'cuda_unavailable')
-    ) {
-      return refuse(400, error.code, error.message, 'device');
+    const deviceRefusal = DEVICE_REFUSALS.find((code) => error instanceof EngineError && code === error.code);
+    if (deviceRefusal) {
+      return refuse(400, deviceRefusal, error.message, 'device');
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
       const problems = error.validation.map((v) => {

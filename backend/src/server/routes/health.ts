@@ -1,11 +1,12 @@
 import { HealthResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { adapterWithMemory } from '../status/gpu-report';
 
 export interface HealthRouteOptions {
   version: string;
 }
 
-/** GET /health: always open; names the default model and the interim model beside it. */
+/** GET /health: always open; names the default model, the interim model beside it, and the GPU adapter. */
 const healthRoute: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, { version }) => {
   app.get('/health', { schema: { response: { 200: HealthResponseSchema } } }, async () => {
     const { id, recognizer } = app.models.default;
@@ -15,6 +16,7 @@ const healthRoute: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, { ver
       interim_model: app.models.defaultInterim?.id ?? null,
       device: recognizer.device,
       providers: [...recognizer.providers],
+      adapter: await adapterWithMemory(recognizer),
       sessions: app.sessions.count,
       version,
     };

@@ -18,6 +18,10 @@ const ModelObjectSchema = z.object({
   created: z.number().int().nonnegative(),
   owned_by: z.string(),
   description: z.string(),
+  /** How the weights are stored (fp32, fp16, int8); null for a directory given by path. */
+  precision: z.enum(['fp32', 'fp16', 'int8']).nullable(),
+  /** The devices this variant is made for: int8 the CPU, fp16 GPUs (cuda, webgpu), fp32 either. */
+  suits: z.array(z.enum(['cpu', 'cuda', 'webgpu'])),
   on_disk: z.boolean(),
   loaded: z.boolean(),
   default: z.boolean(),
@@ -39,7 +43,7 @@ const ModelListSchema = z.object({ object: z.literal('list'), data: z.array(Mode
 const ModelParamsSchema = z.object({ id: z.string().min(1).max(256) });
 const LoadBodySchema = z
   .object({
-    /** cpu, auto, cuda or cuda:N; the server's device when absent. */
+    /** cpu, auto, cuda, cuda:N or webgpu; the server's device when absent. */
     device: z.string().min(1).max(32).optional(),
     /** Make it the model of requests that name none, once loaded. */
     default: z.boolean().optional(),
@@ -132,6 +136,8 @@ async function describe(pool: ModelPool, id: string, status?: ModelStatus): Prom
     created: dirStat ? Math.floor(dirStat.mtimeMs / 1000) : (loaded?.loadedAt ?? 0),
     owned_by: status ? ownerOf(status.source) : 'local',
     description: status?.description ?? 'a model directory given by path',
+    precision: status?.precision ?? null,
+    suits: [...(status?.suits ?? [])],
     on_disk: onDisk,
     loaded: loaded !== undefined,
     default: pool.default.id === id,

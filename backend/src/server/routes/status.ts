@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 /** GET /status: loaded models and their queues, backpressure, sessions by transport, configuration. */
 const statusRoute: FastifyPluginAsyncZod = async (app) => {
   app.get('/status', { schema: { response: { 200: StatusResponseSchema } } }, async () =>
-    app.status.report(),
+    app.status.reportWithGpuMemory(),
   );
 };
 

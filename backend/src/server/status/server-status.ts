@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { SessionTransport, StatusModel, StatusResponse } from '@earshot/shared';
 import { backpressureLevel } from './backpressure';
+import { adapterOf, adapterWithMemory, placementOf } from './gpu-report';
 import type { ServedModel } from './loaded-models';
 
 export type StatusConfig = StatusResponse['config'];
@@ -34,6 +35,19 @@ export class ServerStatus {
     };
   }
 
+  /** The report with each GPU adapter's memory in use read now (which may ask nvidia-smi). */
+  async reportWithGpuMemory(now = performance.now()): Promise<StatusResponse> {
+    const report = this.report(now);
+    const served = this.options.models();
+    await Promise.all(
+      report.models.map(async (model, i) => {
+        const recognizer = served[i]?.recognizer;
+        if (recognizer && model.adapter) model.adapter = await adapterWithMemory(recognizer);
+      }),
+    );
+    return report;
+  }
+
   report(now = performance.now()): StatusResponse {
     const models = this.options.models();
     const byTransport = this.sessionsByTransport();
@@ -64,6 +78,8 @@ function describeModel({ id, recognizer, queue, readiness }: ServedModel, isDefa
     default: isDefault,
     device: recognizer.device,
     providers: [...recognizer.providers],
+    adapter: adapterOf(recognizer),
+    placement: placementOf(recognizer),
     ready: readiness.ready,
     queue: {
       waiting: queue.depthByKind,

@@ -1,0 +1,43 @@
+import type * as ort from 'onnxruntime-node';
+import type { DeviceSessions } from './device.js';
+import type { GpuAdapter } from './gpu-adapter.js';
+import { describePlacement, type NodePlacement } from './node-placement.js';
+
+/** A recognizer's GPU: the adapter, where its models' nodes ran, and the memory it holds there. */
+export interface Accelerator {
+  adapter: GpuAdapter;
+  /** Per model part (encoder, decoder, …): where its nodes ran during the warm-up decode. */
+  placement: Record<string, NodePlacement>;
+  memoryUsedBytes(): Promise<number | null>;
+}
+
+/**
+ * On a GPU, runs the recognizer's warm-up decode with the sessions still profiled (it also compiles
+ * the provider's shaders, seconds on a first run), then says in the log which adapter computes and
+ * which nodes the provider left on the CPU. Undefined on the CPU.
+ */
+export async function warmUpAccelerator<K extends string>(
+  modelId: string,
+  opened: DeviceSessions<K>,
+  warmUp: () => Promise<void>,
+  info: (line: string) => void = (line) => console.error(line),
+): Promise<Accelerator | undefined> {
+  const { gpu, sessions } = opened;
+  if (!gpu) return undefined;
+  try {
+    await warmUp();
+  } catch (error) {
+    gpu.placement.abandon(Object.values<ort.InferenceSession>(sessions));
+    throw error;
+  }
+  const placement: Record<string, NodePlacement> = gpu.placement.collect(sessions);
+  const { adapter, memoryUsedBytes } = gpu.adapter();
+  const software = adapter.software
+    ? '; a software rasterizer on the CPU: expect it to be slower than --device cpu'
+    : '';
+  info(
+    `${modelId} on ${opened.device}: adapter ${adapter.name}; vendor ${adapter.vendor}, backend ${adapter.backend}, driver ${adapter.driver ?? 'unknown'}${software}`,
+  );
+  for (const [part, where] of Object.entries(placement)) info(`${modelId} ${describePlacement(part, where)}`);
+  return { adapter, placement, memoryUsedBytes };
+}
