@@ -155,10 +155,12 @@ describe('finals from a quality model, interims from a fast one', () => {
       quality: ({ samples }) => quality(samples),
     });
     const screen = new Screen();
+    // A second of audio at a time, so that every piece makes a recognition of the fast model due.
+    const piece = 4 * CHUNK;
     let at = 0;
     while (screen.finals.size === 0 && at < SPOKEN_SECONDS * RATE) {
-      pipeline.append(ramp(at, CHUNK));
-      at += CHUNK;
+      pipeline.append(ramp(at, piece));
+      at += piece;
       // The fast model is held from here on: a final may only come from the quality model.
       const held = gate();
       fastGate = held.opened;
@@ -254,11 +256,13 @@ describe('finals from a quality model, interims from a fast one', () => {
     const screen = await playToScreen(pipeline, (at) => {
       if (at === half) behind = false;
     });
-    // Every word once; the first half in the fast spelling, the quality model decoding only the rest.
+    // Every word once; the first half in the fast spelling, the quality model decoding only the rest
+    // (from the first stretch committed after the switch: the fast model's steps come every second
+    // and commit what two of them agree on, so that stretch starts up to 3 s before the switch).
     expect(screen.finalText.replace(/x/g, '')).toBe(TRUTH.map((t) => t.word).join(' '));
     expect(screen.finalText.split(' ').slice(0, 3)).toEqual(['word0', 'word1x', 'word2']);
     expect(qualityCalls.length).toBeGreaterThan(0);
-    expect(Math.min(...qualityCalls.map((c) => c.from))).toBeGreaterThan(half / RATE - 2);
+    expect(Math.min(...qualityCalls.map((c) => c.from))).toBeGreaterThan(half / RATE - 3);
     // word10 (said at 4.9 s, after the queue caught up) is the quality model's spelling, not word10x.
     expect(screen.finalText.split(' ')[10]).toBe('word10');
   });
