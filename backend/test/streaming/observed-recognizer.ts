@@ -28,6 +28,9 @@ export class ObservedRecognizer implements Recognizer {
   get providers() {
     return this.real.providers;
   }
+  get chunking() {
+    return this.real.chunking;
+  }
   /** The prompt each stream was created with, in creation order. */
   readonly prompts: (string | undefined)[] = [];
   createStream(options?: StreamOptions) {
