@@ -11,7 +11,7 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 let anyStageFailed = false;
 
 function run(cwd, args, env = {}) {
-  const result = spawnSync('corepack', ['pnpm', 'exec', ...args], {
+  const result = spawnSync('pnpm', ['exec', ...args], {
     cwd,
     stdio: 'inherit',
     env: { ...process.env, ...env },

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Installs what Earshot needs on a fresh Debian/Ubuntu machine with Node.js >= 20.19:
-# system packages (apt) and the workspace's npm dependencies (pnpm through corepack).
+# Installs what Earshot needs on a fresh Debian/Ubuntu machine: system packages (apt), a maintained
+# Node.js and pnpm (scripts/toolchain.sh), and the workspace's npm dependencies.
 # Usage: bash scripts/setup.sh [--for-tests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_pkgs=(ffmpeg)
-# python3-torch and python3-onnx build the tiny random-weight Whisper the Whisper engine tests load.
-test_pkgs=(ffmpeg espeak-ng sox sctk chromium python3-torch python3-onnx)
+# python3-torch and python3-onnx build the tiny random-weight Whisper the Whisper engine tests load;
+# podman, runc and debootstrap build and run the container image; nginx fronts the server in the
+# reverse-proxy test; openssl makes the test certificates.
+test_pkgs=(ffmpeg espeak-ng sox sctk chromium python3-torch python3-onnx openssl nginx podman runc debootstrap)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--for-tests" ]] && pkgs=("${test_pkgs[@]}")
 
@@ -18,18 +20,13 @@ done
 if ((${#missing[@]})); then
   echo "earshot setup: installing system packages: ${missing[*]}"
   sudo_cmd=()
-  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "earshot setup: run as root or install sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo_cmd=(sudo)
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error(`earshot setup: Node.js >= 20.19 is required, found ${process.versions.node}`); process.exit(1) }'
-
-# The registry mirror may serve packages without signatures; corepack still checks the
-# sha512 pinned in package.json's packageManager field.
-export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
-# The workspace scripts call `pnpm` by name (pnpm -r ...), so it must be on PATH, not only behind corepack.
-if ! command -v pnpm >/dev/null; then
-  corepack enable pnpm 2>/dev/null || sudo corepack enable pnpm
-fi
-corepack pnpm install --frozen-lockfile
+source scripts/toolchain.sh
+pnpm install --frozen-lockfile
