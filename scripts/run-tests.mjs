@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const reports = mkdtempSync(join(tmpdir(), 'earshot-tests-'));
-const vitestPackages = ['shared', 'extension', 'backend'];
+// deploy/ builds and runs the container image and nginx in front of the server (docs/deploy.md).
+const vitestPackages = ['shared', 'extension', 'backend', 'deploy'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let anyStageFailed = false;
 

@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runtime_pkgs=(ffmpeg)
+# libatomic1: Node.js 26's binary links against it.
+runtime_pkgs=(ffmpeg libatomic1)
 # python3-torch and python3-onnx build the tiny random-weight Whisper the Whisper engine tests load;
 # podman, runc and debootstrap build and run the container image; nginx fronts the server in the
 # reverse-proxy test; openssl makes the test certificates.
-test_pkgs=(ffmpeg espeak-ng sox sctk chromium python3-torch python3-onnx openssl nginx podman runc debootstrap)
+test_pkgs=(ffmpeg libatomic1 espeak-ng sox sctk chromium python3-torch python3-onnx openssl nginx podman runc debootstrap)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--for-tests" ]] && pkgs=("${test_pkgs[@]}")
 

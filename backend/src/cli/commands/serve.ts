@@ -63,7 +63,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   });
   // startServer prints the URL, model, device and VAD it serves with once it is ready.
   server = await startServer({
-    models: options.model ?? [defaultModelId(options.device)],
+    // An empty EARSHOT_MODEL or EARSHOT_ALLOWED_HOSTS (compose's `${VAR:-}`) means the default.
+    models: options.model?.length ? options.model : [defaultModelId(options.device)],
     ...(options.interimModel !== undefined ? { interimModel: options.interimModel } : {}),
     device: options.device,
     host: options.host,
@@ -72,7 +73,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     ...(options.vad !== undefined ? { vad: options.vad } : {}),
     whisper: whisperOptions(options),
     ...apiKeyOptions(options),
-    ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
+    ...(options.allowedHost?.length ? { allowedHosts: options.allowedHost } : {}),
     ...tlsOptions(options),
     files: fileLimits(options),
   });
