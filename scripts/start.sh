@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-source scripts/toolchain.sh
+source scripts/toolchain.sh --quiet
 pnpm run build
 echo
 echo "earshot: extension built in extension/.output/chrome-mv3 — load it in Chrome via"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --for-tests
-source scripts/toolchain.sh
+source scripts/toolchain.sh --quiet
 echo "earshot: testing on Node.js $(node --version)"
 pnpm run lint
 pnpm run typecheck

@@ -7,6 +7,10 @@
 # pnpm: the pinned version when it is already on PATH; else through corepack where Node ships it
 # (Node 24 and older); else installed from the npm registry with npm into $EARSHOT_TOOLS_DIR.
 
+# `source scripts/toolchain.sh --quiet` after setup.sh has said which Node.js it uses.
+toolchain_quiet=0
+[[ "${1:-}" == --quiet ]] && toolchain_quiet=1
+
 EARSHOT_MIN_NODE_MAJOR=22
 EARSHOT_FETCHED_NODE_MAJOR=26
 tools_dir="${EARSHOT_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/earshot/tools}"
@@ -64,7 +68,8 @@ use_node() {
   elif [[ -z "$have" ]]; then
     toolchain_fail "install Node.js $EARSHOT_MIN_NODE_MAJOR or later (https://nodejs.org); no node command was found"
   elif ((have < EARSHOT_MIN_NODE_MAJOR)); then
-    echo "earshot: Node.js $(node --version) is past its end of life; using Node.js $EARSHOT_FETCHED_NODE_MAJOR (install Node.js $EARSHOT_MIN_NODE_MAJOR or later to use your own)" >&2
+    [[ "$toolchain_quiet" == 1 ]] ||
+      echo "earshot: Node.js $(node --version) is past its end of life; using Node.js $EARSHOT_FETCHED_NODE_MAJOR (install Node.js $EARSHOT_MIN_NODE_MAJOR or later to use your own)" >&2
     fetch_node "$EARSHOT_FETCHED_NODE_MAJOR"
   fi
   have=$(node_major || true)
