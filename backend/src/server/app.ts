@@ -121,7 +121,11 @@ export async function buildApp({
   await app.register(realtimeSessionsPlugin, { maxSessions: settings.maxSessions });
   await app.register(statusPlugin, {
     version: BACKEND_VERSION,
-    config: effectiveConfig(settings, { voiceActivityDetection: createSpeechActivity !== undefined }),
+    config: effectiveConfig(settings, {
+      voiceActivityDetection: createSpeechActivity !== undefined,
+      tls: tls !== undefined,
+      trustedProxies,
+    }),
   });
   await app.register(healthRoute, { version: BACKEND_VERSION });
   await app.register(readyRoute);

@@ -40,6 +40,16 @@ describe('behind a TLS proxy', () => {
     expect(await health(proxied, '127.0.0.1')).toBe(403);
   });
 
+  it('says in GET /status which proxies it trusts', async () => {
+    const status = await proxied.inject({
+      method: 'GET',
+      url: '/status',
+      remoteAddress: '127.0.0.1',
+      headers: { host: '127.0.0.1:8001', 'x-forwarded-host': PUBLIC },
+    });
+    expect(status.json()).toMatchObject({ config: { tls: false, trusted_proxies: ['loopback'] } });
+  });
+
   it('ignores X-Forwarded-* from any peer that is not the proxy, and without --behind-proxy', async () => {
     expect(await health(proxied, '192.168.1.50', PUBLIC)).toBe(403);
     expect(await health(direct, '127.0.0.1', PUBLIC)).toBe(403);
