@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const reports = mkdtempSync(join(tmpdir(), 'earshot-tests-'));
-const vitestPackages = ['shared', 'extension', 'backend'];
+// deploy/ builds and runs the container image and nginx in front of the server (docs/deploy.md).
+const vitestPackages = ['shared', 'extension', 'backend', 'deploy'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let anyStageFailed = false;
 
 function run(cwd, args, env = {}) {
-  const result = spawnSync('corepack', ['pnpm', 'exec', ...args], {
+  const result = spawnSync('pnpm', ['exec', ...args], {
     cwd,
     stdio: 'inherit',
     env: { ...process.env, ...env },

@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export COREPACK_INTEGRITY_KEYS=0 COREPACK_ENABLE_DOWNLOAD_PROMPT=0
-corepack pnpm run build
+source scripts/toolchain.sh --quiet
+pnpm run build
 echo
 echo "earshot: extension built in extension/.output/chrome-mv3 — load it in Chrome via"
 echo "         chrome://extensions → Developer mode → Load unpacked."
 echo
-exec corepack pnpm earshot serve "$@"
+exec pnpm earshot serve "$@"

@@ -75,6 +75,10 @@ export const StatusConfigSchema = z.object({
   allowed_origins: z.array(z.string()).nullable(),
   /** Null: 127.0.0.1, localhost and [::1] (and the listen address) on the port. */
   allowed_hosts: z.array(z.string()).nullable(),
+  /** Whether the server itself serves HTTPS and WSS (`--tls-cert`). */
+  tls: z.boolean(),
+  /** Null: no proxy is trusted (no `--behind-proxy`); else the addresses whose X-Forwarded-* are read. */
+  trusted_proxies: z.array(z.string()).nullable(),
   voice_activity_detection: z.boolean(),
   max_lag_seconds: z.number().nonnegative(),
   buffer_seconds: z.number().nonnegative(),

@@ -1,6 +1,6 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { gpuSetupCommand } from './commands/gpu';
-import { addKeyCommand, listKeysCommand } from './commands/keys';
+import { addKeyCommand, hashKeysCommand, listKeysCommand } from './commands/keys';
 import { downloadModelCommand, listModelsCommand, verifyModelCommand } from './commands/models';
 import { serveCommand } from './commands/serve';
 import { transcribeCommand } from './commands/transcribe';
@@ -64,10 +64,17 @@ const keys = program
   .description('API keys for a shared server (see earshot serve --api-keys)');
 keys
   .command('add')
-  .description('add a new random key under a name to the key file and print it (only this once)')
+  .description(
+    'add a new random key under a name to the key file (which keeps its hash) and print it, only this once',
+  )
   .argument('<name>', 'what the key is called in usage and /metrics')
   .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE); created if missing')
   .action(addKeyCommand);
+keys
+  .command('hash')
+  .description('replace the keys a key file holds in clear text by their hashes (the keys keep working)')
+  .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE)')
+  .action(hashKeysCommand);
 keys
   .command('list')
   .description('show the names in the key file (never the keys)')
@@ -81,39 +88,80 @@ program
   .description("install ONNX Runtime's CUDA 12 provider libraries (needs an NVIDIA driver and internet)")
   .action(gpuSetupCommand);
 
+/** Repeatable list option; a value (or its environment variable) may also list several, comma-separated. */
+const list = (value: string, previous: string[] | undefined) => [
+  ...(previous ?? []),
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+// Every setting of a server can also come from the environment (containers, systemd units); a flag wins.
 program
   .command('serve')
   .description('run the local backend the browser extension talks to')
-  .option(
-    '--model <id|dir>',
-    'model id or model directory to keep loaded; repeat for several, the first is the default (default: parakeet-tdt-0.6b-v2, int8 on the CPU, fp32 on a GPU)',
-    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  .addOption(
+    new Option(
+      '--model <id|dir>',
+      'model id or model directory to keep loaded; repeat for several, the first is the default (default: parakeet-tdt-0.6b-v2, int8 on the CPU, fp32 on a GPU)',
+    )
+      .argParser(list)
+      .env('EARSHOT_MODEL'),
   )
-  .option(
-    '--interim-model <id|dir>',
-    'a fast model that makes the interim captions while the default --model makes the finals (loaded beside it)',
+  .addOption(
+    new Option(
+      '--interim-model <id|dir>',
+      'a fast model that makes the interim captions while the default --model makes the finals (loaded beside it)',
+    ).env('EARSHOT_INTERIM_MODEL'),
   )
-  .option(
-    '--device <device>',
-    'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU); GPU use is opt-in',
-    'cpu',
+  .addOption(
+    new Option(
+      '--device <device>',
+      'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU); GPU use is opt-in',
+    )
+      .default('cpu')
+      .env('EARSHOT_DEVICE'),
   )
-  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .addOption(new Option('--host <host>', 'address to listen on').default('127.0.0.1').env('EARSHOT_HOST'))
+  .addOption(new Option('--port <port>', 'port to listen on').default('8001').env('EARSHOT_PORT'))
   .option(
     '--api-keys <file>',
-    'JSON file of named API keys every route but /health then needs (default: $EARSHOT_API_KEYS_FILE)',
+    'JSON file of named API keys every route but /health and /ready then needs (default: $EARSHOT_API_KEYS_FILE)',
   )
   .option('--insecure-no-auth', 'serve an address beyond loopback without API keys')
-  .option(
-    '--allowed-host <host:port>',
-    'exact Host header value to accept instead of the loopback names; repeat for several (for --host 0.0.0.0)',
-    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  .addOption(
+    new Option('--tls-cert <file>', 'serve HTTPS and WSS with this PEM certificate (chain)').env(
+      'EARSHOT_TLS_CERT',
+    ),
   )
-  .option('--port <port>', 'port to listen on', '8001')
-  .option('--every-n-chunks <n>', 'run recognition after every N audio chunks of a recording')
+  .addOption(new Option('--tls-key <file>', "the certificate's PEM private key").env('EARSHOT_TLS_KEY'))
   .option(
-    '--vad <dir|id|off>',
-    'voice activity detection gating the recognizer: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
+    '--behind-proxy',
+    'a TLS proxy in front terminates TLS: serve plain HTTP beyond loopback and read X-Forwarded-Host/-For/-Proto from the proxy (env: EARSHOT_BEHIND_PROXY=1)',
+  )
+  .addOption(
+    new Option(
+      '--proxy-address <ip|cidr>',
+      "the proxy's address for --behind-proxy: an IP, a CIDR range, or loopback, linklocal, uniquelocal; repeat for several (default: loopback)",
+    )
+      .argParser(list)
+      .env('EARSHOT_PROXY_ADDRESSES'),
+  )
+  .addOption(
+    new Option(
+      '--allowed-host <host[:port]>',
+      'exact Host header value to accept instead of the loopback names (behind a proxy: the name clients use); repeat for several',
+    )
+      .argParser(list)
+      .env('EARSHOT_ALLOWED_HOSTS'),
+  )
+  .option('--every-n-chunks <n>', 'run recognition after every N audio chunks of a recording')
+  .addOption(
+    new Option(
+      '--vad <dir|id|off>',
+      'voice activity detection gating the recognizer: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
+    ).env('EARSHOT_VAD'),
   )
   .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected per window when not given')
   .option('--task <task>', 'Whisper: transcribe, or translate into English')

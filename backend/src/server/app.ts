@@ -27,6 +27,7 @@ import statusRoute from './routes/status';
 import usageRoute from './routes/usage';
 import v1AudioRoutes from './routes/v1-audio';
 import { effectiveConfig } from './status/effective-config';
+import type { TlsCredentials } from './tls-files';
 
 export interface BuildAppOptions {
   /** The default model; it and `moreRecognizers` stay the caller's to release after `close`. */
@@ -53,6 +54,14 @@ export interface BuildAppOptions {
    * detection. Without it files are cut into windows blindly and realtime clients commit.
    */
   createVadStream?: () => FrameClassifier;
+  /** Serve HTTPS and WSS with this certificate and key; plain HTTP without. */
+  tls?: TlsCredentials;
+  /**
+   * Addresses of the TLS proxy in front of the server (IPs, CIDR ranges, or `loopback`, `linklocal`,
+   * `uniquelocal`): on requests from them the host, client address and scheme come from their
+   * X-Forwarded-Host, -For and -Proto headers; those headers from any other peer are ignored.
+   */
+  trustedProxies?: readonly string[];
 }
 
 const BACKEND_VERSION: string = JSON.parse(
@@ -71,9 +80,16 @@ export async function buildApp({
   logger = false,
   createSpeechActivity,
   createVadStream,
+  tls,
+  trustedProxies,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
-  const app = Fastify({ logger, bodyLimit: settings.bodyLimit });
+  const app = Fastify({
+    logger,
+    bodyLimit: settings.bodyLimit,
+    trustProxy: trustedProxies ? [...trustedProxies] : false,
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -105,7 +121,11 @@ export async function buildApp({
   await app.register(realtimeSessionsPlugin, { maxSessions: settings.maxSessions });
   await app.register(statusPlugin, {
     version: BACKEND_VERSION,
-    config: effectiveConfig(settings, { voiceActivityDetection: createSpeechActivity !== undefined }),
+    config: effectiveConfig(settings, {
+      voiceActivityDetection: createSpeechActivity !== undefined,
+      tls: tls !== undefined,
+      trustedProxies,
+    }),
   });
   await app.register(healthRoute, { version: BACKEND_VERSION });
   await app.register(readyRoute);

@@ -13,20 +13,39 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export class OpenBindingError extends Error {
-  constructor(host: string) {
-    super(
-      `refusing to listen on ${host} without API keys: anyone who can reach that address could use the server. ` +
-        'Give --api-keys <file> (or EARSHOT_API_KEYS_FILE), or --insecure-no-auth to serve it open anyway',
-    );
+  constructor(message: string) {
+    super(message);
     this.name = 'OpenBindingError';
   }
 }
 
+export interface BindingSafety {
+  keys: boolean;
+  insecureNoAuth: boolean;
+  /** Serves HTTPS and WSS itself. */
+  tls: boolean;
+  /** A TLS proxy in front of it terminates TLS. */
+  behindProxy: boolean;
+}
+
 /**
  * A server reachable from other machines needs keys, unless its operator says in so many words that
- * it should be open.
+ * it should be open, and it needs TLS, its own or a proxy's, so that keys and transcripts never cross
+ * the network in clear text.
  */
-export function checkBinding(host: string, options: { keys: boolean; insecureNoAuth: boolean }): void {
-  if (options.keys || options.insecureNoAuth || isLoopbackHost(host)) return;
-  throw new OpenBindingError(host);
+export function checkBinding(host: string, safety: BindingSafety): void {
+  if (isLoopbackHost(host)) return;
+  if (!safety.keys && !safety.insecureNoAuth) {
+    throw new OpenBindingError(
+      `refusing to listen on ${host} without API keys: anyone who can reach that address could use the server. ` +
+        'Give --api-keys <file> (or EARSHOT_API_KEYS_FILE), or --insecure-no-auth to serve it open anyway',
+    );
+  }
+  if (!safety.tls && !safety.behindProxy) {
+    throw new OpenBindingError(
+      `refusing to serve plain HTTP on ${host}: keys and transcripts would cross the network in clear text. ` +
+        'Give --tls-cert <file> --tls-key <file> (or EARSHOT_TLS_CERT and EARSHOT_TLS_KEY), ' +
+        'or --behind-proxy when a TLS proxy in front of the server terminates TLS',
+    );
+  }
 }

@@ -1,3 +1,4 @@
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WhisperOptions } from '../engine';
@@ -7,12 +8,13 @@ import { storeSettings, streamProgress, VAD_MODEL_ID } from '../models';
 import { usageFile } from '../models/settings';
 import { SpeechActivity } from '../streaming/speech-activity';
 import { loadVadChoice } from '../vad-choice';
-import { keyFileExposure, readApiKeyFile } from './api-keys';
+import { ApiKeys, keyFileExposure, keysInClear, readKeyEntries } from './api-keys';
 import { buildApp } from './app';
 import { checkBinding, isLoopbackHost } from './bind-policy';
 import type { ServerConfig } from './config';
 import { loadAll, loadFromStore } from './model-loader';
 import { hostHeaderName } from './plugins/request-guard';
+import { readTlsFiles, type TlsFiles } from './tls-files';
 
 export interface StartServerOptions {
   /**
@@ -47,6 +49,13 @@ export interface StartServerOptions {
   apiKeysFile?: string;
   /** Serve beyond loopback without keys, when told so in so many words. */
   insecureNoAuth?: boolean;
+  /** Serve HTTPS and WSS with this certificate and key. */
+  tls?: TlsFiles;
+  /**
+   * A TLS proxy in front terminates TLS: its addresses (see BuildAppOptions.trustedProxies), whose
+   * X-Forwarded-Host, -For and -Proto are read.
+   */
+  trustedProxies?: readonly string[];
 }
 
 const SERVER_WITHOUT_VAD =
@@ -54,6 +63,8 @@ const SERVER_WITHOUT_VAD =
 
 export interface RunningServer {
   url: string;
+  /** Reads the certificate and key again (after a renewal) for new connections; a no-op without TLS. */
+  reloadTls(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,11 +75,22 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   checkBinding(options.host, {
     keys: options.apiKeysFile !== undefined,
     insecureNoAuth: options.insecureNoAuth === true,
+    tls: options.tls !== undefined,
+    behindProxy: options.trustedProxies !== undefined,
   });
   checkDevice(options.device);
-  const apiKeys = options.apiKeysFile === undefined ? undefined : await readApiKeyFile(options.apiKeysFile);
+  const tls = options.tls && (await readTlsFiles(options.tls));
+  const keyEntries =
+    options.apiKeysFile === undefined ? undefined : await readKeyEntries(options.apiKeysFile);
+  const apiKeys = keyEntries && new ApiKeys(keyEntries);
   const exposure = options.apiKeysFile && (await keyFileExposure(options.apiKeysFile));
   if (exposure) process.stderr.write(`earshot: WARNING: ${exposure}\n`);
+  const inClear = keyEntries ? keysInClear(keyEntries) : [];
+  if (inClear.length > 0) {
+    process.stderr.write(
+      `earshot: WARNING: API key file ${options.apiKeysFile} holds ${inClear.length} key(s) in clear text (${inClear.join(', ')}); keep only their hashes: earshot keys hash --file ${options.apiKeysFile}\n`,
+    );
+  }
   if (!apiKeys && !isLoopbackHost(options.host)) {
     process.stderr.write(
       `earshot: WARNING: serving ${options.host} without API keys (--insecure-no-auth): anyone who can reach it may use it.\n`,
@@ -110,6 +132,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ...(apiKeys ? { apiKeys } : {}),
       usage: { file: usageFile(storeSettings()) },
       logger: { level: 'warn' },
+      ...(tls ? { tls } : {}),
+      ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
       ...(vad
         ? {
             createSpeechActivity: () => new SpeechActivity(vad.createStream()),
@@ -119,13 +143,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     await app.listen({ host: options.host, port: options.port });
     const { port } = app.server.address() as AddressInfo;
-    const url = `http://${urlHost(options.host)}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${urlHost(options.host)}:${port}`;
     process.stdout.write(
       `earshot: serving ${url} model=${recognizer.modelId}${interim ? ` interim-model=${interim.modelId}` : ''}${moreModels(moreRecognizers.filter((r) => r !== interim))} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
     );
     const served = app;
     return {
       url,
+      async reloadTls() {
+        if (!options.tls) return;
+        (served.server as unknown as HttpsServer).setSecureContext(await readTlsFiles(options.tls));
+      },
       async close() {
         // Models loaded while serving are released by the app; the starting ones after it closed.
         await served.close();

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,9 +29,42 @@ describe('earshot keys', () => {
     expect(keys.identify(aliceKey)).toBe('alice');
     expect(keys.identify(bobKey)).toBe('bob');
 
+    // The file keeps hashes only: whoever reads it learns no key.
+    const text = await readFile(file, 'utf8');
+    expect(text).not.toContain(aliceKey);
+    expect(text).not.toContain(bobKey);
+    expect(JSON.parse(text).keys).toEqual([
+      { name: 'alice', hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+      { name: 'bob', hash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+    ]);
+
     const listed = await runCli(['keys', 'list', '--file', file]);
     expect(lines(listed.stdout)).toEqual(['alice', 'bob']);
     expect(listed.stdout).not.toContain(aliceKey);
+  });
+
+  it('hashes the keys of a file written in clear text, keeping its permissions, and the keys still work', async () => {
+    const file = join(dir, 'plain.json');
+    const plain = 'plain-key-0123456789abcdef';
+    await writeFile(file, JSON.stringify({ keys: [{ name: 'carol', key: plain }] }), { mode: 0o640 });
+    const added = await runCli(['keys', 'add', 'dave', '--file', file]);
+    expect(added.stderr).toContain(
+      `still holds 1 key(s) in clear text; hash them: earshot keys hash --file ${file}`,
+    );
+
+    const hashed = await runCli(['keys', 'hash', '--file', file]);
+    expect(hashed.code, hashed.stderr).toBe(0);
+    expect(lines(hashed.stderr)).toEqual([
+      expect.stringMatching(/hashed 1 key\(s\) in .*plain\.json \(carol\)/),
+    ]);
+    expect(await readFile(file, 'utf8')).not.toContain(plain);
+    expect((await stat(file)).mode & 0o777).toBe(0o640);
+    const keys = await readApiKeyFile(file);
+    expect(keys.identify(plain)).toBe('carol');
+    expect(keys.identify(added.stdout.trim())).toBe('dave');
+
+    const again = await runCli(['keys', 'hash', '--file', file]);
+    expect(again.stderr).toContain('holds no key in clear text; nothing to do');
   });
 
   it('refuses a name already in the file, or one that is not a name, and leaves the file as it was', async () => {

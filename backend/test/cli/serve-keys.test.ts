@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +7,14 @@ import { lines, runCli } from './run-cli';
 import { freePort, serve } from './serve-process';
 
 const KEY = 'cli-test-key-0123456789abcdef';
+const hashOf = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
 let dir: string;
 let keyFile: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'earshot-serve-keys-'));
   keyFile = join(dir, 'keys.json');
-  await writeFile(keyFile, JSON.stringify({ keys: [{ name: 'ci', key: KEY }] }));
+  await writeFile(keyFile, JSON.stringify({ keys: [{ name: 'ci', hash: hashOf(KEY) }] }));
   await chmod(keyFile, 0o600);
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -50,7 +52,7 @@ describe('earshot serve with API keys', () => {
 
   it('warns when other users of the machine can read the key file', async () => {
     const readable = join(dir, 'readable.json');
-    await writeFile(readable, JSON.stringify({ keys: [{ name: 'ci', key: KEY }] }));
+    await writeFile(readable, JSON.stringify({ keys: [{ name: 'ci', hash: hashOf(KEY) }] }));
     await chmod(readable, 0o644);
     const server = await serve(['--model', 'tiny-en', '--vad', 'off', '--port', String(await freePort())], {
       EARSHOT_CACHE_DIR: dir,
@@ -59,6 +61,21 @@ describe('earshot serve with API keys', () => {
     expect(server.stderr()).toMatch(
       /WARNING: API key file .*readable\.json can be read by other users.*chmod 600/,
     );
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('warns, with the command that hashes them, when the key file holds keys in clear text', async () => {
+    const plain = join(dir, 'plain.json');
+    await writeFile(plain, JSON.stringify({ keys: [{ name: 'ci', key: KEY }] }), { mode: 0o600 });
+    const server = await serve(['--model', 'tiny-en', '--vad', 'off', '--port', String(await freePort())], {
+      EARSHOT_CACHE_DIR: dir,
+      EARSHOT_API_KEYS_FILE: plain,
+    });
+    expect(server.stderr()).toContain(
+      `WARNING: API key file ${plain} holds 1 key(s) in clear text (ci); keep only their hashes: earshot keys hash --file ${plain}`,
+    );
+    const withKey = await fetch(`${server.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } });
+    expect(withKey.status).toBe(200);
     expect(await server.stop()).toBe(0);
   });
 

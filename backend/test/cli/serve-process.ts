@@ -31,6 +31,7 @@ export async function freePort(): Promise<number> {
 
 export interface Serving {
   url: string;
+  pid: number;
   stdout: string;
   /** What the process wrote to stderr so far. */
   stderr(): string;
@@ -54,13 +55,14 @@ export async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promis
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout?.setEncoding('utf8').on('data', (t: string) => {
       stdout += t;
-      const match = /serving (http:\/\/\S+)/.exec(stdout);
+      const match = /serving (https?:\/\/\S+)/.exec(stdout);
       if (match?.[1]) resolve(match[1]);
     });
     proc.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
   return {
     url,
+    pid: proc.pid ?? 0,
     stdout,
     stderr: () => stderr,
     stop: () => {

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readApiKeyFile } from '../../src/server/api-keys';
+import { keysInClear, readApiKeyFile, readKeyEntries } from '../../src/server/api-keys';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,7 +17,23 @@ async function keyFile(content: unknown): Promise<string> {
   return file;
 }
 
+const hashOf = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
+
 describe('the API key file', () => {
+  it('keeps hashes of keys, and still reads keys written in clear text by earlier versions', async () => {
+    const file = await keyFile({
+      keys: [
+        { name: 'alice', hash: hashOf('alice-key-0123456789') },
+        { name: 'old', key: 'old-plain-key-0123456789' },
+      ],
+    });
+    const keys = await readApiKeyFile(file);
+    expect(keys.identify('alice-key-0123456789')).toBe('alice');
+    expect(keys.identify(hashOf('alice-key-0123456789'))).toBeUndefined();
+    expect(keys.identify('old-plain-key-0123456789')).toBe('old');
+    expect(keysInClear(await readKeyEntries(file))).toEqual(['old']);
+  });
+
   it('names the key presented, and nobody for a wrong, shorter or longer one', async () => {
     const keys = await readApiKeyFile(
       await keyFile({
@@ -62,8 +79,24 @@ describe('the API key file', () => {
           { name: 'b', key: 'k'.repeat(20) },
         ],
       },
-      /keys\.1\.key repeats an earlier key/,
+      /keys\.1 repeats an earlier key/,
     ],
+    [
+      'a key in clear text repeating a hashed one',
+      {
+        keys: [
+          { name: 'a', hash: hashOf('k'.repeat(20)) },
+          { name: 'b', key: 'k'.repeat(20) },
+        ],
+      },
+      /keys\.1 repeats an earlier key/,
+    ],
+    [
+      'a hash that is not one',
+      { keys: [{ name: 'a', hash: 'md5:abc' }] },
+      /keys\.0\.hash: a hash is "sha256:" and 64 hex digits/,
+    ],
+    ['an entry with neither', { keys: [{ name: 'a' }] }, /keys\.0\.hash: Required/],
   ])('is refused with a message that says what is wrong: %s', async (_case, content, message) => {
     const file = await keyFile(content);
     const error = await readApiKeyFile(file).catch((e: unknown) => e as Error);

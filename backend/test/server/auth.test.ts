@@ -79,8 +79,11 @@ describe('API keys', () => {
     expect((await fetch(`${url}/no-such-route`)).status).toBe(401);
   });
 
-  it('keeps /health open and reads every other route with the key', async () => {
+  it('keeps /health and /ready open for probes and reads every other route with the key', async () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    // Warm-up is not part of buildApp here: /ready answers, with or without the model warmed up.
+    expect([200, 503]).toContain((await fetch(`${url}/ready`)).status);
+    expect((await fetch(`${url}/ready/more`)).status).toBe(401);
     const metrics = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ALICE}` } });
     expect(metrics.status).toBe(200);
     const usage = await fetch(`${url}/v1/usage`, { headers: { authorization: `Bearer ${ALICE}` } });

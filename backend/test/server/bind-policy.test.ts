@@ -11,12 +11,23 @@ describe('binding beyond loopback', () => {
     (host) => expect(isLoopbackHost(host)).toBe(false),
   );
 
+  const safety = { keys: false, insecureNoAuth: false, tls: false, behindProxy: false };
+
   it('is refused without keys, allowed with keys or when told --insecure-no-auth', () => {
-    expect(() => checkBinding('0.0.0.0', { keys: false, insecureNoAuth: false })).toThrow(
+    expect(() => checkBinding('0.0.0.0', { ...safety, tls: true })).toThrow(
       /refusing to listen on 0\.0\.0\.0 without API keys.*--api-keys <file>.*--insecure-no-auth/,
     );
-    expect(() => checkBinding('0.0.0.0', { keys: true, insecureNoAuth: false })).not.toThrow();
-    expect(() => checkBinding('192.168.1.20', { keys: false, insecureNoAuth: true })).not.toThrow();
-    expect(() => checkBinding('127.0.0.1', { keys: false, insecureNoAuth: false })).not.toThrow();
+    expect(() => checkBinding('0.0.0.0', { ...safety, keys: true, tls: true })).not.toThrow();
+    expect(() => checkBinding('192.168.1.20', { ...safety, insecureNoAuth: true, tls: true })).not.toThrow();
+    expect(() => checkBinding('127.0.0.1', safety)).not.toThrow();
+  });
+
+  it('is refused on plain HTTP unless a TLS proxy is in front', () => {
+    expect(() => checkBinding('0.0.0.0', { ...safety, keys: true })).toThrow(
+      /refusing to serve plain HTTP on 0\.0\.0\.0: .*--tls-cert <file> --tls-key <file>.*--behind-proxy/,
+    );
+    expect(() => checkBinding('::', { ...safety, insecureNoAuth: true })).toThrow(/plain HTTP/);
+    expect(() => checkBinding('0.0.0.0', { ...safety, keys: true, behindProxy: true })).not.toThrow();
+    expect(() => checkBinding('localhost', { ...safety, keys: true })).not.toThrow();
   });
 });

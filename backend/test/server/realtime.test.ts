@@ -11,8 +11,8 @@ import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import { ApiKeys } from '../../src/server/api-keys';
 import { buildApp } from '../../src/server/app';
 import { speakPcm16 } from '../engine/speech-audio';
+import { type TestCertificates, testCertificates } from '../tls-certs';
 import { loadTinyEn, MAX_STREAMING_WER, wordErrorRate } from './helpers';
-import { type TlsLoopback, tlsLoopback } from './tls-loopback';
 
 const FIRST = 'the dog ran to the park to play with a red ball and the children walk near the river';
 const SECOND = 'my mother found a small green tree near the house';
@@ -52,35 +52,38 @@ async function until(check: () => boolean, what: string, timeoutMs = 60_000): Pr
 
 let tinyEn: Recognizer;
 let vad: SileroVad | undefined;
-let tls: TlsLoopback;
+let certs: TestCertificates;
+let port: number;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  [tinyEn, vad, tls] = await Promise.all([
+  certs = testCertificates(['127.0.0.1']);
+  [tinyEn, vad] = await Promise.all([
     loadTinyEn(),
     vadPresent ? SileroVad.load(VAD_MODEL) : Promise.resolve(undefined),
-    tlsLoopback(),
   ]);
   const loadedVad = vad;
+  // The server's own TLS: the official client only speaks wss://, and connects with no front.
   app = await buildApp({
     recognizer: tinyEn,
-    config: { host: '127.0.0.1', allowedHosts: [`127.0.0.1:${tls.port}`] },
+    config: { host: '127.0.0.1' },
+    tls: certs,
     apiKeys: new ApiKeys([{ name: 'tester', key: API_KEY }]),
     ...(loadedVad ? { createVadStream: () => loadedVad.createStream() } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
-  tls.forwardTo((app.server.address() as AddressInfo).port);
+  port = (app.server.address() as AddressInfo).port;
 });
 afterAll(async () => {
   await app?.close();
-  await tls?.close();
+  certs?.remove();
   await Promise.all([tinyEn?.release(), vad?.release()]);
 });
 
-/** The official client, unchanged but for where it connects and the certificate it trusts. */
+/** The official client, unchanged but for where it connects and the CA it trusts. */
 async function openaiRealtime(): Promise<{ rt: OpenAIRealtimeWS; events: ServerEventLike[] }> {
-  const client = new OpenAI({ apiKey: API_KEY, baseURL: `https://127.0.0.1:${tls.port}/v1` });
-  const rt = new OpenAIRealtimeWS({ intent: 'transcription', options: { ca: tls.ca } }, client);
+  const client = new OpenAI({ apiKey: API_KEY, baseURL: `https://127.0.0.1:${port}/v1` });
+  const rt = new OpenAIRealtimeWS({ intent: 'transcription', options: { ca: certs.ca } }, client);
   const events: ServerEventLike[] = [];
   rt.on('event', (event) => events.push(event as ServerEventLike));
   // Error events also reach the `error` listener; the test reads them from `events`.
@@ -90,8 +93,8 @@ async function openaiRealtime(): Promise<{ rt: OpenAIRealtimeWS; events: ServerE
 }
 
 function rawSocket(headers: Record<string, string> = {}): WebSocket {
-  return new WebSocket(`wss://127.0.0.1:${tls.port}/v1/realtime?intent=transcription`, {
-    ca: tls.ca,
+  return new WebSocket(`wss://127.0.0.1:${port}/v1/realtime?intent=transcription`, {
+    ca: certs.ca,
     headers: { authorization: `Bearer ${API_KEY}`, ...headers },
   });
 }
@@ -225,7 +228,7 @@ async function websocketSessions(): Promise<number> {
   const response = await app.inject({
     method: 'GET',
     url: '/status',
-    headers: { host: `127.0.0.1:${tls.port}`, authorization: `Bearer ${API_KEY}` },
+    headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${API_KEY}` },
   });
   return (response.json() as { sessions: { by_transport: { websocket: number } } }).sessions.by_transport
     .websocket;
@@ -259,7 +262,7 @@ describe('GET /v1/realtime for clients of our own', () => {
     const usage = await app.inject({
       method: 'GET',
       url: '/v1/usage',
-      headers: { host: `127.0.0.1:${tls.port}`, authorization: `Bearer ${API_KEY}` },
+      headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${API_KEY}` },
     });
     expect((usage.json() as { live_seconds: number }).live_seconds).toBeGreaterThan(1);
   }, 60_000);

@@ -84,6 +84,8 @@ describe('GET /status', () => {
       idle_timeout_ms: 30_000,
       every_n_chunks: 1,
       allowed_origins: null,
+      tls: false,
+      trusted_proxies: null,
       voice_activity_detection: false,
     });
   });

@@ -20,7 +20,7 @@ import { filterForPage, resetFilterStats } from './word-filter-relay';
 /**
  * Length of audio in each uploaded chunk: a word waits up to this long before it is even sent, so it
  * is the largest fixed share of caption latency. 250 ms keeps that share small at four small requests
- * a second per tab, which the local service batches (see the README's performance section).
+ * a second per tab, which the local service batches (see docs/performance.md).
  */
 const TIMESLICE_MS = 250;
 

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { chown, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { KeyEntrySchema, readKeyEntries } from '../../server/api-keys';
+import {
+  ClearEntrySchema,
+  hashedEntry,
+  type KeyEntry,
+  keysInClear,
+  readKeyEntries,
+} from '../../server/api-keys';
 import { writeFileAtomic } from '../../server/atomic-write';
 
 export interface KeysOptions {
@@ -16,21 +22,61 @@ function keyFilePath(options: KeysOptions): string {
 }
 
 /**
- * Adds a new random key under `name` to the key file (creating it, readable by its owner only) and
- * prints the key on stdout: this is the only time it is shown.
+ * Writes the key file whole or not at all. A new file is readable by its owner only; an existing one
+ * keeps its owner and permissions, since a service account may be the one reading it.
+ */
+async function writeKeyFile(file: string, keys: readonly KeyEntry[]): Promise<void> {
+  const before = await stat(file).catch(() => null);
+  await writeFileAtomic(file, `${JSON.stringify({ keys }, null, 2)}\n`, before ? before.mode & 0o777 : 0o600);
+  if (!before) return;
+  await chown(file, before.uid, before.gid).catch((error: NodeJS.ErrnoException) =>
+    process.stderr.write(
+      `earshot: WARNING: ${file} is now owned by this user (${error.code}); chown it back\n`,
+    ),
+  );
+}
+
+/** The command that turns a key file's keys in clear text into hashes, for messages. */
+export function hashKeysCommandLine(file: string): string {
+  return `earshot keys hash --file ${file}`;
+}
+
+/**
+ * Adds a new random key under `name` to the key file (creating it, readable by its owner only),
+ * which keeps only its hash, and prints the key on stdout: this is the only time it is shown.
  */
 export async function addKeyCommand(name: string, options: KeysOptions): Promise<void> {
   const file = keyFilePath(options);
   const keys = (await stat(file).catch(() => null)) ? await readKeyEntries(file) : [];
-  const entry = KeyEntrySchema.safeParse({ name, key: `es-${randomBytes(24).toString('base64url')}` });
+  const entry = ClearEntrySchema.safeParse({ name, key: `es-${randomBytes(24).toString('base64url')}` });
   if (!entry.success) throw new Error(`key name "${name}": ${entry.error.issues[0]?.message}`);
   if (keys.some((k) => k.name === name)) {
     throw new Error(`the key file ${file} already has a key named "${name}"; pick another name`);
   }
-  const updated = { keys: [...keys, entry.data] };
-  await writeFileAtomic(file, `${JSON.stringify(updated, null, 2)}\n`, 0o600);
+  await writeKeyFile(file, [...keys, hashedEntry(entry.data)]);
   process.stderr.write(`earshot: added key "${name}" to ${file}; it is shown only this once\n`);
+  const inClear = keysInClear(keys);
+  if (inClear.length > 0) {
+    process.stderr.write(
+      `earshot: WARNING: ${file} still holds ${inClear.length} key(s) in clear text; hash them: ${hashKeysCommandLine(file)}\n`,
+    );
+  }
   process.stdout.write(`${entry.data.key}\n`);
+}
+
+/** Replaces every key the file holds in clear text by its hash; the keys keep working. */
+export async function hashKeysCommand(options: KeysOptions): Promise<void> {
+  const file = keyFilePath(options);
+  const keys = await readKeyEntries(file);
+  const inClear = keysInClear(keys);
+  if (inClear.length === 0) {
+    process.stderr.write(`earshot: ${file} holds no key in clear text; nothing to do\n`);
+    return;
+  }
+  await writeKeyFile(file, keys.map(hashedEntry));
+  process.stderr.write(
+    `earshot: hashed ${inClear.length} key(s) in ${file} (${inClear.join(', ')}); they still work, and the file no longer holds them\n`,
+  );
 }
 
 /** Lists the names in the key file, never the keys. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { defaultModelId } from '../../models';
 import type { RunningServer, StartServerOptions } from '../../server/start';
 import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
@@ -18,6 +19,12 @@ export interface ServeOptions extends WhisperCliOptions {
   insecureNoAuth?: boolean;
   /** Exact Host header values to accept, for a server bound to 0.0.0.0. */
   allowedHost?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  /** EARSHOT_BEHIND_PROXY when not given. */
+  behindProxy?: boolean;
+  /** The proxy's addresses; loopback when not given. */
+  proxyAddress?: string[];
   maxUploadMb?: string;
   maxJobs?: string;
   keepJobs?: string;
@@ -57,7 +64,8 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
   });
   // startServer prints the URL, model, device and VAD it serves with once it is ready.
   server = await startServer({
-    models: options.model ?? [defaultModelId(expectedDeviceKind(options.device))],
+    // An empty EARSHOT_MODEL or EARSHOT_ALLOWED_HOSTS (compose's `${VAR:-}`) means the default.
+    models: options.model?.length ? options.model : [defaultModelId(expectedDeviceKind(options.device))],
     ...(options.interimModel !== undefined ? { interimModel: options.interimModel } : {}),
     device: options.device,
     host: options.host,
@@ -66,9 +74,23 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     ...(options.vad !== undefined ? { vad: options.vad } : {}),
     whisper: whisperOptions(options),
     ...apiKeyOptions(options),
-    ...(options.allowedHost ? { allowedHosts: options.allowedHost } : {}),
+    ...(options.allowedHost?.length ? { allowedHosts: options.allowedHost } : {}),
+    ...tlsOptions(options),
     files: fileLimits(options),
   });
+  if (options.tlsCert !== undefined) {
+    const running = server;
+    // `systemctl reload` (and certbot's deploy hooks) send SIGHUP after a certificate is renewed.
+    process.on('SIGHUP', () => {
+      running.reloadTls().then(
+        () => process.stderr.write('earshot: TLS certificate and key read again\n'),
+        (error: unknown) =>
+          process.stderr.write(
+            `earshot: WARNING: kept the previous TLS certificate: ${(error as Error).message}\n`,
+          ),
+      );
+    });
+  }
   await stopped;
   await server.close();
 }
@@ -85,6 +107,48 @@ function fileLimits(options: ServeOptions): NonNullable<StartServerOptions['file
       ? { keepJobSeconds: integerIn('--keep-jobs', options.keepJobs, 1, 30 * 24 * 3600) }
       : {}),
   };
+}
+
+function tlsOptions(options: ServeOptions): Pick<StartServerOptions, 'tls' | 'trustedProxies'> {
+  const { tlsCert, tlsKey, proxyAddress } = options;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new Error(
+      `${tlsCert === undefined ? '--tls-key' : '--tls-cert'} needs ${tlsCert === undefined ? '--tls-cert' : '--tls-key'} too (or EARSHOT_TLS_CERT and EARSHOT_TLS_KEY)`,
+    );
+  }
+  const behindProxy = options.behindProxy === true || envFlag('EARSHOT_BEHIND_PROXY');
+  if (proxyAddress && !behindProxy) {
+    throw new Error(
+      '--proxy-address names the proxy of --behind-proxy (or EARSHOT_BEHIND_PROXY=1); give both',
+    );
+  }
+  const bad = proxyAddress?.find((a) => !isProxyAddress(a));
+  if (bad !== undefined) {
+    throw new Error(
+      `--proxy-address "${bad}" is not an IP address, a CIDR range (10.0.0.0/8) or one of loopback, linklocal, uniquelocal`,
+    );
+  }
+  return {
+    ...(tlsCert !== undefined && tlsKey !== undefined ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
+    ...(behindProxy ? { trustedProxies: proxyAddress ?? ['loopback'] } : {}),
+  };
+}
+
+function isProxyAddress(value: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [ip = '', prefix, ...rest] = value.split('/');
+  const version = isIP(ip);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (version === 4 ? 32 : 128);
+}
+
+function envFlag(name: string): boolean {
+  const value = process.env[name]?.trim().toLowerCase();
+  if (!value || ['0', 'false', 'no', 'off'].includes(value)) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  throw new Error(`${name} must be 1 or 0 (true/false, yes/no, on/off), got "${process.env[name]}"`);
 }
 
 function apiKeyOptions(options: ServeOptions): { apiKeysFile?: string; insecureNoAuth?: boolean } {

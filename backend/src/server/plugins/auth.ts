@@ -19,14 +19,20 @@ export interface AuthPluginOptions {
 const WEBSOCKET_KEY_PREFIX = 'openai-insecure-api-key.';
 
 /**
- * Bearer-key auth for every route but /health, checked on request so that WebSocket upgrades are
- * checked too. CORS preflights carry no credentials and pass (they reach no handler).
+ * Probes (a container's HEALTHCHECK, a load balancer) seldom carry keys; these say only whether the
+ * server is up and warmed up, nothing private.
+ */
+const OPEN_ROUTES = new Set(['/health', '/ready']);
+
+/**
+ * Bearer-key auth for every route but /health and /ready, checked on request so that WebSocket
+ * upgrades are checked too. CORS preflights carry no credentials and pass (they reach no handler).
  */
 const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { keys }) => {
   app.decorateRequest('apiKeyName', null);
   if (!keys) return;
   app.addHook('onRequest', async (request) => {
-    if (request.method === 'OPTIONS' || request.url.split('?')[0] === '/health') return;
+    if (request.method === 'OPTIONS' || OPEN_ROUTES.has(request.url.split('?')[0] ?? '')) return;
     const presented = presentedKey(request);
     if (presented === undefined) {
       throw new HttpError(

@@ -32,7 +32,8 @@ const requestGuard: FastifyPluginAsync<RequestGuardOptions> = async (app, option
   };
 
   app.addHook('onRequest', async (request) => {
-    const host = request.headers.host?.toLowerCase();
+    // The Host header, or behind a proxy (trustProxy) the X-Forwarded-Host the proxy set.
+    const host = request.host?.toLowerCase() || undefined;
     if (!host || !allowedHosts().includes(host)) {
       throw new HttpError(403, 'forbidden_host', `Host "${host ?? ''}" is not this server's address`);
     }

@@ -5,7 +5,11 @@ import type { StatusConfig } from './server-status';
 /** The configuration the server runs with, as GET /status shows it. */
 export function effectiveConfig(
   settings: ServerConfig,
-  { voiceActivityDetection }: { voiceActivityDetection: boolean },
+  {
+    voiceActivityDetection,
+    tls,
+    trustedProxies,
+  }: { voiceActivityDetection: boolean; tls: boolean; trustedProxies: readonly string[] | undefined },
 ): StatusConfig {
   return {
     host: settings.host ?? null,
@@ -16,6 +20,8 @@ export function effectiveConfig(
     body_limit_bytes: settings.bodyLimit,
     allowed_origins: settings.allowedOrigins ?? null,
     allowed_hosts: settings.allowedHosts ?? null,
+    tls,
+    trusted_proxies: trustedProxies ? [...trustedProxies] : null,
     voice_activity_detection: voiceActivityDetection,
     max_lag_seconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
     buffer_seconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
