@@ -38,11 +38,13 @@ export function releaseGpuOutputs(outputs: ort.InferenceSession.OnnxValueMapType
 
 /**
  * A float output as Float32Array, whether the graph computes in float32 or float16 (fp16 exports
- * of Whisper keep float16 at their inputs and outputs; Node has no Float16Array before v24).
+ * of Whisper keep float16 at their inputs and outputs). ONNX Runtime holds float16 data in a
+ * Float16Array where the runtime has one (Node 24 and later), else as bit patterns in a Uint16Array.
  */
 export function floatData(tensor: ort.Tensor | undefined): Float32Array {
-  if (tensor?.type === 'float16') return float16ToFloat32(tensor.data as Uint16Array);
-  return tensorData(tensor, Float32Array);
+  if (tensor?.type !== 'float16') return tensorData(tensor, Float32Array);
+  const { data } = tensor;
+  return data instanceof Uint16Array ? float16ToFloat32(data) : Float32Array.from(data as ArrayLike<number>);
 }
 
 /** Samples as the element type a graph input declares: float32 as is, float16 converted. */

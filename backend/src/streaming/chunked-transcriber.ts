@@ -36,10 +36,11 @@ export const DEFAULT_CHUNK_OPTIONS = {
 /**
  * The streaming policy for recognizers that decode chunks with their state carried on (transducers,
  * see `ChunkRequest`): every `hopSeconds` of audio, the frames between the last chunk's end and the
- * newest audio less the right context are decoded for good, and their complete words become final at
- * once; the right context's words are the interim. Each stretch of audio is decoded once for good,
- * so a word never needs two hypotheses to agree, and the cost per second of audio is bounded by the
- * chunk geometry, not by how long the speech runs without a pause.
+ * newest audio less the right context are decoded for good, and the words they hold become final at
+ * once (up to the last word boundary; a word the chunk ends inside of is decoded again, whole, by the
+ * next one); the rest is the interim. Each stretch of audio is decoded once for good, so a word never
+ * waits for two hypotheses to agree, and the cost per second of audio is set by the chunk geometry,
+ * not by how long the speech runs without a pause.
  */
 export class ChunkedTranscriber implements LiveTranscriber {
   private readonly pcm: PcmBuffer;
@@ -188,7 +189,7 @@ export class ChunkedTranscriber implements LiveTranscriber {
     this.open = open;
     const keepFrom = this.boundary - this.floorFrame(this.options.leftSeconds * this.options.sampleRate);
     this.pcm.discardBefore(keepFrom);
-    this.options.speech?.forgetBefore(Math.min(keepFrom, this.boundary) / this.options.sampleRate);
+    this.options.speech?.forgetBefore(keepFrom / this.options.sampleRate);
     const final = this.track.finalSegment(committed);
     this.interim = this.track.interimSegment(open);
     return { finals: final ? [final] : [], interim: this.interim };
