@@ -21,6 +21,7 @@ import { planChunks } from './webm-chunks';
 const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
 const WORD_LIST = fileURLToPath(new URL('../models/tiny-en/words.txt', import.meta.url));
 const TWIN_INT8 = fileURLToPath(new URL('../.cache/parakeet-twin-int8', import.meta.url));
+const TINY_WHISPER = fileURLToPath(new URL('../.cache/tiny-whisper', import.meta.url));
 const TIMESLICE_SECONDS = 0.25;
 /** Live captions hold when no audio is given up and no tab is further behind than this. */
 const HOLD_LAG_SECONDS = 2;
@@ -36,7 +37,7 @@ const program = new Command('bench:live-cost')
   .description('Live captions against one decode of the same audio: CPU, latency, accuracy, tabs that hold')
   .option(
     '--model <list>',
-    'models, comma separated; FINAL+FAST runs a pair (fast interims, strong finals); default: tiny-en, the int8 twin and the pair when the twin is built',
+    'models, comma separated; FINAL+FAST runs a pair (fast interims, strong finals); default: tiny-en, and the int8 twin, the pair and the tiny random Whisper where built',
     (v) => v.split(',').filter(Boolean),
   )
   .option('--tabs <list>', 'tab counts', positiveInts, [1, 4, 8])
@@ -90,17 +91,24 @@ async function main(options: Options): Promise<void> {
   log(`results written to ${file}`);
 }
 
+/** tiny-en, and the 0.6B twin, the pair and the tiny random Whisper where they are built. */
 function defaultModels(): string[] {
-  if (!existsSync(TWIN_INT8)) {
-    log('the 0.6B twin is not built (bash backend/recipes/parakeet-twin/build.sh): measuring tiny-en only');
-    return ['tiny-en'];
-  }
-  return ['tiny-en', TWIN_INT8, `${TWIN_INT8}+tiny-en`];
+  const models = ['tiny-en'];
+  if (existsSync(TWIN_INT8)) models.push(TWIN_INT8, `${TWIN_INT8}+tiny-en`);
+  else log('the 0.6B twin is not built (bash backend/recipes/parakeet-twin/build.sh): leaving it out');
+  if (existsSync(TINY_WHISPER)) models.push(TINY_WHISPER);
+  else log('the tiny random Whisper is not built (the Whisper tests build it): leaving it out');
+  return models;
 }
 
 function parseSetup(spec: string): Setup {
   const [final = '', fast] = spec.split('+');
-  const name = (id: string) => (id === TWIN_INT8 ? '0.6B twin int8' : id.split('/').at(-1) || id);
+  const name = (id: string) =>
+    id === TWIN_INT8
+      ? '0.6B twin int8'
+      : id === TINY_WHISPER
+        ? 'tiny random Whisper'
+        : id.split('/').at(-1) || id;
   return { label: fast ? `${name(final)} + ${name(fast)}` : name(final), final, ...(fast ? { fast } : {}) };
 }
 
