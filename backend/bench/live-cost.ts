@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { wordErrorRate } from '../src/transcript/word-errors';
-import { benchFixtures, type Fixture, type OfflineTranscript } from './fixtures';
-import { profileRecognition } from './live-profile';
+import { benchFixtures, ensureFixture, type Fixture, type OfflineTranscript } from './fixtures';
+import { type RecognitionPass, recognitionPass, type SpokenRecording } from './live-profile';
 import { measureRun, type RunMeasures, type TabOutcome } from './measures';
 import { checkVocabulary } from './sentences';
 import { metricSamples, scrapeMetrics } from './server-metrics';
@@ -43,6 +43,12 @@ const program = new Command('bench:live-cost')
   .option('--tabs <list>', 'tab counts', positiveInts, [1, 4, 8])
   .option('--seconds <n>', 'most seconds of audio per recording', (v) => positiveInts(v)[0] ?? 30, 30)
   .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
+  .option(
+    '--recordings <n>',
+    'recordings (of --seconds each) streamed one at a time through the pipeline in this process, for word error rates over more audio and the CPU profile',
+    (v) => positiveInts(v)[0] ?? 8,
+    8,
+  )
   .parse();
 
 interface Options {
@@ -50,6 +56,7 @@ interface Options {
   tabs: number[];
   seconds: number;
   device: string;
+  recordings: number;
 }
 
 interface Setup {
@@ -76,15 +83,22 @@ async function main(options: Options): Promise<void> {
   checkVocabulary(WORD_LIST);
   const setups = (options.model ?? defaultModels()).map(parseSetup);
   const fixtures = await benchFixtures(Math.max(...options.tabs), options.seconds, CACHE_DIR);
+  const recordings = await passRecordings(options);
   const rows: Row[] = [];
   const profiles: Profile[] = [];
   for (const setup of setups) {
     const setupRows = await benchSetup(setup, fixtures, options);
     rows.push(...setupRows);
-    const oneTab = setupRows.find((r) => r.tabs === 1);
-    if (oneTab) profiles.push(await profile(setup, fixtures[0] as Fixture, oneTab, options.device));
+    log(`${setup.label}: streaming ${recordings.length} recordings one at a time in this process…`);
+    const pass = await recognitionPass(
+      recordings,
+      { final: setup.final, ...(setup.fast ? { fast: setup.fast } : {}) },
+      options.device,
+    );
+    profiles.push(profile(setup, pass, setupRows.find((r) => r.tabs === 1) ?? null));
   }
-  process.stdout.write(`\n${costTable(rows)}\n\n${latencyTable(rows)}\n\n${profileTable(profiles)}\n`);
+  const tables = [costTable(rows), latencyTable(rows), accuracyTable(profiles), profileTable(profiles)];
+  process.stdout.write(`\n${tables.join('\n\n')}\n`);
   await mkdir(CACHE_DIR, { recursive: true });
   const file = join(CACHE_DIR, 'live-cost.json');
   await writeFile(file, JSON.stringify({ settings: options, rows, profiles }, null, 2));
@@ -241,28 +255,44 @@ interface Profile {
   setup: string;
   /** CPU milliseconds per second of audio, by part. */
   parts: Record<string, number>;
+  words: number;
+  streamedWer: number;
+  fileWer: number;
+}
+
+/** Recordings other than the live runs', so that word error rates rest on more words. */
+async function passRecordings(options: Options): Promise<SpokenRecording[]> {
+  const recordings: SpokenRecording[] = [];
+  for (let i = 0; i < options.recordings; i++) {
+    const spec = {
+      seconds: options.seconds,
+      seed: 100 + i,
+      wordsPerMinute: [150, 165, 140, 175][i % 4] ?? 150,
+    };
+    const fixture = await ensureFixture(spec, CACHE_DIR);
+    recordings.push({ file: join(CACHE_DIR, 'fixtures', fixture.id, 'audio.webm'), text: fixture.text });
+  }
+  return recordings;
 }
 
 /**
  * Where one tab's live CPU goes: the recognition half measured part by part in this process (see
- * profileRecognition), ffmpeg from the server's live run, and the rest of that run's server CPU.
+ * recognitionPass), ffmpeg from the server's one-tab live run, and the rest of that run's server CPU.
  */
-async function profile(setup: Setup, fixture: Fixture, oneTab: Row, device: string): Promise<Profile> {
-  const recognition = await profileRecognition(
-    join(CACHE_DIR, 'fixtures', fixture.id, 'audio.webm'),
-    { final: setup.final, ...(setup.fast ? { fast: setup.fast } : {}) },
-    device,
-  );
-  const recognized = Object.values(recognition).reduce((sum, s) => sum + s, 0);
-  const server = oneTab.liveCpuPerAudioSecond - oneTab.ffmpegCpuPerAudioSecond;
-  const parts: Record<string, number> = {
-    ...recognition,
-    'ffmpeg: container decoding and resampling': oneTab.ffmpegCpuPerAudioSecond,
-    'HTTP, JSON, sessions and the rest of the server': server - recognized,
-  };
+function profile(setup: Setup, pass: RecognitionPass, oneTab: Row | null): Profile {
+  const recognized = Object.values(pass.parts).reduce((sum, s) => sum + s, 0);
+  const parts: Record<string, number> = { ...pass.parts };
+  if (oneTab) {
+    parts['ffmpeg: container decoding and resampling'] = oneTab.ffmpegCpuPerAudioSecond;
+    parts['HTTP, JSON, sessions and the rest of the server'] =
+      oneTab.liveCpuPerAudioSecond - oneTab.ffmpegCpuPerAudioSecond - recognized;
+  }
   return {
     setup: setup.label,
     parts: Object.fromEntries(Object.entries(parts).map(([part, s]) => [part, s * 1000])),
+    words: pass.words,
+    streamedWer: pass.streamedWer,
+    fileWer: pass.fileWer,
   };
 }
 
@@ -336,6 +366,21 @@ function latencyTable(rows: readonly Row[]): string {
     const m = r.measures;
     lines.push(
       `| ${r.setup} | ${r.tabs} | ${seconds(m.wordToInterimMs.p50)}/${seconds(m.wordToInterimMs.p95)} | ${seconds(m.sentenceEndToInterimMs.p95)} / ${seconds(m.sentenceEndToInterimMs.max)} | ${seconds(m.wordToFinalMs.p50)}/${seconds(m.wordToFinalMs.p95)} | ${seconds(m.coverToInterimMs.p95)} / ${seconds(m.coverToFinalMs.p95)} | ${percent(m.werVsText)} | ${percent(r.offlineWerVsText)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function accuracyTable(profiles: readonly Profile[]): string {
+  const lines = [
+    'Word error rates against the spoken text, each recording streamed (finals) and sent as a file, one at a time in this process',
+    '| model | words | streamed finals | file | difference |',
+    '|---|---|---|---|---|',
+  ];
+  for (const p of profiles) {
+    const points = ((p.streamedWer - p.fileWer) * 100).toFixed(1);
+    lines.push(
+      `| ${p.setup} | ${p.words} | ${percent(p.streamedWer)} | ${percent(p.fileWer)} | ${points} points |`,
     );
   }
   return lines.join('\n');
