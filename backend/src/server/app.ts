@@ -3,12 +3,14 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
+import type { JobQueueFactory } from '../files/file-jobs';
 import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
-import type { ApiKeys } from './api-keys';
+import type { KeyRing } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
 import type { ModelLoader } from './model-loader';
 import authPlugin from './plugins/auth';
 import corsPlugin from './plugins/cors';
+import drainingPlugin from './plugins/draining';
 import errorReplies from './plugins/error-replies';
 import metricsPlugin from './plugins/metrics';
 import modelsPlugin from './plugins/models';
@@ -43,9 +45,11 @@ export interface BuildAppOptions {
   loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
   /** Bearer keys every route but /health needs; without them the server is open (loopback only). */
-  apiKeys?: ApiKeys;
+  apiKeys?: KeyRing;
   /** Where usage per key is kept across restarts; in memory only without a file. */
   usage?: Omit<UsagePluginOptions, 'keysRequired'>;
+  /** Where jobs wait and uploads live when they are shared with other workers (cluster mode). */
+  sharedJobs?: { createQueue: JobQueueFactory; uploadDir: string };
   logger?: FastifyServerOptions['logger'];
   /** Voice activity detection per recording (Silero); without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
@@ -82,6 +86,7 @@ export async function buildApp({
   createVadStream,
   tls,
   trustedProxies,
+  sharedJobs,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
   const app = Fastify({
@@ -94,6 +99,7 @@ export async function buildApp({
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorReplies);
+  await app.register(drainingPlugin);
   // Before the request guard: a refused upgrade's socket is only closed by this plugin's own hooks.
   await app.register(websocket, { options: { maxPayload: MAX_REALTIME_FRAME_BYTES } });
   await app.register(requestGuard, {
@@ -137,7 +143,12 @@ export async function buildApp({
   await app.register(v1AudioRoutes, {
     prefix: '/v1',
     maxUploadBytes: settings.maxUploadBytes,
-    jobs: { maxPendingJobs: settings.maxPendingJobs, keepFinishedSeconds: settings.keepJobSeconds },
+    jobs: {
+      maxPendingJobs: settings.maxPendingJobs,
+      keepFinishedSeconds: settings.keepJobSeconds,
+      ...(sharedJobs ? { createQueue: sharedJobs.createQueue } : {}),
+    },
+    ...(sharedJobs ? { uploadDir: sharedJobs.uploadDir } : {}),
     ...(createVadStream ? { createVadStream } : {}),
   });
   await app.register(realtimeRoute, { createSpeechActivity, createVadStream });

@@ -7,8 +7,11 @@ import {
   transcribeFileThroughQueue,
 } from '../files/file-transcription';
 import { type AudioRequest, type AudioTask, checkTask, parseAudioFields } from './audio-request';
-import { type AudioUpload, receiveAudioUpload } from './audio-upload';
+import { receiveAudioUpload } from './audio-upload';
+import type { ModelLease } from './model-pool';
 import { leaseRequestModel } from './request-model';
+
+type TranscribeOptions = Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>;
 
 /** An upload accepted for a task on a loaded model, holding its file and model until released. */
 export interface AcceptedAudio {
@@ -17,9 +20,17 @@ export interface AcceptedAudio {
   modelId: string;
   /** The language to report when the engine does not say. */
   language: string;
-  transcribe(options: Omit<FileTranscriptionOptions, 'createVadStream'>): Promise<FileTranscript>;
+  /** The uploaded file, and the name the client gave it. */
+  upload: { path: string; filename: string };
+  transcribe(options: TranscribeOptions): Promise<FileTranscript>;
   /** Returns the model lease and deletes the uploaded file; safe to call more than once. */
   release(): Promise<void>;
+}
+
+export interface AudioIntakeOptions {
+  createVadStream?: CreateVadStream;
+  /** Where uploads are written; the system's temporary directory when not given. */
+  uploadDir?: string;
 }
 
 /**
@@ -30,9 +41,9 @@ export async function acceptAudio(
   app: FastifyInstance,
   request: FastifyRequest,
   task: AudioTask,
-  createVadStream: CreateVadStream | undefined,
+  { createVadStream, uploadDir }: AudioIntakeOptions,
 ): Promise<AcceptedAudio> {
-  const upload = await receiveAudioUpload(request);
+  const upload = await receiveAudioUpload(request, uploadDir);
   let releaseModel = () => {};
   const release = async () => {
     releaseModel();
@@ -43,30 +54,19 @@ export async function acceptAudio(
     const { model, release: unlease } = leaseRequestModel(app, fields.model);
     releaseModel = unlease;
     const language = checkTask(model.recognizer, task, fields.language);
+    const file = { path: upload.path, filename: upload.filename };
     return {
       fields,
       task,
       modelId: model.id,
       language,
+      upload: file,
       release,
       transcribe: (options) =>
-        transcribeFileThroughQueue(
-          upload.path,
-          { queue: model.queue, sampleRate: model.recognizer.sampleRate },
-          {
-            ...options,
-            ...(fields.prompt !== undefined ? { prompt: fields.prompt } : {}),
-            ...(createVadStream ? { createVadStream } : {}),
-          },
-        ).then(
-          (transcript) => {
-            app.usage.audioRecognized(request, transcript.durationSeconds);
-            return transcript;
-          },
-          (error: unknown) => {
-            throw fileError(error, upload);
-          },
-        ),
+        transcribeLeased(model, file, fields.prompt, createVadStream, options).then((transcript) => {
+          app.usage.audioRecognized(app.usage.keyOf(request), transcript.durationSeconds);
+          return transcript;
+        }),
     };
   } catch (error) {
     await release();
@@ -74,8 +74,51 @@ export async function acceptAudio(
   }
 }
 
-/** ffmpeg's message names the temporary file; the client knows its own file name. */
-function fileError(error: unknown, upload: AudioUpload): unknown {
-  if (!(error instanceof AudioFileError)) return error;
-  return new AudioFileError(error.message.replaceAll(upload.path, upload.filename));
+/**
+ * Transcribes audio accepted earlier (possibly by another worker of a cluster) with the model it
+ * named, counted as `key`'s usage.
+ */
+export async function transcribeAccepted(
+  app: FastifyInstance,
+  accepted: { modelId: string; fields: AudioRequest; upload: { path: string; filename: string } },
+  key: string | undefined,
+  createVadStream: CreateVadStream | undefined,
+  options: TranscribeOptions,
+): Promise<FileTranscript> {
+  const { model, release } = leaseRequestModel(app, accepted.modelId);
+  try {
+    const transcript = await transcribeLeased(
+      model,
+      accepted.upload,
+      accepted.fields.prompt,
+      createVadStream,
+      options,
+    );
+    app.usage.audioRecognized(key, transcript.durationSeconds);
+    return transcript;
+  } finally {
+    release();
+  }
+}
+
+function transcribeLeased(
+  model: ModelLease['model'],
+  upload: { path: string; filename: string },
+  prompt: string | undefined,
+  createVadStream: CreateVadStream | undefined,
+  options: TranscribeOptions,
+): Promise<FileTranscript> {
+  return transcribeFileThroughQueue(
+    upload.path,
+    { queue: model.queue, sampleRate: model.recognizer.sampleRate },
+    {
+      ...options,
+      ...(prompt !== undefined ? { prompt } : {}),
+      ...(createVadStream ? { createVadStream } : {}),
+    },
+  ).catch((error: unknown) => {
+    // ffmpeg's message names the stored file; the client knows its own file name.
+    if (!(error instanceof AudioFileError)) throw error;
+    throw new AudioFileError(error.message.replaceAll(upload.path, upload.filename));
+  });
 }

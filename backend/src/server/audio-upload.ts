@@ -19,11 +19,12 @@ export interface AudioUpload {
 }
 
 /**
- * Reads a multipart form whose `file` part is streamed to a private temporary directory (never held
- * in memory). The caller owns the file from then on and must `discard` it; a failure here removes it.
+ * Reads a multipart form whose `file` part is streamed to a private temporary directory under `under`
+ * (never held in memory). The caller owns the file from then on and must `discard` it; a failure here
+ * removes it.
  */
-export async function receiveAudioUpload(request: FastifyRequest): Promise<AudioUpload> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'earshot-upload-'));
+export async function receiveAudioUpload(request: FastifyRequest, under = tmpdir()): Promise<AudioUpload> {
+  const dir = await mkdtemp(path.join(under, 'earshot-upload-'));
   const discard = () => rm(dir, { recursive: true, force: true });
   const file = path.join(dir, 'audio');
   const fields = new Map<string, string[]>();

@@ -16,7 +16,7 @@ const UsageSchema = z.object({
 /** GET /v1/usage: what the caller's own key has used; other keys' usage is in /metrics only. */
 const usageRoute: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/usage', { schema: { response: { 200: UsageSchema } } }, async (request) => {
-    const own = app.usage.of(request);
+    const own = await app.usage.of(request);
     if (!own) throw new HttpError(401, 'unauthorized', 'send your API key to see its usage');
     const { usage } = own;
     return {

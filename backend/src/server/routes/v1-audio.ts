@@ -1,17 +1,15 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../audio/file-decoder';
-import type { CreateVadStream } from '../../files/file-transcription';
 import { renderTranscript } from '../../files/openai-transcript';
-import { acceptAudio } from '../audio-intake';
+import { type AudioIntakeOptions, acceptAudio } from '../audio-intake';
 import type { AudioTask } from '../audio-request';
 import { HttpError, openAiErrorBody } from '../http-error';
-import v1JobsRoutes, { type JobLimits } from './v1-jobs';
+import v1JobsRoutes, { type JobRoutesOptions } from './v1-jobs';
 
-export interface V1AudioOptions {
-  createVadStream?: CreateVadStream;
+export interface V1AudioOptions extends AudioIntakeOptions {
   maxUploadBytes: number;
-  jobs: JobLimits;
+  jobs: Omit<JobRoutesOptions, keyof AudioIntakeOptions>;
 }
 
 /**
@@ -25,7 +23,7 @@ const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) =
   });
 
   const answer = (task: AudioTask) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const audio = await acceptAudio(app, request, task, options.createVadStream);
+    const audio = await acceptAudio(app, request, task, options);
     const stop = new AbortController();
     // A client that goes away stops the compute spent on its file.
     reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
@@ -57,6 +55,7 @@ const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) =
   await app.register(v1JobsRoutes, {
     ...options.jobs,
     ...(options.createVadStream ? { createVadStream: options.createVadStream } : {}),
+    ...(options.uploadDir !== undefined ? { uploadDir: options.uploadDir } : {}),
   });
 };
 

@@ -1,9 +1,20 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../audio/file-decoder';
-import { FileJobs, type Job, TooManyJobsError } from '../../files/file-jobs';
-import type { CreateVadStream } from '../../files/file-transcription';
+import {
+  FileJobs,
+  type Job,
+  type JobQueueFactory,
+  type JobRunner,
+  jobEtaSeconds,
+  TooManyJobsError,
+} from '../../files/file-jobs';
 import { renderTranscript } from '../../files/openai-transcript';
-import { type AcceptedAudio, acceptAudio } from '../audio-intake';
+import {
+  type AcceptedAudio,
+  type AudioIntakeOptions,
+  acceptAudio,
+  transcribeAccepted,
+} from '../audio-intake';
 import { parseAudioFields } from '../audio-request';
 import { HttpError } from '../http-error';
 
@@ -14,7 +25,15 @@ export interface JobLimits {
   keepFinishedSeconds: number;
 }
 
-type JobDetails = Pick<AcceptedAudio, 'fields' | 'task' | 'modelId' | 'language'>;
+type JobDetails = Pick<AcceptedAudio, 'fields' | 'task' | 'modelId' | 'language'> & {
+  /** Whose usage the job's audio counts as. */
+  key: string | null;
+};
+
+export interface JobRoutesOptions extends JobLimits, AudioIntakeOptions {
+  /** A queue shared beyond this process (cluster mode); jobs run in this process without it. */
+  createQueue?: JobQueueFactory;
+}
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -23,14 +42,18 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
  * Asynchronous transcription jobs (an Earshot extension of OpenAI's API): POST a file as to
  * /v1/audio/transcriptions and get a job id at once; poll it, fetch its result in any format, cancel it.
  */
-const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVadStream }> = async (
-  app,
-  options,
-) => {
-  const jobs = new FileJobs<JobDetails>({
-    maxPending: options.maxPendingJobs,
-    keepFinishedMs: options.keepFinishedSeconds * 1000,
-  });
+const v1JobsRoutes: FastifyPluginAsync<JobRoutesOptions> = async (app, options) => {
+  const limits = { maxPending: options.maxPendingJobs, keepFinishedMs: options.keepFinishedSeconds * 1000 };
+  // A job another worker accepted: its model leased here, its audio read from the shared upload.
+  const runner: JobRunner<JobDetails> = ({ id, details, upload }, signal, onProgress) =>
+    transcribeAccepted(app, { ...details, upload }, details.key ?? undefined, options.createVadStream, {
+      key: `job-${id}`,
+      signal,
+      onProgress,
+    });
+  const jobs = options.createQueue
+    ? options.createQueue<JobDetails>(limits, runner)
+    : new FileJobs<JobDetails>(limits);
   app.addHook('onClose', async () => jobs.close());
 
   const view = (job: Job<JobDetails>) => ({
@@ -45,23 +68,24 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVad
     progress: job.totalSeconds ? round(Math.min(1, job.doneSeconds / job.totalSeconds)) : 0,
     audio_seconds_done: round(job.doneSeconds),
     audio_seconds_total: job.totalSeconds === null ? null : round(job.totalSeconds),
-    eta_seconds: ((eta) => (eta === null ? null : round(eta)))(jobs.etaSeconds(job)),
+    eta_seconds: ((eta) => (eta === null ? null : round(eta)))(jobEtaSeconds(job)),
     expires_at: job.finishedAt === null ? null : seconds(job.finishedAt + options.keepFinishedSeconds * 1000),
     error: job.error ? { code: errorCode(job.error), message: job.error.message } : null,
   });
 
-  const jobOf = (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const job = jobs.get(request.params.id);
+  const jobOf = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const job = await jobs.get(request.params.id);
     if (!job) throw new HttpError(404, 'job_not_found', `there is no job ${request.params.id}`, 'id');
     return job;
   };
 
   app.post('/audio/jobs', async (request, reply) => {
-    const audio = await acceptAudio(app, request, 'transcribe', options.createVadStream);
-    const { fields, task, modelId, language } = audio;
+    const audio = await acceptAudio(app, request, 'transcribe', options);
+    const { fields, task, modelId, language, upload } = audio;
     try {
       const job = await jobs.submit({
-        details: { fields, task, modelId, language },
+        details: { fields, task, modelId, language, key: app.usage.keyOf(request) ?? null },
+        upload,
         run: (signal, onProgress) => audio.transcribe({ key: `job-${request.id}`, signal, onProgress }),
         release: audio.release,
       });
@@ -72,20 +96,19 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVad
     }
   });
 
-  app.get('/audio/jobs', async () => ({ object: 'list', data: jobs.list().map(view) }));
+  app.get('/audio/jobs', async () => ({ object: 'list', data: (await jobs.list()).map(view) }));
 
-  app.get<{ Params: { id: string } }>('/audio/jobs/:id', async (request) => view(jobOf(request)));
+  app.get<{ Params: { id: string } }>('/audio/jobs/:id', async (request) => view(await jobOf(request)));
 
   app.delete<{ Params: { id: string } }>('/audio/jobs/:id', async (request) => {
-    const job = jobOf(request);
-    await jobs.cancel(job.id);
-    return view(job);
+    const job = await jobOf(request);
+    return view((await jobs.cancel(job.id)) ?? job);
   });
 
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
     '/audio/jobs/:id/result',
     async (request, reply) => {
-      const job = jobOf(request);
+      const job = await jobOf(request);
       if (job.status === 'queued' || job.status === 'running') {
         throw new HttpError(
           409,
