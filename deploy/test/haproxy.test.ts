@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,13 +32,7 @@ let haproxy: GroupProcess;
 let workers: Worker[] = [];
 let url: string;
 let chunks: Buffer[];
-
-/** `text` with `from` replaced by `to`, where `from` must occur exactly once in the shipped file. */
-function replaceOnce(text: string, from: string, to: string): string {
-  const parts = text.split(from);
-  if (parts.length !== 2) throw new Error(`expected "${from}" once in the shipped config`);
-  return parts.join(to);
-}
+let workerPorts: number[];
 
 interface Answer {
   status: number;
@@ -118,15 +112,12 @@ class LiveTab {
 }
 
 async function startHaproxy(ports: number[], port: number): Promise<void> {
-  let config = readFileSync(SHIPPED, 'utf8');
-  config = replaceOnce(config, 'bind 127.0.0.1:8001', `bind 127.0.0.1:${port}`);
-  config = replaceOnce(config, 'hdr Host 127.0.0.1:8001', `hdr Host 127.0.0.1:${port}`);
-  ports.forEach((workerPort, i) => {
-    config = replaceOnce(config, `127.0.0.1:${8101 + i}`, `127.0.0.1:${workerPort}`);
+  // The shipped file as it is, its addresses from the environment.
+  haproxy = startGroup('haproxy', ['-db', '-f', SHIPPED], {
+    EARSHOT_PROXY_BIND: `127.0.0.1:${port}`,
+    EARSHOT_PUBLIC_HOST: `127.0.0.1:${port}`,
+    ...Object.fromEntries(ports.map((p, i) => [`EARSHOT_WORKER${i + 1}`, `127.0.0.1:${p}`])),
   });
-  const file = path.join(dir, 'haproxy.cfg');
-  writeFileSync(file, config);
-  haproxy = startGroup('haproxy', ['-db', '-f', file]);
   url = `http://127.0.0.1:${port}`;
   // Up once every worker has answered through it (round-robin for requests without a recording id).
   const seen = new Set<string>();
@@ -154,6 +145,7 @@ beforeAll(async () => {
   );
   redis = await startRedis(dir);
   const ports = [await freePort(), await freePort(), await freePort()];
+  workerPorts = ports;
   const proxyPort = await freePort();
   for (const port of ports) {
     workers.push(
@@ -253,8 +245,7 @@ describe('the shipped HAProxy config in front of three workers', () => {
   });
 });
 
+/** The port of the worker HAProxy names `workerN`. */
 function portOf(serverName: string): number {
-  const config = readFileSync(path.join(dir, 'haproxy.cfg'), 'utf8');
-  const line = config.split('\n').find((l) => l.trim().startsWith(`server ${serverName} `));
-  return Number(line?.split(':').at(-1)?.split(' ')[0]);
+  return workerPorts[Number(serverName.replace('worker', '')) - 1] as number;
 }

@@ -21,6 +21,8 @@ export interface Cluster {
   keys: KeyRing & { readonly count: number };
   usage: UsageStore;
   jobs: { createQueue: JobQueueFactory; uploadDir: string };
+  /** How long a stopping worker gives its open recordings (and then its running job) to finish. */
+  drainMs: number;
   /** Stops taking jobs; the running one finishes (or goes back to the queue) as `close` of its queue says. */
   stopTakingJobs(): void;
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
     return {
       keys,
       usage,
+      drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
       jobs: { createQueue, uploadDir: options.jobsDir },
       stopTakingJobs() {
         for (const queue of queues) void queue.close().catch(() => {});

@@ -1,7 +1,7 @@
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { type Cluster, type ClusterOptions, DEFAULT_DRAIN_MS, joinCluster } from '../cluster';
+import type { Cluster, ClusterOptions } from '../cluster';
 import type { WhisperOptions } from '../engine';
 import { checkDevice } from '../engine/device';
 import type { Recognizer } from '../engine/types';
@@ -94,7 +94,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const tls = options.tls && (await readTlsFiles(options.tls));
   const keyEntries =
     options.apiKeysFile === undefined ? undefined : await readKeyEntries(options.apiKeysFile);
-  const cluster = options.cluster && (await joinCluster(options.cluster));
+  // Loaded only for a cluster: a single server never touches Redis or BullMQ.
+  const cluster = options.cluster && (await (await import('../cluster')).joinCluster(options.cluster));
   const apiKeys = keyEntries ? new ApiKeys(keyEntries) : cluster && clusterKeys(cluster, options.host);
   const exposure = options.apiKeysFile && (await keyFileExposure(options.apiKeysFile));
   if (exposure) process.stderr.write(`earshot: WARNING: ${exposure}\n`);
@@ -175,7 +176,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       async close() {
         if (cluster) {
           cluster.stopTakingJobs();
-          await drain(served, options.cluster?.drainMs ?? DEFAULT_DRAIN_MS);
+          await drain(served, cluster.drainMs);
         }
         // Models loaded while serving are released by the app; the starting ones after it closed.
         await served.close();

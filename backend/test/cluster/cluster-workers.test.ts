@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as runCliToEnd } from '../cli/run-cli';
 import { FIRST_PHRASE, SECOND_PHRASE, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { type RunningRedis, runCli, startRedis, startWorker, until, type Worker } from './cluster-processes';
 
@@ -145,6 +146,23 @@ async function transcribe(worker: Worker, key: string): Promise<number> {
   expect(response.status, await response.clone().text()).toBe(200);
   return ((await response.json()) as { duration: number }).duration;
 }
+
+describe('cluster settings', () => {
+  it('refuses, in one line and before loading a model, a cluster it cannot join', async () => {
+    const serve = (...args: string[]) => runCliToEnd(['serve', '--model', 'tiny-en', '--port', '0', ...args]);
+    const noDir = await serve('--redis', redis.url);
+    expect(noDir.stderr.trim()).toMatch(/^earshot: --redis needs --jobs-dir <dir>/);
+    const down = await serve('--redis', 'redis://127.0.0.1:1', '--jobs-dir', jobsDir);
+    expect(down.stderr.trim()).toMatch(/^earshot: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/);
+    const keyFile = await serve('--redis', redis.url, '--jobs-dir', jobsDir, '--api-keys', speech);
+    expect(keyFile.stderr.trim()).toMatch(/^earshot: with --redis the API keys live in Redis/);
+    const missing = await serve('--redis', redis.url, '--jobs-dir', join(dir, 'nowhere'));
+    expect(missing.stderr.trim()).toMatch(
+      /^earshot: --jobs-dir .* is not a directory this worker can read and write/,
+    );
+    for (const run of [noDir, down, keyFile, missing]) expect(run.code).toBe(1);
+  });
+});
 
 describe('usage and keys shared through Redis by three workers', () => {
   it("sums one key's usage spread over the three workers exactly, on every worker", async () => {
