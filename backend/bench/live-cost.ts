@@ -46,7 +46,11 @@ const program = new Command('bench:live-cost')
   .option(
     '--recordings <n>',
     'recordings (of --seconds each) streamed one at a time through the pipeline in this process, for word error rates over more audio and the CPU profile',
-    (v) => positiveInts(v)[0] ?? 8,
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+      return n;
+    },
     8,
   )
   .parse();
@@ -89,6 +93,7 @@ async function main(options: Options): Promise<void> {
   for (const setup of setups) {
     const setupRows = await benchSetup(setup, fixtures, options);
     rows.push(...setupRows);
+    if (recordings.length === 0) continue;
     log(`${setup.label}: streaming ${recordings.length} recordings one at a time in this process…`);
     const pass = await recognitionPass(
       recordings,
