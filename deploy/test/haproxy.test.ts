@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../backend/test/cli/serve-process';
 import {
@@ -22,6 +24,7 @@ import {
 // The shipped HAProxy config in front of three real workers sharing a real Redis: recordings stay on
 // one worker, a stopping worker drains without a 5xx, a killed one is replaced by a new recording.
 
+const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHIPPED = path.join(REPO, 'deploy/haproxy/earshot.cfg');
 const TEXT = 'the dog ran to the park to play with a red ball and the children walk near the river at night';
@@ -33,6 +36,7 @@ let workers: Worker[] = [];
 let url: string;
 let chunks: Buffer[];
 let workerPorts: number[];
+let speech: Buffer;
 
 interface Answer {
   status: number;
@@ -138,11 +142,8 @@ beforeAll(async () => {
   const jobsDir = path.join(dir, 'jobs');
   mkdirSync(jobsDir);
   // About 50 s of speech, in chunks of about a second.
-  chunks = cutAtArbitraryOffsets(
-    (await speechWebm(Array(8).fill(TEXT).join(' '))).webm,
-    ONE_SECOND_OF_WEBM,
-    5,
-  );
+  speech = (await speechWebm(Array(8).fill(TEXT).join(' '))).webm;
+  chunks = cutAtArbitraryOffsets(speech, ONE_SECOND_OF_WEBM, 5);
   redis = await startRedis(dir);
   const ports = [await freePort(), await freePort(), await freePort()];
   workerPorts = ports;
@@ -193,13 +194,38 @@ describe('the shipped HAProxy config in front of three workers', () => {
     expect(used.size).toBe(3);
   });
 
-  it('drains a worker on SIGTERM: its recordings finish or move, and no request gets a 5xx', async () => {
+  it('drains a worker on SIGTERM: its recordings finish or move, its jobs run elsewhere, and no request gets a 5xx', async () => {
     const tabs = Array.from({ length: 6 }, (_, i) => new LiveTab(`term-${i}`, 500));
     await until(async () => tabs.every((t) => t.answers.length >= 2), 'every tab to stream', 20_000);
     const busy = tabs[0]?.worker as string;
     const victim = workers.find((w) => w.port === portOf(busy)) as Worker;
     const stopping = victim.stop('SIGTERM', 30_000);
+    // A job sent to the stopping worker itself joins the cluster's queue and runs on another worker.
+    await until(
+      async () => (await fetch(`${victim.url}/ready`)).status === 503,
+      'the worker to say it stops',
+      5000,
+    );
+    const form = new FormData();
+    form.append('file', new Blob([speech]), 'speech.webm');
+    form.append('model', 'whisper-1');
+    const submitted = await fetch(`${victim.url}/v1/audio/jobs`, { method: 'POST', body: form });
+    expect(submitted.status, await submitted.clone().text()).toBe(202);
+    const { id } = (await submitted.json()) as { id: string };
     expect(await stopping).toBe(0);
+    const done = await until(
+      async () => {
+        const job = (await (await fetch(`${url}/v1/audio/jobs/${id}`)).json()) as { status: string };
+        return job.status === 'succeeded' ? job : undefined;
+      },
+      'the job to succeed on another worker',
+      30_000,
+    );
+    expect(done.status).toBe('succeeded');
+    // The job's record in Redis names the worker that ran it.
+    const { stdout } = await run('redis-cli', ['-u', redis.url, 'HGET', `earshot:job:${id}`, 'worker']);
+    expect(stdout.trim()).toMatch(/:\d+$/);
+    expect(stdout.trim().endsWith(`:${victim.pid}`)).toBe(false);
     // Another few seconds of streaming after the worker left.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await Promise.all(tabs.map((t) => t.stop()));

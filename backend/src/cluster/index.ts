@@ -23,8 +23,8 @@ export interface Cluster {
   jobs: { createQueue: JobQueueFactory; uploadDir: string };
   /** How long a stopping worker gives its open recordings (and then its running job) to finish. */
   drainMs: number;
-  /** Stops taking jobs; the running one finishes (or goes back to the queue) as `close` of its queue says. */
-  stopTakingJobs(): void;
+  /** Stops taking jobs; resolves once the running one finished or, after `drainMs`, went back to the queue. */
+  stopTakingJobs(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -67,8 +67,8 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
       usage,
       drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
       jobs: { createQueue, uploadDir: options.jobsDir },
-      stopTakingJobs() {
-        for (const queue of queues) void queue.close().catch(() => {});
+      async stopTakingJobs() {
+        await Promise.all(queues.map((queue) => queue.stopTaking().catch(() => {})));
       },
       async close() {
         keys.close();

@@ -77,7 +77,9 @@ export class RedisJobQueue<Details> implements JobQueue<Details> {
   /** BullMQ leaves connections it was given open. */
   private readonly connections: Redis[];
   private readonly running = new Map<string, AbortController>();
-  private closing: Promise<void> | undefined;
+  /** Set once the worker stops taking jobs; submissions go on into the cluster's queue until `closed`. */
+  private stopping: Promise<void> | undefined;
+  private closed = false;
 
   constructor(private readonly options: RedisJobQueueOptions<Details>) {
     const { redis } = options;
@@ -108,7 +110,7 @@ export class RedisJobQueue<Details> implements JobQueue<Details> {
   }
 
   async submit(work: JobWork<Details>): Promise<Job<Details>> {
-    if (this.closing !== undefined || (await this.pending()) >= this.options.maxPending) {
+    if (this.closed || (await this.pending()) >= this.options.maxPending) {
       await work.release();
       throw new TooManyJobsError(
         `${this.options.maxPending} jobs are already waiting or running; try again when one has finished`,
@@ -168,22 +170,28 @@ export class RedisJobQueue<Details> implements JobQueue<Details> {
 
   /**
    * Stops taking jobs; the running one has `drainMs` to finish, then goes back to the queue for another
-   * worker. Queued jobs stay: they belong to the cluster.
+   * worker. Queued jobs stay: they belong to the cluster, and new ones are still accepted into it.
    */
-  close(): Promise<void> {
-    this.closing ??= this.stop();
-    return this.closing;
+  stopTaking(): Promise<void> {
+    this.stopping ??= this.stopWorker();
+    return this.stopping;
   }
 
-  private async stop(): Promise<void> {
+  async close(): Promise<void> {
+    await this.stopTaking();
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.close();
+    for (const connection of this.connections) connection.disconnect();
+  }
+
+  private async stopWorker(): Promise<void> {
     const closed = this.worker.close();
     const timer = setTimeout(() => {
       for (const stop of this.running.values()) stop.abort(new Error('the worker is stopping'));
     }, this.options.drainMs);
     await closed;
     clearTimeout(timer);
-    await this.queue.close();
-    for (const connection of this.connections) connection.disconnect();
   }
 
   private async pending(): Promise<number> {
@@ -241,8 +249,9 @@ export class RedisJobQueue<Details> implements JobQueue<Details> {
         result: JSON.stringify(result),
       });
     } catch (error) {
-      handBack = this.closing !== undefined && stop.signal.aborted && !(await this.isCancelled(id));
-      // BullMQ puts a job whose processor threw back in the queue, for another worker.
+      // Stopped by this worker's own stop (its drain ran out, or its model closed under it): BullMQ
+      // puts a job whose processor threw back in the queue, for another worker.
+      handBack = this.stopping !== undefined && !(await this.isCancelled(id));
       if (handBack) throw error;
       await this.fail(id, error);
     } finally {

@@ -174,10 +174,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         (served.server as unknown as HttpsServer).setSecureContext(await readTlsFiles(options.tls));
       },
       async close() {
-        if (cluster) {
-          cluster.stopTakingJobs();
-          await drain(served, cluster.drainMs);
-        }
+        // The running job and open recordings finish while the models are still there.
+        if (cluster) await Promise.all([cluster.stopTakingJobs(), drain(served, cluster.drainMs)]);
         // Models loaded while serving are released by the app; the starting ones after it closed.
         await served.close();
         await Promise.all([releaseAll(), vad?.release()]);

@@ -25,6 +25,8 @@ let redis: RunningRedis;
 let inspect: Redis;
 let workers: Worker[] = [];
 let alice: string;
+/** An undisturbed run's transcript of the long file. */
+let expected: string;
 
 const workerArgs = () => [
   '--model',
@@ -255,7 +257,7 @@ describe('file jobs shared through Redis by three workers', () => {
   it('finishes on another worker a job whose worker was killed, word for word as an undisturbed run', async () => {
     const reference = await submitJob(workers[1] as Worker, long);
     expect((await finished(workers[1] as Worker, reference.id, 240_000)).status).toBe('succeeded');
-    const expected = await resultText(workers[2] as Worker, reference.id);
+    expected = await resultText(workers[2] as Worker, reference.id);
     expect(expected.toLowerCase()).toContain(SECOND_PHRASE.split(' ').slice(-2).join(' '));
 
     const job = await submitJob(workers[0] as Worker, long);
@@ -285,5 +287,24 @@ describe('file jobs shared through Redis by three workers', () => {
     expect((await finished(survivor, job.id, 240_000)).status).toBe('succeeded');
     expect(await resultText(workers[1] as Worker, job.id)).toBe(expected);
     await until(async () => uploadsLeft().length === 0, 'the upload to be removed', 5000);
+  });
+
+  it('hands the running job of a worker stopped with SIGTERM back to the queue after its drain, to finish elsewhere', async () => {
+    const job = await submitJob(workers[0] as Worker, long);
+    const pid = await runningOn(job.id);
+    const stopped = workers.find((w) => w.pid === pid) as Worker;
+    await until(
+      async () => (await jobOn(stopped, job.id)).progress > 0,
+      'the job to make progress',
+      60_000,
+      50,
+    );
+    // --drain-seconds 2: too short for the job, which goes back to the queue.
+    expect(await stopped.stop('SIGTERM', 30_000)).toBe(0);
+    workers = workers.filter((w) => w !== stopped);
+    const survivor = workers[0] as Worker;
+    expect((await finished(survivor, job.id, 240_000)).status).toBe('succeeded');
+    expect(await inspect.hget(`earshot:job:${job.id}`, 'worker')).not.toMatch(new RegExp(`:${pid}$`));
+    expect(await resultText(survivor, job.id)).toBe(expected);
   });
 });
