@@ -5,11 +5,14 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Recognizer } from '../engine/types';
 import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
 import type { ApiKeys } from './api-keys';
-import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
+import { DEFAULT_SERVER_CONFIG, MAX_WEBSOCKET_FRAME_BYTES, type ServerConfig } from './config';
+import earshotDoors from './doors/earshot';
+import openAiDoors from './doors/openai';
 import type { ModelLoader } from './model-loader';
 import authPlugin from './plugins/auth';
 import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
+import filesPlugin from './plugins/files';
 import metricsPlugin from './plugins/metrics';
 import modelsPlugin from './plugins/models';
 import realtimeSessionsPlugin from './plugins/realtime-sessions';
@@ -17,15 +20,7 @@ import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
 import statusPlugin from './plugins/status';
 import usagePlugin, { type UsagePluginOptions } from './plugins/usage';
-import asrStreamRoute from './routes/asr-stream';
-import healthRoute from './routes/health';
-import metricsRoute from './routes/metrics';
-import modelsRoute from './routes/models';
-import readyRoute from './routes/ready';
-import realtimeRoute, { MAX_REALTIME_FRAME_BYTES } from './routes/realtime';
-import statusRoute from './routes/status';
-import usageRoute from './routes/usage';
-import v1AudioRoutes from './routes/v1-audio';
+import voiceActivityPlugin from './plugins/voice-activity';
 import { effectiveConfig } from './status/effective-config';
 import type { TlsCredentials } from './tls-files';
 
@@ -95,7 +90,7 @@ export async function buildApp({
 
   await app.register(errorReplies);
   // Before the request guard: a refused upgrade's socket is only closed by this plugin's own hooks.
-  await app.register(websocket, { options: { maxPayload: MAX_REALTIME_FRAME_BYTES } });
+  await app.register(websocket, { options: { maxPayload: MAX_WEBSOCKET_FRAME_BYTES } });
   await app.register(requestGuard, {
     host: settings.host,
     port: settings.port,
@@ -127,19 +122,18 @@ export async function buildApp({
       trustedProxies,
     }),
   });
-  await app.register(healthRoute, { version: BACKEND_VERSION });
-  await app.register(readyRoute);
-  await app.register(metricsRoute);
-  await app.register(statusRoute);
-  await app.register(asrStreamRoute);
-  await app.register(usageRoute);
-  await app.register(modelsRoute);
-  await app.register(v1AudioRoutes, {
-    prefix: '/v1',
-    maxUploadBytes: settings.maxUploadBytes,
-    jobs: { maxPendingJobs: settings.maxPendingJobs, keepFinishedSeconds: settings.keepJobSeconds },
+  await app.register(voiceActivityPlugin, {
+    ...(createSpeechActivity ? { createSpeechActivity } : {}),
     ...(createVadStream ? { createVadStream } : {}),
   });
-  await app.register(realtimeRoute, { createSpeechActivity, createVadStream });
+  await app.register(filesPlugin, {
+    maxUploadBytes: settings.maxUploadBytes,
+    maxPendingJobs: settings.maxPendingJobs,
+    keepFinishedSeconds: settings.keepJobSeconds,
+    ...(createVadStream ? { createVadStream } : {}),
+  });
+  // Each family of doors is a folder of thin adapters over the plugins above; a new door is a new folder.
+  await app.register(earshotDoors, { version: BACKEND_VERSION });
+  await app.register(openAiDoors);
   return app;
 }

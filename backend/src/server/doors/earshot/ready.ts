@@ -1,6 +1,6 @@
 import { ErrorResponseSchema, ReadyResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorBody } from '../http-error';
+import { errorBody } from '../../http-error';
 
 /**
  * GET /ready: 200 once the default model (and the interim model beside it) is loaded and warmed up,

@@ -1,6 +1,6 @@
 import { HealthResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { adapterWithMemory } from '../status/gpu-report';
+import { adapterWithMemory } from '../../status/gpu-report';
 
 export interface HealthRouteOptions {
   version: string;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { HttpError } from '../http-error';
+import { HttpError } from '../../http-error';
 
 const UsageSchema = z.object({
   object: z.literal('usage'),

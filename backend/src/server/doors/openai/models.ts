@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listModels, type ModelStatus } from '../../models';
-import { type ModelPool, ModelPoolError } from '../model-pool';
+import { listModels, type ModelStatus } from '../../../models';
+import { type ModelPool, ModelPoolError } from '../../model-pool';
 
 const DownloadSchema = z.object({
   file: z.string(),

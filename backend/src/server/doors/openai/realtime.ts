@@ -2,22 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../realtime/protocol';
-import { errorBody, RealtimeTranscription } from '../../realtime/transcription-session';
-import type { HeldModel, RecognitionRequest } from '../../sessions/held-model';
-import { DEFAULT_SESSION_OPTIONS } from '../../sessions/session-manager';
-import type { FrameClassifier, SpeechActivityFactory } from '../../streaming/speech-activity';
-import { holdRecognition } from '../hold-recognition';
-import { ModelPoolError } from '../model-pool';
+import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../../realtime/protocol';
+import { errorBody, RealtimeTranscription } from '../../../realtime/transcription-session';
+import type { HeldModel, RecognitionRequest } from '../../../sessions/held-model';
+import { DEFAULT_SESSION_OPTIONS } from '../../../sessions/session-manager';
+import { holdRecognition } from '../../hold-recognition';
+import { ModelPoolError } from '../../model-pool';
 
-export interface RealtimeRouteOptions {
-  createSpeechActivity?: SpeechActivityFactory;
-  /** Silero VAD frames for `server_vad` turn detection. */
-  createVadStream?: () => FrameClassifier;
-}
-
-/** Largest frame accepted: about 45 s of 24 kHz PCM16 in base64. */
-export const MAX_REALTIME_FRAME_BYTES = 3 * 1024 * 1024;
 /** Past this much unsent output, deltas are dropped for the client (finals still go). */
 const SLOW_READER_BYTES = 256 * 1024;
 /** Past this much unsent output the client is not reading at all, and the socket is closed. */
@@ -44,7 +35,7 @@ function holdTranscriptionModels(app: FastifyInstance, request: RecognitionReque
  * upgrade goes through the app's onRequest hooks (Host and Origin checks, API keys) like any request;
  * @fastify/websocket itself is registered by the app, ahead of those hooks.
  */
-const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, options) => {
+const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/realtime',
     {
@@ -93,8 +84,7 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
         session = new RealtimeTranscription({
           holdModel: (request) => holdTranscriptionModels(app, request),
           observer: app.metrics,
-          createSpeechActivity: options.createSpeechActivity,
-          createVadStream: options.createVadStream,
+          ...app.voiceActivity,
           send,
           audioTranscribed: (seconds) => app.usage.liveAudio(request, seconds),
           bufferSeconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,

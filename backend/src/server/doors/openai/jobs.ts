@@ -1,20 +1,11 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { AudioFileError } from '../../audio/file-decoder';
-import { FileJobs, type Job, TooManyJobsError } from '../../files/file-jobs';
-import type { CreateVadStream } from '../../files/file-transcription';
-import { renderTranscript } from '../../files/openai-transcript';
-import { type AcceptedAudio, acceptAudio } from '../audio-intake';
-import { parseAudioFields } from '../audio-request';
-import { HttpError } from '../http-error';
-
-export interface JobLimits {
-  /** Jobs waiting or running at most; more are refused with 429. */
-  maxPendingJobs: number;
-  /** Seconds a finished job and its result are kept. */
-  keepFinishedSeconds: number;
-}
-
-type JobDetails = Pick<AcceptedAudio, 'fields' | 'task' | 'modelId' | 'language'>;
+import type { FastifyPluginAsync } from 'fastify';
+import { AudioFileError } from '../../../audio/file-decoder';
+import type { Job } from '../../../files/file-jobs';
+import { renderTranscript } from '../../../files/openai-transcript';
+import type { FileJobDetails } from '../../file-intake';
+import { HttpError } from '../../http-error';
+import { acceptOpenAiUpload } from './audio';
+import { parseAudioFields } from './audio-fields';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -22,18 +13,12 @@ const round = (value: number) => Math.round(value * 1000) / 1000;
 /**
  * Asynchronous transcription jobs (an Earshot extension of OpenAI's API): POST a file as to
  * /v1/audio/transcriptions and get a job id at once; poll it, fetch its result in any format, cancel it.
+ * The jobs are the server's one job list, whatever door submitted them.
  */
-const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVadStream }> = async (
-  app,
-  options,
-) => {
-  const jobs = new FileJobs<JobDetails>({
-    maxPending: options.maxPendingJobs,
-    keepFinishedMs: options.keepFinishedSeconds * 1000,
-  });
-  app.addHook('onClose', async () => jobs.close());
+const jobsRoutes: FastifyPluginAsync = async (app) => {
+  const { files } = app;
 
-  const view = (job: Job<JobDetails>) => ({
+  const view = (job: Job<FileJobDetails>) => ({
     id: job.id,
     object: 'audio.job',
     status: job.status,
@@ -45,47 +30,37 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVad
     progress: job.totalSeconds ? round(Math.min(1, job.doneSeconds / job.totalSeconds)) : 0,
     audio_seconds_done: round(job.doneSeconds),
     audio_seconds_total: job.totalSeconds === null ? null : round(job.totalSeconds),
-    eta_seconds: ((eta) => (eta === null ? null : round(eta)))(jobs.etaSeconds(job)),
-    expires_at: job.finishedAt === null ? null : seconds(job.finishedAt + options.keepFinishedSeconds * 1000),
+    eta_seconds: ((eta) => (eta === null ? null : round(eta)))(files.jobs.etaSeconds(job)),
+    expires_at:
+      job.finishedAt === null ? null : seconds(job.finishedAt + files.options.keepFinishedSeconds * 1000),
     error: job.error ? { code: errorCode(job.error), message: job.error.message } : null,
   });
 
-  const jobOf = (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const job = jobs.get(request.params.id);
-    if (!job) throw new HttpError(404, 'job_not_found', `there is no job ${request.params.id}`, 'id');
-    return job;
-  };
-
   app.post('/audio/jobs', async (request, reply) => {
-    const audio = await acceptAudio(app, request, 'transcribe', options.createVadStream);
-    const { fields, task, modelId, language } = audio;
-    try {
-      const job = await jobs.submit({
-        details: { fields, task, modelId, language },
-        run: (signal, onProgress) => audio.transcribe({ key: `job-${request.id}`, signal, onProgress }),
-        release: audio.release,
-      });
-      return await reply.code(202).send(view(job));
-    } catch (error) {
-      if (error instanceof TooManyJobsError) throw new HttpError(429, 'too_many_jobs', error.message);
-      throw error;
-    }
+    const { fields, audio } = await acceptOpenAiUpload(app, request, 'transcribe');
+    const job = await files.submit(request, audio, {
+      format: fields.format,
+      granularities: fields.granularities,
+    });
+    return reply.code(202).send(view(job));
   });
 
-  app.get('/audio/jobs', async () => ({ object: 'list', data: jobs.list().map(view) }));
+  app.get('/audio/jobs', async () => ({ object: 'list', data: files.jobs.list().map(view) }));
 
-  app.get<{ Params: { id: string } }>('/audio/jobs/:id', async (request) => view(jobOf(request)));
+  app.get<{ Params: { id: string } }>('/audio/jobs/:id', async (request) =>
+    view(files.job(request.params.id)),
+  );
 
   app.delete<{ Params: { id: string } }>('/audio/jobs/:id', async (request) => {
-    const job = jobOf(request);
-    await jobs.cancel(job.id);
+    const job = files.job(request.params.id);
+    await files.jobs.cancel(job.id);
     return view(job);
   });
 
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
     '/audio/jobs/:id/result',
     async (request, reply) => {
-      const job = jobOf(request);
+      const job = files.job(request.params.id);
       if (job.status === 'queued' || job.status === 'running') {
         throw new HttpError(
           409,
@@ -104,8 +79,8 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVad
       // The format asked when submitting, unless the query asks another.
       const asked = new Map<string, string[]>([
         ['model', [job.details.modelId]],
-        ['response_format', [job.details.fields.format]],
-        ['timestamp_granularities[]', job.details.fields.granularities],
+        ['response_format', [job.details.format]],
+        ['timestamp_granularities[]', job.details.granularities],
       ]);
       for (const [name, value] of Object.entries(request.query)) {
         asked.set(name === 'timestamp_granularities' ? 'timestamp_granularities[]' : name, [value].flat());
@@ -126,4 +101,4 @@ function errorCode(error: Error): string {
   return error instanceof AudioFileError ? 'invalid_file' : 'job_failed';
 }
 
-export default v1JobsRoutes;
+export default jobsRoutes;
