@@ -33,7 +33,7 @@ program
     'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU)',
     'cpu',
   )
-  .option('--format <format>', 'json, txt, srt or vtt', 'txt')
+  .option('--format <format>', 'json, txt, srt, vtt or ctm (one line per word, as sclite reads it)', 'txt')
   .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
   .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected when not given')
   .option(

@@ -53,6 +53,7 @@ const audioRoutes: FastifyPluginAsync = async (app) => {
       task,
       language: audio.language,
       granularities: fields.granularities,
+      filename: audio.filename,
     });
     return reply.type(rendered.contentType).send(rendered.body);
   };

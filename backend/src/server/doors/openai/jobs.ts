@@ -90,6 +90,7 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
         task: job.details.task,
         language: job.details.language,
         granularities: fields.granularities,
+        filename: job.details.filename,
       });
       return reply.type(rendered.contentType).send(rendered.body);
     },
