@@ -8,6 +8,7 @@ import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, MAX_WEBSOCKET_FRAME_BYTES, type ServerConfig } from './config';
 import earshotDoors from './doors/earshot';
 import openAiDoors from './doors/openai';
+import reverbDoor from './doors/reverb';
 import type { ModelLoader } from './model-loader';
 import authPlugin from './plugins/auth';
 import corsPlugin from './plugins/cors';
@@ -135,5 +136,6 @@ export async function buildApp({
   // Each family of doors is a folder of thin adapters over the plugins above; a new door is a new folder.
   await app.register(earshotDoors, { version: BACKEND_VERSION });
   await app.register(openAiDoors);
+  await app.register(reverbDoor);
   return app;
 }

@@ -81,6 +81,7 @@ function fakeMachine(name: string, files: { fd: string; target: string; fdinfo?:
     writeFileSync(path.join(pci, pdev, 'device'), `${device}\n`);
   }
   writeFileSync(path.join(pci, '0000:03:00.0', 'product_name'), 'AMD Radeon RX 6800\n');
+  writeFileSync(path.join(pci, '0000:03:00.0', 'mem_info_vram_total'), `${16 * 1024 ** 3}\n`);
   return { proc, sys: path.join(root, 'sys') };
 }
 
@@ -90,7 +91,7 @@ const intelClient =
   'pos:\t0\nflags:\t02100002\ndrm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\ndrm-client-id:\t4\ndrm-total-system0:\t0\ndrm-resident-system0:\t0\n';
 
 describe('the adapter a process computes on, from its open GPU device files', () => {
-  it('names the GPU whose kernel driver counts the process holding memory, and reads that memory', async () => {
+  it("names the GPU whose kernel driver counts the process holding memory, and reads that memory and the GPU's own", async () => {
     const machine = fakeMachine('amd', [
       { fd: '21', target: '/dev/dri/renderD129', fdinfo: intelClient },
       { fd: '22', target: '/dev/dri/renderD128', fdinfo: amdClient('524288 KiB') },
@@ -104,6 +105,7 @@ describe('the adapter a process computes on, from its open GPU device files', ()
       software: false,
     });
     expect(await report.memoryUsedBytes()).toBe(512 * 1024 * 1024);
+    expect(await report.memoryTotalBytes()).toBe(16 * 1024 ** 3);
   });
 
   it('names both GPUs rather than guess when the kernel does not count memory per client', async () => {
@@ -118,6 +120,7 @@ describe('the adapter a process computes on, from its open GPU device files', ()
     expect(report.adapter.vendor).toBe('AMD or Intel');
     expect(report.adapter.software).toBe(false);
     expect(await report.memoryUsedBytes()).toBeNull();
+    expect(await report.memoryTotalBytes()).toBeNull();
   });
 
   it("takes a process with no GPU device open to be on the software driver the loader's manifests name", async () => {
@@ -133,6 +136,7 @@ describe('the adapter a process computes on, from its open GPU device files', ()
     expect(report.adapter).toMatchObject({ vendor: 'Mesa', driver: 'lavapipe', software: true });
     expect(report.adapter.name).toMatch(/^llvmpipe/);
     expect(await report.memoryUsedBytes()).toBeNull();
+    expect(await report.memoryTotalBytes()).toBeNull();
   });
 
   it('counts device-local memory where a GPU has it, else the system memory an integrated one uses', () => {
