@@ -28,7 +28,7 @@ const MODEL_ERROR_STATUS: Record<ModelPoolError['code'], number> = {
 /** Engine refusals of a device (unknown, or a GPU that cannot be had), answered as the request's fault. */
 const DEVICE_REFUSALS: readonly ErrorCode[] = ['invalid_device', 'cuda_unavailable', 'webgpu_unavailable'];
 
-const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (app: FastifyInstance) => string]> = {
+const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (request: FastifyRequest) => string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
     415,
     'unsupported_media_type',
@@ -37,7 +37,7 @@ const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (app: FastifyInstance) 
   FST_ERR_CTP_BODY_TOO_LARGE: [
     413,
     'payload_too_large',
-    (app) => `the request body is larger than the limit of ${app.initialConfig.bodyLimit} bytes`,
+    (request) => `the request body is larger than the limit of ${request.routeOptions.bodyLimit} bytes`,
   ],
   // @fastify/multipart's, on the /v1/audio uploads.
   FST_REQ_FILE_TOO_LARGE: [413, 'file_too_large', () => 'the uploaded file is larger than the limit'],
@@ -96,7 +96,7 @@ export function refusalOf(app: FastifyInstance, request: FastifyRequest, error: 
     };
   }
   const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
-  if (known) return refusal(known[0], known[1], known[2](app));
+  if (known) return refusal(known[0], known[1], known[2](request));
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return refusal(error.statusCode, 'bad_request', error.message);
   }
