@@ -63,7 +63,7 @@ export interface Refusal {
 }
 
 /** What the client is told about a failure; unexpected failures are logged and hidden. */
-export function refusalOf(app: FastifyInstance, request: FastifyRequest, error: FastifyError): Refusal {
+export function refusalOf(request: FastifyRequest, error: FastifyError): Refusal {
   const refusal = (status: number, code: ErrorCode, message: string, param: string | null = null) => ({
     status,
     code,
@@ -111,7 +111,7 @@ export function refusalOf(app: FastifyInstance, request: FastifyRequest, error: 
  */
 const errorReplies: FastifyPluginAsync = async (app) => {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const { status, code, message, param } = refusalOf(app, request, error);
+    const { status, code, message, param } = refusalOf(request, error);
     return reply
       .code(status)
       .send(
@@ -131,7 +131,7 @@ const errorReplies: FastifyPluginAsync = async (app) => {
  */
 export function answerLikeFastApi(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const refusal = refusalOf(app, request, error);
+    const refusal = refusalOf(request, error);
     if (refusal.code === 'missing_file') {
       return reply
         .code(422)
