@@ -117,6 +117,18 @@ program
   )
   .addOption(
     new Option(
+      '--parakeet-model <id|dir>',
+      'the model POST /transcribe (the NVIDIA ASR server API) runs for model=parakeet (default: the default --model); loaded beside it',
+    ).env('EARSHOT_PARAKEET_MODEL'),
+  )
+  .addOption(
+    new Option(
+      '--canary-model <id|dir>',
+      'the model POST /transcribe runs for model=canary (default: none, such requests are refused); loaded beside the others',
+    ).env('EARSHOT_CANARY_MODEL'),
+  )
+  .addOption(
+    new Option(
       '--device <device>',
       'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU); GPU use is opt-in',
     )

@@ -7,6 +7,7 @@ import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech
 import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, MAX_WEBSOCKET_FRAME_BYTES, type ServerConfig } from './config';
 import earshotDoors from './doors/earshot';
+import nvidiaAsrDoor, { type NvidiaModelRoles } from './doors/nvidia-asr';
 import openAiDoors from './doors/openai';
 import reverbDoor from './doors/reverb';
 import type { ModelLoader } from './model-loader';
@@ -35,6 +36,11 @@ export interface BuildAppOptions {
    * model they name (or the default) makes their finals.
    */
   interimModel?: string;
+  /**
+   * Which of the served models the NVIDIA ASR server door names `parakeet` and `canary`; absent
+   * parakeet is the default model, absent canary is refused there.
+   */
+  nvidiaModels?: NvidiaModelRoles;
   /** How models are loaded while serving; by default from the model store. */
   loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
@@ -69,6 +75,7 @@ export async function buildApp({
   recognizer,
   moreRecognizers = [],
   interimModel,
+  nvidiaModels = {},
   loadModel,
   config,
   apiKeys,
@@ -80,6 +87,10 @@ export async function buildApp({
   trustedProxies,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
+  const served = [recognizer, ...moreRecognizers].map((r) => r.modelId);
+  for (const [role, id] of Object.entries(nvidiaModels)) {
+    if (!served.includes(id)) throw new Error(`the ${role} model ${id} is not among the models served`);
+  }
   const app = Fastify({
     logger,
     bodyLimit: settings.bodyLimit,
@@ -137,5 +148,6 @@ export async function buildApp({
   await app.register(earshotDoors, { version: BACKEND_VERSION });
   await app.register(openAiDoors);
   await app.register(reverbDoor);
+  await app.register(nvidiaAsrDoor, { models: nvidiaModels, version: BACKEND_VERSION });
   return app;
 }

@@ -137,6 +137,11 @@ export function answerLikeFastApi(app: FastifyInstance): void {
         .code(422)
         .send({ detail: [{ type: 'missing', loc: ['body', 'file'], msg: 'Field required' }] });
     }
+    if (refusal.status === 422 && refusal.param !== null) {
+      return reply
+        .code(422)
+        .send({ detail: [{ type: 'value_error', loc: ['body', refusal.param], msg: refusal.message }] });
+    }
     if (refusal.fields) {
       return reply.code(422).send({
         detail: refusal.fields.map((f) => ({
