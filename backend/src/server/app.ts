@@ -7,6 +7,7 @@ import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech
 import type { ApiKeys } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, MAX_WEBSOCKET_FRAME_BYTES, type ServerConfig } from './config';
 import earshotDoors from './doors/earshot';
+import mvpStackDoor from './doors/mvp-stack';
 import nvidiaAsrDoor, { type NvidiaModelRoles } from './doors/nvidia-asr';
 import openAiDoors from './doors/openai';
 import reverbDoor from './doors/reverb';
@@ -148,6 +149,7 @@ export async function buildApp({
   await app.register(earshotDoors, { version: BACKEND_VERSION });
   await app.register(openAiDoors);
   await app.register(reverbDoor);
+  await app.register(mvpStackDoor);
   await app.register(nvidiaAsrDoor, { models: nvidiaModels, version: BACKEND_VERSION });
   return app;
 }

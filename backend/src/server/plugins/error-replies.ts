@@ -6,7 +6,7 @@ import { AudioFileError } from '../../audio/file-decoder';
 import { EngineError } from '../../engine/errors';
 import { SessionError } from '../../sessions/session-error';
 import { errorBody, HttpError, openAiErrorBody } from '../http-error';
-import { ModelPoolError } from '../model-pool';
+import { ModelLoadError, ModelPoolError } from '../model-pool';
 
 const SESSION_ERROR_STATUS: Record<SessionError['code'], number> = {
   recording_restart_required: 409,
@@ -76,6 +76,14 @@ export function refusalOf(request: FastifyRequest, error: FastifyError): Refusal
     return refusal(SESSION_ERROR_STATUS[error.code], error.code, error.message);
   if (error instanceof ModelPoolError) {
     return refusal(MODEL_ERROR_STATUS[error.code], error.code, error.message, error.param);
+  }
+  if (error instanceof ModelLoadError) {
+    const status = DEVICE_REFUSALS.includes(error.code)
+      ? 400
+      : error.code === 'model_unavailable'
+        ? 503
+        : 500;
+    return refusal(status, error.code, error.message, 'model');
   }
   // A device a model cannot run on, refused before loading with the message a start gives.
   const deviceRefusal = DEVICE_REFUSALS.find((code) => error instanceof EngineError && code === error.code);

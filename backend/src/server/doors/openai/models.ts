@@ -11,7 +11,7 @@ const DownloadSchema = z.object({
 });
 
 /** OpenAI's model object, with what the users of a local server also want to know. */
-const ModelObjectSchema = z.object({
+export const ModelObjectSchema = z.object({
   id: z.string(),
   object: z.literal('model'),
   /** Unix seconds: when the model's files were put on disk; 0 while they are not. */
@@ -106,7 +106,7 @@ const modelsRoute: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-async function describeModel(pool: ModelPool, id: string): Promise<ModelObject> {
+export async function describeModel(pool: ModelPool, id: string): Promise<ModelObject> {
   const found = (await describeModels(pool)).find((m) => m.id === id);
   if (!found)
     throw new ModelPoolError('model_not_found', `there is no model ${id}; GET /v1/models lists them`);
