@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../../realtime/protocol';
 import { errorBody, RealtimeTranscription } from '../../../realtime/transcription-session';
@@ -8,11 +7,7 @@ import type { HeldModel, RecognitionRequest } from '../../../sessions/held-model
 import { DEFAULT_SESSION_OPTIONS } from '../../../sessions/session-manager';
 import { holdRecognition } from '../../hold-recognition';
 import { ModelPoolError } from '../../model-pool';
-
-/** Past this much unsent output, deltas are dropped for the client (finals still go). */
-const SLOW_READER_BYTES = 256 * 1024;
-/** Past this much unsent output the client is not reading at all, and the socket is closed. */
-const STALLED_READER_BYTES = 4 * 1024 * 1024;
+import { frameBytes, socketSender } from '../../socket-sender';
 
 /** Holds the models a session names (or the defaults) in the pool while the session uses them. */
 function holdTranscriptionModels(app: FastifyInstance, request: RecognitionRequest): HeldModel {
@@ -41,6 +36,8 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
     {
       websocket: true,
       schema: {
+        summary: 'OpenAI Realtime: a transcription session over a WebSocket',
+        tags: ['OpenAI'],
         querystring: z.object({
           intent: z.literal('transcription', {
             errorMap: () => ({ message: 'only intent=transcription sessions are served here' }),
@@ -51,18 +48,10 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
     (socket, request) => {
       const sessions = app.realtimeSessions;
       let eventCount = 0;
-      const send = (event: ServerEvent, droppable: boolean) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > STALLED_READER_BYTES) {
-          socket.close(1008, 'the client is not reading its events');
-          return;
-        }
-        if (droppable && socket.bufferedAmount > SLOW_READER_BYTES) {
-          app.metrics.realtimeDeltaDropped();
-          return;
-        }
-        socket.send(JSON.stringify({ event_id: `event_${++eventCount}`, ...event }));
-      };
+      // Deltas may be dropped for a slow reader; commits, transcripts and errors never are.
+      const sendJson = socketSender(socket, () => app.metrics.realtimeDeltaDropped());
+      const send = (event: ServerEvent, droppable: boolean) =>
+        sendJson({ event_id: `event_${++eventCount}`, ...event }, droppable);
       if (sessions.full) {
         send(
           {
@@ -101,7 +90,7 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
       send({ type: 'session.created', session: session.config }, false);
 
       socket.on('message', (data, isBinary) => {
-        const bytes = toBuffer(data);
+        const bytes = frameBytes(data);
         if (isBinary) {
           handle(() => session.append(bytes), null);
           return;
@@ -143,11 +132,5 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
     },
   );
 };
-
-function toBuffer(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
 
 export default realtimeRoute;
