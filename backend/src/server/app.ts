@@ -18,6 +18,7 @@ import errorReplies from './plugins/error-replies';
 import filesPlugin from './plugins/files';
 import metricsPlugin from './plugins/metrics';
 import modelsPlugin from './plugins/models';
+import openApiPlugin from './plugins/openapi';
 import realtimeSessionsPlugin from './plugins/realtime-sessions';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
@@ -112,6 +113,8 @@ export async function buildApp({
   });
   await app.register(corsPlugin, { allowedOrigins: settings.allowedOrigins });
   await app.register(authPlugin, apiKeys ? { keys: apiKeys } : {});
+  // Before every route, which it collects into the OpenAPI document as they are added.
+  await app.register(openApiPlugin, { version: BACKEND_VERSION });
   await app.register(metricsPlugin);
   await app.register(usagePlugin, { keysRequired: apiKeys !== undefined, ...usage });
   await app.register(modelsPlugin, {

@@ -18,6 +18,7 @@ const healthRoute: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, { ver
       schema: {
         summary: 'Liveness, the default model and its device',
         tags: ['Earshot'],
+        security: [],
         response: { 200: HealthResponseSchema },
       },
     },

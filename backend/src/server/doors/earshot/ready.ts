@@ -9,7 +9,14 @@ import { errorBody } from '../../http-error';
 const readyRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/ready',
-    { schema: { response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema } } },
+    {
+      schema: {
+        summary: 'Readiness: 200 once the default model is loaded and warmed up',
+        tags: ['Earshot'],
+        security: [],
+        response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema },
+      },
+    },
     async (_request, reply) => {
       const { readiness } = app.models;
       if (readiness.ready) return { ready: true as const };

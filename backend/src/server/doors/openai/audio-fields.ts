@@ -13,7 +13,7 @@ export const MAX_PROMPT_CHARACTERS = 4096;
 export const OPENAI_DEFAULT_MODEL = 'whisper-1';
 
 /** The text fields of /v1/audio/transcriptions and /translations, as OpenAI names them. */
-const AudioFieldsSchema = z.object({
+export const AudioFieldsSchema = z.object({
   model: z.string().min(1, 'name a model (`whisper-1` is the one this server serves)'),
   language: z.string().trim().toLowerCase().min(1).optional(),
   prompt: z

@@ -5,7 +5,11 @@ import { receiveAudioUpload } from '../../audio-upload';
 import type { AcceptedAudio } from '../../file-intake';
 import { HttpError, openAiErrorBody } from '../../http-error';
 import type { AudioTask } from '../../model-task';
-import { type AudioRequest, OPENAI_DEFAULT_MODEL, parseAudioFields } from './audio-fields';
+import { uploadForm } from '../../upload-form';
+import { AudioFieldsSchema, type AudioRequest, OPENAI_DEFAULT_MODEL, parseAudioFields } from './audio-fields';
+
+/** The form of /v1/audio/transcriptions, /translations and /jobs, for the OpenAPI document. */
+export const OpenAiUploadForm = uploadForm(AudioFieldsSchema.shape);
 
 /** An OpenAI upload: its fields, and the file accepted for the model they name. */
 export async function acceptOpenAiUpload(
@@ -58,8 +62,17 @@ const audioRoutes: FastifyPluginAsync = async (app) => {
     return reply.type(rendered.contentType).send(rendered.body);
   };
 
-  app.post('/audio/transcriptions', answer('transcribe'));
-  app.post('/audio/translations', answer('translate'));
+  const described = (summary: string) => ({
+    schema: {
+      summary,
+      description:
+        'The transcript in `response_format` (json, text, srt, vtt, verbose_json, ctm), or Server-Sent Events with stream=true.',
+      tags: ['OpenAI'],
+      multipart: OpenAiUploadForm,
+    },
+  });
+  app.post('/audio/transcriptions', described('OpenAI: transcribe a file'), answer('transcribe'));
+  app.post('/audio/translations', described('OpenAI: translate a file into English'), answer('translate'));
 };
 
 /**

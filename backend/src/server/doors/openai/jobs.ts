@@ -1,10 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
 import { AudioFileError } from '../../../audio/file-decoder';
 import type { Job } from '../../../files/file-jobs';
 import { renderTranscript } from '../../../files/openai-transcript';
 import type { FileJobDetails } from '../../file-intake';
 import { HttpError } from '../../http-error';
-import { acceptOpenAiUpload } from './audio';
+import { acceptOpenAiUpload, OpenAiUploadForm } from './audio';
+
+const JobParamsSchema = z.object({ id: z.string().min(1).max(128) });
+const TAGS = ['OpenAI'];
+
 import { parseAudioFields } from './audio-fields';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
@@ -36,29 +41,59 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
     error: job.error ? { code: errorCode(job.error), message: job.error.message } : null,
   });
 
-  app.post('/audio/jobs', async (request, reply) => {
-    const { fields, audio } = await acceptOpenAiUpload(app, request, 'transcribe');
-    const job = await files.submit(request, audio, {
-      format: fields.format,
-      granularities: fields.granularities,
-    });
-    return reply.code(202).send(view(job));
-  });
-
-  app.get('/audio/jobs', async () => ({ object: 'list', data: files.jobs.list().map(view) }));
-
-  app.get<{ Params: { id: string } }>('/audio/jobs/:id', async (request) =>
-    view(files.job(request.params.id)),
+  app.post(
+    '/audio/jobs',
+    {
+      schema: {
+        summary: 'Earshot: submit a file as an asynchronous job (202 with the job)',
+        tags: TAGS,
+        multipart: OpenAiUploadForm,
+      },
+    },
+    async (request, reply) => {
+      const { fields, audio } = await acceptOpenAiUpload(app, request, 'transcribe');
+      const job = await files.submit(request, audio, {
+        format: fields.format,
+        granularities: fields.granularities,
+      });
+      return reply.code(202).send(view(job));
+    },
   );
 
-  app.delete<{ Params: { id: string } }>('/audio/jobs/:id', async (request) => {
-    const job = files.job(request.params.id);
-    await files.jobs.cancel(job.id);
-    return view(job);
-  });
+  app.get(
+    '/audio/jobs',
+    { schema: { summary: 'Earshot: every job kept, newest first', tags: TAGS } },
+    async () => ({
+      object: 'list',
+      data: files.jobs.list().map(view),
+    }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/audio/jobs/:id',
+    { schema: { summary: "Earshot: a job's status and progress", tags: TAGS, params: JobParamsSchema } },
+    async (request) => view(files.job(request.params.id)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/audio/jobs/:id',
+    { schema: { summary: 'Earshot: cancel a queued or running job', tags: TAGS, params: JobParamsSchema } },
+    async (request) => {
+      const job = files.job(request.params.id);
+      await files.jobs.cancel(job.id);
+      return view(job);
+    },
+  );
 
   app.get<{ Params: { id: string }; Querystring: Record<string, string | string[]> }>(
     '/audio/jobs/:id/result',
+    {
+      schema: {
+        summary: "Earshot: a finished job's transcript, in the format asked when submitting or in the query",
+        tags: TAGS,
+        params: JobParamsSchema,
+      },
+    },
     async (request, reply) => {
       const job = files.job(request.params.id);
       if (job.status === 'queued' || job.status === 'running') {
