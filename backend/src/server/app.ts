@@ -10,6 +10,7 @@ import earshotDoors from './doors/earshot';
 import mvpStackDoor from './doors/mvp-stack';
 import nvidiaAsrDoor, { type NvidiaModelRoles } from './doors/nvidia-asr';
 import openAiDoors from './doors/openai';
+import realtimeSttDoor from './doors/realtime-stt';
 import reverbDoor from './doors/reverb';
 import type { ModelLoader } from './model-loader';
 import authPlugin from './plugins/auth';
@@ -153,6 +154,7 @@ export async function buildApp({
   await app.register(openAiDoors);
   await app.register(reverbDoor);
   await app.register(mvpStackDoor);
+  await app.register(realtimeSttDoor);
   await app.register(nvidiaAsrDoor, { models: nvidiaModels, version: BACKEND_VERSION });
   return app;
 }

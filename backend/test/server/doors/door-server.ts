@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { SileroVad } from '../../../src/engine';
 import type { Recognizer } from '../../../src/engine/types';
 import { type BuildAppOptions, buildApp } from '../../../src/server/app';
+import { SpeechActivity } from '../../../src/streaming/speech-activity';
 import { loadTinyEn } from '../helpers';
 
 export interface DoorServer {
@@ -13,14 +14,16 @@ export interface DoorServer {
   close(): Promise<void>;
 }
 
-/** tiny-en and Silero VAD served for real on a loopback port, as `earshot serve` builds the app. */
-export async function startDoorServer(
-  options: Omit<Partial<BuildAppOptions>, 'recognizer'> = {},
-): Promise<DoorServer> {
-  const [recognizer, vad] = await Promise.all([loadTinyEn(), SileroVad.load()]);
+/** tiny-en (or the recognizer given) and Silero VAD served for real on a loopback port, as `earshot serve` builds the app. */
+export async function startDoorServer(options: Partial<BuildAppOptions> = {}): Promise<DoorServer> {
+  const [recognizer, vad] = await Promise.all([
+    options.recognizer ? Promise.resolve(options.recognizer) : loadTinyEn(),
+    SileroVad.load(),
+  ]);
   const app = await buildApp({
     recognizer,
     createVadStream: () => vad.createStream(),
+    createSpeechActivity: () => new SpeechActivity(vad.createStream()),
     ...options,
     config: { host: '127.0.0.1', ...options.config },
   });
