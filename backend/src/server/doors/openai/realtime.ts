@@ -8,6 +8,7 @@ import { DEFAULT_SESSION_OPTIONS } from '../../../sessions/session-manager';
 import { holdRecognition } from '../../hold-recognition';
 import { ModelPoolError } from '../../model-pool';
 import { frameBytes, socketSender } from '../../socket-sender';
+import { OPENAI_DEFAULT_MODEL } from './audio-fields';
 
 /** Holds the models a session names (or the defaults) in the pool while the session uses them. */
 function holdTranscriptionModels(app: FastifyInstance, request: RecognitionRequest): HeldModel {
@@ -26,7 +27,34 @@ function holdTranscriptionModels(app: FastifyInstance, request: RecognitionReque
 }
 
 /**
- * GET /v1/realtime?intent=transcription: OpenAI Realtime transcription sessions over a WebSocket. The
+ * How a client opens a session: openai 7.x sends `?intent=transcription`, 6.x (what Node 20 gets) and
+ * other clients written before it `?model=<id>`; both mean a transcription session, the only kind a
+ * transcription server has. A `call_id` (sideband control of a call) has nothing to attach to here.
+ */
+const RealtimeQuerySchema = z
+  .object({
+    intent: z
+      .literal('transcription', {
+        errorMap: () => ({ message: 'only intent=transcription sessions are served here' }),
+      })
+      .optional(),
+    model: z.string().min(1).max(256).optional(),
+    call_id: z
+      .undefined({
+        errorMap: () => ({
+          message:
+            'this server has no calls to attach to; open a transcription session with ?intent=transcription',
+        }),
+      })
+      .optional(),
+  })
+  .refine((query) => query.intent !== undefined || query.model !== undefined, {
+    message: 'open a transcription session with ?intent=transcription or ?model=<model id>',
+    path: ['intent'],
+  });
+
+/**
+ * GET /v1/realtime?intent=transcription (or ?model=<id>): OpenAI Realtime transcription sessions over a WebSocket. The
  * upgrade goes through the app's onRequest hooks (Host and Origin checks, API keys) like any request;
  * @fastify/websocket itself is registered by the app, ahead of those hooks.
  */
@@ -38,11 +66,10 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
       schema: {
         summary: 'OpenAI Realtime: a transcription session over a WebSocket',
         tags: ['OpenAI'],
-        querystring: z.object({
-          intent: z.literal('transcription', {
-            errorMap: () => ({ message: 'only intent=transcription sessions are served here' }),
-          }),
-        }),
+        description:
+          'Open with ?intent=transcription (openai 7.x) or ?model=<a loaded model id, or whisper-1 for the default> ' +
+          '(openai 6.x, and other clients of the GA API): a transcription session either way.',
+        querystring: RealtimeQuerySchema,
       },
     },
     (socket, request) => {
@@ -68,10 +95,12 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
         socket.close(1013, 'too many sessions');
         return;
       }
+      const { model } = request.query;
       let session: RealtimeTranscription;
       try {
         session = new RealtimeTranscription({
           holdModel: (request) => holdTranscriptionModels(app, request),
+          ...(model !== undefined && model !== OPENAI_DEFAULT_MODEL ? { model } : {}),
           observer: app.metrics,
           ...app.voiceActivity,
           send,
@@ -82,6 +111,15 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
           maxFinalBacklogSeconds: DEFAULT_SESSION_OPTIONS.maxFinalBacklogSeconds,
         });
       } catch (error) {
+        if (error instanceof RealtimeRequestError) {
+          // The model the socket names is not served: said in the Realtime error shape, then closed.
+          send(
+            { type: 'error', error: errorBody(new RealtimeRequestError(error.code, error.message, 'model')) },
+            false,
+          );
+          socket.close(1008, 'the model is not served here');
+          return;
+        }
         request.log.error({ err: error }, 'realtime session could not start');
         socket.close(1011, 'the session could not start');
         return;
