@@ -12,7 +12,7 @@ import type { Recognizer } from '../../src/engine/types';
 import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import { ApiKeys } from '../../src/server/api-keys';
 import { buildApp } from '../../src/server/app';
-import { speakPcm16 } from '../engine/speech-audio';
+import { pcm16Wav, speakPcm16 } from '../engine/speech-audio';
 import { type TestCertificates, testCertificates } from '../tls-certs';
 import { loadTinyEn, MAX_STREAMING_WER, wordErrorRate } from './helpers';
 
@@ -106,21 +106,8 @@ async function openai6Realtime(model: string): Promise<{ rt: OpenAIRealtimeWS6; 
 
 /** What /v1/audio/transcriptions hears in the same PCM16 (as a WAV upload). */
 async function heardByV1(pcm: Buffer, rate: number): Promise<string> {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.length, 40);
   const form = new FormData();
-  form.append('file', new Blob([Buffer.concat([header, pcm])]), 'turn.wav');
+  form.append('file', new Blob([pcm16Wav(pcm, rate)]), 'turn.wav');
   form.append('model', 'whisper-1');
   const response = await app.inject({
     method: 'POST',
@@ -130,6 +117,34 @@ async function heardByV1(pcm: Buffer, rate: number): Promise<string> {
   });
   expect(response.statusCode, response.body).toBe(200);
   return (response.json() as { text: string }).text;
+}
+
+/**
+ * Configures 24 kHz audio with no server VAD, appends `text` spoken (and half a second of silence),
+ * commits it and waits for its transcript; the turn's audio and the transcript.
+ */
+async function commitSpokenTurn(
+  rt: { send(event: never): void },
+  events: ServerEventLike[],
+  text: string,
+): Promise<{ turn: Buffer; transcript: string }> {
+  const rate = 24_000;
+  const send = (event: object) => rt.send(event as never);
+  send({
+    type: 'session.update',
+    session: {
+      type: 'transcription',
+      audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: null } },
+    },
+  });
+  const turn = Buffer.concat([speakPcm16(text, rate), silencePcm16(0.5, rate)]);
+  for (const piece of pieces(turn, rate, 200)) {
+    send({ type: 'input_audio_buffer.append', audio: piece.toString('base64') });
+  }
+  send({ type: 'input_audio_buffer.commit' });
+  const done = () => events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed');
+  await until(() => done() !== undefined, 'the completed transcript');
+  return { turn, transcript: done()?.transcript ?? '' };
 }
 
 function rawSocket(headers: Record<string, string> = {}): WebSocket {
@@ -231,25 +246,9 @@ describe('GET /v1/realtime through the official openai realtime client', () => {
 
   it('transcribes a turn the client commits to what /v1 hears in the same audio', async () => {
     const { rt, events } = await openaiRealtime();
-    rt.send({
-      type: 'session.update',
-      session: {
-        type: 'transcription',
-        audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } },
-      },
-    });
-    const rate = 24_000;
-    const turn = Buffer.concat([speakPcm16(FIRST, rate), silencePcm16(0.5, rate)]);
-    for (const piece of pieces(turn, rate, 200)) {
-      rt.send({ type: 'input_audio_buffer.append', audio: piece.toString('base64') });
-    }
-    rt.send({ type: 'input_audio_buffer.commit' });
-    const done = () => events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed');
-    await until(() => done() !== undefined, 'the completed transcript');
+    const { turn, transcript } = await commitSpokenTurn(rt, events, FIRST);
     rt.close();
-    expect(wordErrorRate(await heardByV1(turn, rate), done()?.transcript ?? '')).toBeLessThanOrEqual(
-      MAX_STREAMING_WER,
-    );
+    expect(wordErrorRate(await heardByV1(turn, 24_000), transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
   }, 60_000);
 
   it('answers a malformed event with an error event and keeps the session usable', async () => {
@@ -296,26 +295,11 @@ describe('GET /v1/realtime?model= through openai 6.x, which sends no intent', ()
     };
     expect(created.session.type).toBe('transcription');
     expect(created.session.audio.input.transcription.model).toBe('tiny-en');
-    rt.send({
-      type: 'session.update',
-      session: {
-        type: 'transcription',
-        audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } },
-      },
-    });
-    const rate = 24_000;
-    const turn = Buffer.concat([speakPcm16(SECOND, rate), silencePcm16(0.5, rate)]);
-    for (const piece of pieces(turn, rate, 200)) {
-      rt.send({ type: 'input_audio_buffer.append', audio: piece.toString('base64') });
-    }
-    rt.send({ type: 'input_audio_buffer.commit' });
-    const done = () => events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed');
-    await until(() => done() !== undefined, 'the completed transcript');
+    const { turn, transcript } = await commitSpokenTurn(rt, events, SECOND);
     rt.close();
     expect(events.filter((e) => e.type === 'error')).toEqual([]);
-    const heard = await heardByV1(turn, rate);
-    expect(wordErrorRate(heard, done()?.transcript ?? '')).toBeLessThanOrEqual(MAX_STREAMING_WER);
-    expect(wordErrorRate(SECOND, done()?.transcript ?? '')).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(wordErrorRate(await heardByV1(turn, 24_000), transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(wordErrorRate(SECOND, transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
   }, 60_000);
 
   it('takes whisper-1 as the default model, as /v1/audio does', async () => {

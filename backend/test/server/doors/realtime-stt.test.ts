@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import { loadRecognizer } from '../../../src/engine';
 import { resolveModel } from '../../../src/models';
 import { ApiKeys } from '../../../src/server/api-keys';
-import { speakPcm16 } from '../../engine/speech-audio';
+import { pcm16Wav, speakPcm16 } from '../../engine/speech-audio';
 import { ObservedRecognizer } from '../../streaming/observed-recognizer';
 import { MAX_STREAMING_WER, wordErrorRate } from '../helpers';
 import { type DoorServer, startDoorServer, v1Words } from './door-server';
@@ -50,20 +50,7 @@ function silence(seconds: number): Buffer {
 
 /** The spoken audio as a WAV file, for what /v1 hears in it. */
 function wavFile(path: string, pcm: Buffer): string {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + pcm.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(pcm.length, 40);
-  writeFileSync(path, Buffer.concat([header, pcm]));
+  writeFileSync(path, pcm16Wav(pcm, RATE));
   return path;
 }
 
