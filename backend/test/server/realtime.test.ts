@@ -14,7 +14,7 @@ import { ApiKeys } from '../../src/server/api-keys';
 import { buildApp } from '../../src/server/app';
 import { pcm16Wav, speakPcm16 } from '../engine/speech-audio';
 import { type TestCertificates, testCertificates } from '../tls-certs';
-import { loadTinyEn, MAX_STREAMING_WER, wordErrorRate } from './helpers';
+import { loadTinyEn, MAX_STREAMING_WER, refusedWith, wordErrorRate } from './helpers';
 
 const FIRST = 'the dog ran to the park to play with a red ball and the children walk near the river';
 const SECOND = 'my mother found a small green tree near the house';
@@ -152,16 +152,6 @@ function rawSocket(headers: Record<string, string> = {}): WebSocket {
     ca: certs.ca,
     headers: { authorization: `Bearer ${API_KEY}`, ...headers },
   });
-}
-
-/** The status code an upgrade was refused with. */
-async function refusedWith(socket: WebSocket): Promise<number> {
-  const [request, response] = (await once(socket, 'unexpected-response')) as [
-    { destroy(): void },
-    { statusCode: number },
-  ];
-  request.destroy();
-  return response.statusCode;
 }
 
 describe('GET /v1/realtime through the official openai realtime client', () => {

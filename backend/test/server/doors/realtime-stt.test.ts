@@ -9,7 +9,7 @@ import { resolveModel } from '../../../src/models';
 import { ApiKeys } from '../../../src/server/api-keys';
 import { pcm16Wav, speakPcm16 } from '../../engine/speech-audio';
 import { ObservedRecognizer } from '../../streaming/observed-recognizer';
-import { MAX_STREAMING_WER, wordErrorRate } from '../helpers';
+import { MAX_STREAMING_WER, refusedWith, wordErrorRate } from '../helpers';
 import { type DoorServer, startDoorServer, v1Words } from './door-server';
 
 const FIRST = 'the dog ran to the park to play with a red ball';
@@ -97,16 +97,6 @@ async function stream(socket: WebSocket, pcm: Buffer): Promise<void> {
     socket.send(pcm.subarray(at, at + frame), { binary: true });
     if (n % 2 === 1) await sleep(40);
   }
-}
-
-/** The status code an upgrade was refused with. */
-async function refusedWith(socket: WebSocket): Promise<number> {
-  const [request, response] = (await once(socket, 'unexpected-response')) as [
-    { destroy(): void },
-    { statusCode: number },
-  ];
-  request.destroy();
-  return response.statusCode;
 }
 
 describe('GET /ws, the realtime STT server door', () => {
