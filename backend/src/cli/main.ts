@@ -139,7 +139,7 @@ program
   .addOption(new Option('--port <port>', 'port to listen on').default('8001').env('EARSHOT_PORT'))
   .option(
     '--api-keys <file>',
-    'JSON file of named API keys every route but /health and /ready then needs (default: $EARSHOT_API_KEYS_FILE)',
+    'JSON file of named API keys every route but /health, /ready and the API docs then needs (default: $EARSHOT_API_KEYS_FILE)',
   )
   .option('--insecure-no-auth', 'serve an address beyond loopback without API keys')
   .addOption(
