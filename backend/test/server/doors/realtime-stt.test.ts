@@ -204,6 +204,36 @@ describe('GET /ws, the realtime STT server door', () => {
     socket.close();
   }, 60_000);
 
+  it("counts a stream's audio in the key's usage, whether it ends with a stop or the client just leaves", async () => {
+    const liveSeconds = async () =>
+      (
+        (await (
+          await fetch(`${server.url}/v1/usage`, { headers: { authorization: `Bearer ${KEY}` } })
+        ).json()) as { live_seconds: number }
+      ).live_seconds;
+    const audio = Buffer.concat([speakPcm16(SECOND, RATE), silence(0.5)]);
+    const seconds = audio.length / 2 / RATE;
+
+    const before = await liveSeconds();
+    const stopped = connect(server.url);
+    await once(stopped.socket, 'open');
+    await stream(stopped.socket, audio);
+    stopped.socket.send(JSON.stringify({ event: 'stop' }));
+    await until(() => stopped.messages.some((m) => m.type === 'final'), 'a final');
+    stopped.socket.close();
+    const afterStop = await liveSeconds();
+    expect(afterStop - before).toBeCloseTo(seconds, 1);
+
+    // No stop: the audio the server took in before the client left is counted all the same.
+    const left = connect(server.url);
+    await once(left.socket, 'open');
+    await stream(left.socket, audio);
+    await sleep(200);
+    left.socket.close();
+    await until(() => server.app.realtimeSessions.count === 0, 'the session to close', 5_000);
+    expect((await liveSeconds()) - afterStop).toBeCloseTo(seconds, 1);
+  }, 60_000);
+
   it('holds the same Host, Origin, key and frame size rules as every other route, and counts as a session', async () => {
     expect(
       await refusedWith(connect(server.url, { headers: { origin: 'https://evil.example' } }).socket),

@@ -123,11 +123,14 @@ export class SttConnection {
     });
   }
 
-  /** The client is gone: the stream's models are released and nothing more is sent. */
+  /** The client is gone: the stream's audio so far is counted, its models released, nothing more sent. */
   close(): void {
     this.closed = true;
-    this.stream?.held.release();
+    const stream = this.stream;
     this.stream = null;
+    if (!stream) return;
+    this.options.audioTranscribed(stream.pipeline.audioSeconds);
+    stream.held.release();
   }
 
   /** Waits until every message received so far has been handled (and a stop's final sent). */
