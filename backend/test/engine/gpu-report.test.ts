@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clientMemory, webGpuAdapter } from '../../src/engine/gpu-adapter.js';
 import { describePlacement, PlacementRecorder } from '../../src/engine/node-placement.js';
 import { float16ToFloat32, float32ToFloat16, floatData, floatTensor } from '../../src/engine/onnx-io.js';
+import { reverbGpu } from '../../src/server/doors/reverb/health-fields.js';
+import { adapterWithMemory } from '../../src/server/status/gpu-report.js';
 
 const SCRIPTED = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -106,6 +108,38 @@ describe('the adapter a process computes on, from its open GPU device files', ()
     });
     expect(await report.memoryUsedBytes()).toBe(512 * 1024 * 1024);
     expect(await report.memoryTotalBytes()).toBe(16 * 1024 ** 3);
+  });
+
+  it("gives /health Reverb's gpu field, in MiB, for a GPU in use, and null for a software rasterizer", async () => {
+    const onGpu = (report: ReturnType<typeof webGpuAdapter>) => ({
+      accelerator: { ...report, placement: {} },
+    });
+    const amd = onGpu(
+      webGpuAdapter('vulkan', {
+        ...fakeMachine('reverb-amd', [
+          { fd: '22', target: '/dev/dri/renderD128', fdinfo: amdClient('524288 KiB') },
+        ]),
+        env: {},
+        pid: 1,
+      }),
+    );
+    expect(await reverbGpu(amd, await adapterWithMemory(amd))).toEqual({
+      name: 'AMD Radeon RX 6800',
+      memory_mb: 16 * 1024,
+      memory_used_mb: 512,
+    });
+
+    const manifest = path.join(scratch, 'reverb_lvp_icd.json');
+    writeFileSync(manifest, JSON.stringify({ ICD: { library_path: 'libvulkan_lvp.so' } }));
+    const software = onGpu(
+      webGpuAdapter('vulkan', {
+        ...fakeMachine('reverb-software', [{ fd: '3', target: 'anon_inode:[eventfd]' }]),
+        env: { VK_DRIVER_FILES: manifest },
+        pid: 1,
+      }),
+    );
+    expect(await reverbGpu(software, await adapterWithMemory(software))).toBeNull();
+    expect(await reverbGpu({ accelerator: undefined }, null)).toBeNull();
   });
 
   it('names both GPUs rather than guess when the kernel does not count memory per client', async () => {

@@ -1,5 +1,5 @@
 import type { GpuAdapter, ReverbGpu } from '@earshot/shared';
-import type { Recognizer } from '../../../engine/types';
+import type { AcceleratedRecognizer } from '../../status/gpu-report';
 
 const MIB = 1024 * 1024;
 
@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
  * the CPU and on a software rasterizer (no GPU is in use then).
  */
 export async function reverbGpu(
-  recognizer: Recognizer,
+  recognizer: AcceleratedRecognizer,
   adapter: GpuAdapter | null,
 ): Promise<ReverbGpu | null> {
   const gpu = recognizer.accelerator;
