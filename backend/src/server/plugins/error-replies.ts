@@ -24,10 +24,10 @@ const MODEL_ERROR_STATUS: Record<ModelPoolError['code'], number> = {
   model_loading: 409,
 };
 
-/** Fastify's own refusals, by its error code, with messages that say what to send instead. */
 /** Engine refusals of a device (unknown, or a GPU that cannot be had), answered as the request's fault. */
 const DEVICE_REFUSALS: readonly ErrorCode[] = ['invalid_device', 'cuda_unavailable', 'webgpu_unavailable'];
 
+/** Fastify's own refusals, by its error code, with messages that say what to send instead. */
 const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (request: FastifyRequest) => string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
     415,
