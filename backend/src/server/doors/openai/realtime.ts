@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../../realtime/protocol';
 import { errorBody, RealtimeTranscription } from '../../../realtime/transcription-session';
 import type { HeldModel, RecognitionRequest } from '../../../sessions/held-model';
-import { DEFAULT_SESSION_OPTIONS } from '../../../sessions/session-manager';
 import { holdRecognition } from '../../hold-recognition';
+import { liveStreamOptions } from '../../live-stream-options';
 import { ModelPoolError } from '../../model-pool';
 import { frameBytes, socketSender } from '../../socket-sender';
 import { OPENAI_DEFAULT_MODEL } from './audio-fields';
@@ -101,14 +101,9 @@ const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
         session = new RealtimeTranscription({
           holdModel: (request) => holdTranscriptionModels(app, request),
           ...(model !== undefined && model !== OPENAI_DEFAULT_MODEL ? { model } : {}),
-          observer: app.metrics,
+          ...liveStreamOptions(app, request),
           ...app.voiceActivity,
           send,
-          audioTranscribed: (seconds) => app.usage.liveAudio(request, seconds),
-          bufferSeconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
-          maxLagSeconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
-          maxPendingFinalSeconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
-          maxFinalBacklogSeconds: DEFAULT_SESSION_OPTIONS.maxFinalBacklogSeconds,
         });
       } catch (error) {
         if (error instanceof RealtimeRequestError) {

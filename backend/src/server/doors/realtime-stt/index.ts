@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { BackpressureLevel } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { DEFAULT_SESSION_OPTIONS } from '../../../sessions/session-manager';
 import { holdRecognition } from '../../hold-recognition';
+import { liveStreamOptions } from '../../live-stream-options';
 import { checkTask } from '../../model-task';
 import { frameBytes, socketSender } from '../../socket-sender';
 import { backpressureLevel } from '../../status/backpressure';
@@ -84,16 +84,11 @@ const realtimeSttDoor: FastifyPluginAsyncZod = async (app) => {
         holdModel: () => holdRecognition(app.models, {}),
         checkLanguage: (modelId, language) =>
           checkTask(app.models.get(modelId).recognizer, 'transcribe', language),
-        observer: app.metrics,
+        ...liveStreamOptions(app, request),
         ...(app.voiceActivity.createSpeechActivity
           ? { createSpeechActivity: app.voiceActivity.createSpeechActivity }
           : {}),
         send,
-        audioTranscribed: (seconds) => app.usage.liveAudio(request, seconds),
-        bufferSeconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
-        maxLagSeconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
-        maxPendingFinalSeconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
-        maxFinalBacklogSeconds: DEFAULT_SESSION_OPTIONS.maxFinalBacklogSeconds,
         backpressure: currentLevel(),
       });
       sessions.add(connection);
