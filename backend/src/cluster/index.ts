@@ -20,7 +20,7 @@ export interface ClusterOptions extends Partial<ClusterJobTiming> {
 export interface Cluster {
   keys: KeyRing & { readonly count: number };
   usage: UsageStore;
-  jobs: { createQueue: JobQueueFactory; uploadDir: string };
+  jobs: { createQueue: JobQueueFactory };
   /** How long a stopping worker gives its open recordings (and then its running job) to finish. */
   drainMs: number;
   /** Stops taking jobs; resolves once the running one finished or, after `drainMs`, went back to the queue. */
@@ -66,7 +66,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
       keys,
       usage,
       drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
-      jobs: { createQueue, uploadDir: options.jobsDir },
+      jobs: { createQueue },
       async stopTakingJobs() {
         await Promise.all(queues.map((queue) => queue.stopTaking().catch(() => {})));
       },

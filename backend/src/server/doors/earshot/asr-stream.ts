@@ -1,6 +1,6 @@
 import { AsrStreamRequestSchema, AsrStreamResponseSchema, ErrorResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { HttpError } from '../http-error';
+import { HttpError } from '../../http-error';
 
 /** POST /asr/stream: one MediaRecorder chunk in, the recording's new final segments and interim out. */
 const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
@@ -16,6 +16,9 @@ const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
     '/asr/stream',
     {
       schema: {
+        summary:
+          'One MediaRecorder chunk of a live recording in, its new captions out (the extension; ISweep)',
+        tags: ['Earshot'],
         body: AsrStreamRequestSchema,
         response: {
           200: AsrStreamResponseSchema,
