@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../audio/file-decoder';
+import type { WordTiming } from '../engine/types';
 import {
   type CreateVadStream,
   type FileTranscript,
@@ -17,6 +18,10 @@ export interface AcceptedAudio {
   modelId: string;
   /** The language to report when the engine does not say. */
   language: string;
+  /** The language the text is written in, when that is a translation. */
+  targetLanguage?: string;
+  /** How the model's word times are obtained. */
+  wordTiming: WordTiming;
   transcribe(options: Omit<FileTranscriptionOptions, 'createVadStream'>): Promise<FileTranscript>;
   /** Returns the model lease and deletes the uploaded file; safe to call more than once. */
   release(): Promise<void>;
@@ -42,12 +47,14 @@ export async function acceptAudio(
     const fields = parseAudioFields(upload.fields);
     const { model, release: unlease } = leaseRequestModel(app, fields.model);
     releaseModel = unlease;
-    const language = checkTask(model.recognizer, task, fields.language);
+    const { report, ...languages } = checkTask(model.recognizer, task, fields);
     return {
       fields,
       task,
       modelId: model.id,
-      language,
+      language: languages.language ?? report,
+      ...(languages.targetLanguage !== undefined ? { targetLanguage: languages.targetLanguage } : {}),
+      wordTiming: model.recognizer.wordTiming ?? 'measured',
       release,
       transcribe: (options) =>
         transcribeFileThroughQueue(
@@ -55,6 +62,7 @@ export async function acceptAudio(
           { queue: model.queue, sampleRate: model.recognizer.sampleRate },
           {
             ...options,
+            languages,
             ...(fields.prompt !== undefined ? { prompt: fields.prompt } : {}),
             ...(createVadStream ? { createVadStream } : {}),
           },

@@ -44,6 +44,8 @@ const v1AudioRoutes: FastifyPluginAsync<V1AudioOptions> = async (app, options) =
       const rendered = renderTranscript(transcript, audio.fields.format, {
         task,
         language: audio.language,
+        ...(audio.targetLanguage ? { targetLanguage: audio.targetLanguage } : {}),
+        wordTiming: audio.wordTiming,
         granularities: audio.fields.granularities,
       });
       return await reply.type(rendered.contentType).send(rendered.body);

@@ -14,7 +14,10 @@ export interface JobLimits {
   keepFinishedSeconds: number;
 }
 
-type JobDetails = Pick<AcceptedAudio, 'fields' | 'task' | 'modelId' | 'language'>;
+type JobDetails = Pick<
+  AcceptedAudio,
+  'fields' | 'task' | 'modelId' | 'language' | 'targetLanguage' | 'wordTiming'
+>;
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -58,10 +61,17 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVad
 
   app.post('/audio/jobs', async (request, reply) => {
     const audio = await acceptAudio(app, request, 'transcribe', options.createVadStream);
-    const { fields, task, modelId, language } = audio;
+    const { fields, task, modelId, language, targetLanguage, wordTiming } = audio;
     try {
       const job = await jobs.submit({
-        details: { fields, task, modelId, language },
+        details: {
+          fields,
+          task,
+          modelId,
+          language,
+          wordTiming,
+          ...(targetLanguage ? { targetLanguage } : {}),
+        },
         run: (signal, onProgress) => audio.transcribe({ key: `job-${request.id}`, signal, onProgress }),
         release: audio.release,
       });
@@ -114,6 +124,8 @@ const v1JobsRoutes: FastifyPluginAsync<JobLimits & { createVadStream?: CreateVad
       const rendered = renderTranscript(job.result, fields.format, {
         task: job.details.task,
         language: job.details.language,
+        ...(job.details.targetLanguage ? { targetLanguage: job.details.targetLanguage } : {}),
+        wordTiming: job.details.wordTiming,
         granularities: fields.granularities,
       });
       return reply.type(rendered.contentType).send(rendered.body);
