@@ -27,6 +27,11 @@ const MODEL_ERROR_STATUS: Record<ModelPoolError['code'], number> = {
 /** Fastify's own refusals, by its error code, with messages that say what to send instead. */
 /** Engine refusals of a device (unknown, or a GPU that cannot be had), answered as the request's fault. */
 const DEVICE_REFUSALS: readonly ErrorCode[] = ['invalid_device', 'cuda_unavailable', 'webgpu_unavailable'];
+/** Engine refusals of a language or translation the model cannot do (a live recording's choice). */
+const LANGUAGE_REFUSALS: Record<string, [ErrorCode, string]> = {
+  unsupported_language: ['unsupported_language', 'language'],
+  translation_unsupported: ['translation_unsupported', 'target_language'],
+};
 
 const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (app: FastifyInstance) => string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
@@ -79,6 +84,8 @@ const errorReplies: FastifyPluginAsync = async (app) => {
     if (deviceRefusal) {
       return refuse(400, deviceRefusal, error.message, 'device');
     }
+    const languageRefusal = error instanceof EngineError ? LANGUAGE_REFUSALS[error.code] : undefined;
+    if (languageRefusal) return refuse(400, languageRefusal[0], error.message, languageRefusal[1]);
     if (hasZodFastifySchemaValidationErrors(error)) {
       const problems = error.validation.map((v) => {
         const field = v.params.issue.path.join('.') || 'body';

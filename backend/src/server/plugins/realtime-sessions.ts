@@ -12,6 +12,11 @@ export class RealtimeSessions {
     return this.open.size;
   }
 
+  /** The languages each open session chose. */
+  languagesChosen(): { language?: string; targetLanguage?: string; dual: boolean }[] {
+    return [...this.open].map((session) => ({ ...session.languages, dual: false }));
+  }
+
   get full(): boolean {
     return this.open.size >= this.maxSessions;
   }

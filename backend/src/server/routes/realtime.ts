@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
+import { EngineError } from '../../engine/errors';
 import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../realtime/protocol';
 import { errorBody, RealtimeTranscription } from '../../realtime/transcription-session';
 import type { HeldModel, RecognitionRequest } from '../../sessions/held-model';
@@ -23,6 +24,12 @@ const SLOW_READER_BYTES = 256 * 1024;
 /** Past this much unsent output the client is not reading at all, and the socket is closed. */
 const STALLED_READER_BYTES = 4 * 1024 * 1024;
 
+/** The session field behind each language refusal of the engine. */
+const LANGUAGE_FIELDS: Record<string, string> = {
+  unsupported_language: 'language',
+  translation_unsupported: 'target_language',
+};
+
 /** Holds the models a session names (or the defaults) in the pool while the session uses them. */
 function holdTranscriptionModels(app: FastifyInstance, request: RecognitionRequest): HeldModel {
   try {
@@ -33,6 +40,13 @@ function holdTranscriptionModels(app: FastifyInstance, request: RecognitionReque
         error.code,
         error.message,
         `session.audio.input.transcription.${error.param}`,
+      );
+    }
+    if (error instanceof EngineError && LANGUAGE_FIELDS[error.code]) {
+      throw new RealtimeRequestError(
+        error.code,
+        error.message,
+        `session.audio.input.transcription.${LANGUAGE_FIELDS[error.code]}`,
       );
     }
     throw error;
