@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CanaryPrompt } from '../../src/engine/canary/prompt.js';
 import { type CanaryResult, loadModelRecognizer, type Recognizer } from '../../src/engine/index.js';
 import { readVocabulary } from '../../src/engine/vocab.js';
+import { findModel, resolveModel, storeSettings, verifyModel } from '../../src/models/index.js';
 import { wordErrorRate, words } from '../../src/transcript/word-errors.js';
+import { FakeHub } from '../models/fake-hub.js';
 import {
   canaryBarNote,
   ENGLISH,
@@ -133,6 +136,50 @@ describe('Canary in the onnx-asr layout (tiny-canary)', () => {
     const pause = { start: 1 + (german[0]?.length ?? 0) / SAMPLE_RATE + 0.3, end: 0 };
     pause.end = pause.start + 1.5 - 0.6;
     expect(ws.filter((w) => w.start > pause.start && w.end < pause.end)).toEqual([]);
+  });
+});
+
+describe('Canary models in the store', () => {
+  it('downloads the int8 files of an onnx-asr Canary repository with checksums, and loads its languages', async () => {
+    const entry = findModel('canary-180m-flash-int8');
+    if (entry?.source.kind !== 'huggingface')
+      throw new Error('canary-180m-flash-int8 should come from the Hub');
+    const scratch = mkdtempSync(path.join(tmpdir(), 'earshot-canary-store-'));
+    const hub = await new FakeHub(entry.source.repo).start();
+    try {
+      // The tiny model's files under the names the public export uses.
+      for (const [name, own] of [
+        ['encoder-model.int8.onnx', 'encoder-model.onnx'],
+        ['decoder-model.int8.onnx', 'decoder-model.onnx'],
+        ['vocab.txt', 'vocab.txt'],
+        ['config.json', 'config.json'],
+      ] as const) {
+        hub.addFile(name, readFileSync(path.join(TINY_CANARY_DIR, own)), name.endsWith('.onnx'));
+      }
+      const settings = storeSettings({
+        EARSHOT_CACHE_DIR: path.join(scratch, 'cache'),
+        HF_ENDPOINT: hub.hubUrl,
+      });
+      const model = await resolveModel('canary-180m-flash-int8', { allowDownload: true, settings });
+      expect([model.encoderFile, model.decoderFile]).toEqual([
+        'encoder-model.int8.onnx',
+        'decoder-model.int8.onnx',
+      ]);
+      const report = await verifyModel('canary-180m-flash-int8', {
+        settings: { ...settings, offline: true },
+      });
+      expect(report.files.every((f) => f.ok)).toBe(true);
+      const loaded = await loadModelRecognizer(model, 'cpu');
+      try {
+        // The entry's languages (en, de, es, fr) narrowed to the ones the vocabulary names.
+        expect(loaded.languages?.languages).toEqual(['en', 'de']);
+      } finally {
+        await loaded.release();
+      }
+    } finally {
+      await hub.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
