@@ -114,7 +114,7 @@ def run(rank, args):
         ck = torch.load(args.init)
         net = aed.from_checkpoint(ck)
         ctc_head = torch.nn.Linear(net.cfg["d_enc"], net.cfg["vocab"] + 1)
-        ctc_head.load_state_dict(ck["ctc"])
+        ctc_head.load_state_dict({k: v.float() for k, v in ck["ctc"].items()})
         prior_steps, prior_seconds = ck["step"], ck["train_seconds"]
     else:
         net = aed.Canary()
