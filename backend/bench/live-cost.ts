@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { wordErrorRate } from '../src/transcript/word-errors';
-import { benchFixtures, type Fixture, type OfflineTranscript } from './fixtures';
-import { profileRecognition } from './live-profile';
+import { benchFixtures, ensureFixture, type Fixture, type OfflineTranscript } from './fixtures';
+import { type RecognitionPass, recognitionPass, type SpokenRecording } from './live-profile';
 import { measureRun, type RunMeasures, type TabOutcome } from './measures';
 import { checkVocabulary } from './sentences';
 import { metricSamples, scrapeMetrics } from './server-metrics';
@@ -21,6 +21,7 @@ import { planChunks } from './webm-chunks';
 const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
 const WORD_LIST = fileURLToPath(new URL('../models/tiny-en/words.txt', import.meta.url));
 const TWIN_INT8 = fileURLToPath(new URL('../.cache/parakeet-twin-int8', import.meta.url));
+const TINY_WHISPER = fileURLToPath(new URL('../.cache/tiny-whisper', import.meta.url));
 const TIMESLICE_SECONDS = 0.25;
 /** Live captions hold when no audio is given up and no tab is further behind than this. */
 const HOLD_LAG_SECONDS = 2;
@@ -36,12 +37,18 @@ const program = new Command('bench:live-cost')
   .description('Live captions against one decode of the same audio: CPU, latency, accuracy, tabs that hold')
   .option(
     '--model <list>',
-    'models, comma separated; FINAL+FAST runs a pair (fast interims, strong finals); default: tiny-en, the int8 twin and the pair when the twin is built',
+    'models, comma separated; FINAL+FAST runs a pair (fast interims, strong finals); default: tiny-en, and the int8 twin, the pair and the tiny random Whisper where built',
     (v) => v.split(',').filter(Boolean),
   )
   .option('--tabs <list>', 'tab counts', positiveInts, [1, 4, 8])
   .option('--seconds <n>', 'most seconds of audio per recording', (v) => positiveInts(v)[0] ?? 30, 30)
   .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
+  .option(
+    '--recordings <n>',
+    'recordings (of --seconds each) streamed one at a time through the pipeline in this process, for word error rates over more audio and the CPU profile',
+    (v) => positiveInts(v)[0] ?? 8,
+    8,
+  )
   .parse();
 
 interface Options {
@@ -49,6 +56,7 @@ interface Options {
   tabs: number[];
   seconds: number;
   device: string;
+  recordings: number;
 }
 
 interface Setup {
@@ -75,32 +83,46 @@ async function main(options: Options): Promise<void> {
   checkVocabulary(WORD_LIST);
   const setups = (options.model ?? defaultModels()).map(parseSetup);
   const fixtures = await benchFixtures(Math.max(...options.tabs), options.seconds, CACHE_DIR);
+  const recordings = await passRecordings(options);
   const rows: Row[] = [];
   const profiles: Profile[] = [];
   for (const setup of setups) {
     const setupRows = await benchSetup(setup, fixtures, options);
     rows.push(...setupRows);
-    const oneTab = setupRows.find((r) => r.tabs === 1);
-    if (oneTab) profiles.push(await profile(setup, fixtures[0] as Fixture, oneTab, options.device));
+    log(`${setup.label}: streaming ${recordings.length} recordings one at a time in this process…`);
+    const pass = await recognitionPass(
+      recordings,
+      { final: setup.final, ...(setup.fast ? { fast: setup.fast } : {}) },
+      options.device,
+    );
+    profiles.push(profile(setup, pass, setupRows.find((r) => r.tabs === 1) ?? null));
   }
-  process.stdout.write(`\n${costTable(rows)}\n\n${latencyTable(rows)}\n\n${profileTable(profiles)}\n`);
+  const tables = [costTable(rows), latencyTable(rows), accuracyTable(profiles), profileTable(profiles)];
+  process.stdout.write(`\n${tables.join('\n\n')}\n`);
   await mkdir(CACHE_DIR, { recursive: true });
   const file = join(CACHE_DIR, 'live-cost.json');
   await writeFile(file, JSON.stringify({ settings: options, rows, profiles }, null, 2));
   log(`results written to ${file}`);
 }
 
+/** tiny-en, and the 0.6B twin, the pair and the tiny random Whisper where they are built. */
 function defaultModels(): string[] {
-  if (!existsSync(TWIN_INT8)) {
-    log('the 0.6B twin is not built (bash backend/recipes/parakeet-twin/build.sh): measuring tiny-en only');
-    return ['tiny-en'];
-  }
-  return ['tiny-en', TWIN_INT8, `${TWIN_INT8}+tiny-en`];
+  const models = ['tiny-en'];
+  if (existsSync(TWIN_INT8)) models.push(TWIN_INT8, `${TWIN_INT8}+tiny-en`);
+  else log('the 0.6B twin is not built (bash backend/recipes/parakeet-twin/build.sh): leaving it out');
+  if (existsSync(TINY_WHISPER)) models.push(TINY_WHISPER);
+  else log('the tiny random Whisper is not built (the Whisper tests build it): leaving it out');
+  return models;
 }
 
 function parseSetup(spec: string): Setup {
   const [final = '', fast] = spec.split('+');
-  const name = (id: string) => (id === TWIN_INT8 ? '0.6B twin int8' : id.split('/').at(-1) || id);
+  const name = (id: string) =>
+    id === TWIN_INT8
+      ? '0.6B twin int8'
+      : id === TINY_WHISPER
+        ? 'tiny random Whisper'
+        : id.split('/').at(-1) || id;
   return { label: fast ? `${name(final)} + ${name(fast)}` : name(final), final, ...(fast ? { fast } : {}) };
 }
 
@@ -233,28 +255,44 @@ interface Profile {
   setup: string;
   /** CPU milliseconds per second of audio, by part. */
   parts: Record<string, number>;
+  words: number;
+  streamedWer: number;
+  fileWer: number;
+}
+
+/** Recordings other than the live runs', so that word error rates rest on more words. */
+async function passRecordings(options: Options): Promise<SpokenRecording[]> {
+  const recordings: SpokenRecording[] = [];
+  for (let i = 0; i < options.recordings; i++) {
+    const spec = {
+      seconds: options.seconds,
+      seed: 100 + i,
+      wordsPerMinute: [150, 165, 140, 175][i % 4] ?? 150,
+    };
+    const fixture = await ensureFixture(spec, CACHE_DIR);
+    recordings.push({ file: join(CACHE_DIR, 'fixtures', fixture.id, 'audio.webm'), text: fixture.text });
+  }
+  return recordings;
 }
 
 /**
  * Where one tab's live CPU goes: the recognition half measured part by part in this process (see
- * profileRecognition), ffmpeg from the server's live run, and the rest of that run's server CPU.
+ * recognitionPass), ffmpeg from the server's one-tab live run, and the rest of that run's server CPU.
  */
-async function profile(setup: Setup, fixture: Fixture, oneTab: Row, device: string): Promise<Profile> {
-  const recognition = await profileRecognition(
-    join(CACHE_DIR, 'fixtures', fixture.id, 'audio.webm'),
-    { final: setup.final, ...(setup.fast ? { fast: setup.fast } : {}) },
-    device,
-  );
-  const recognized = Object.values(recognition).reduce((sum, s) => sum + s, 0);
-  const server = oneTab.liveCpuPerAudioSecond - oneTab.ffmpegCpuPerAudioSecond;
-  const parts: Record<string, number> = {
-    ...recognition,
-    'ffmpeg: container decoding and resampling': oneTab.ffmpegCpuPerAudioSecond,
-    'HTTP, JSON, sessions and the rest of the server': server - recognized,
-  };
+function profile(setup: Setup, pass: RecognitionPass, oneTab: Row | null): Profile {
+  const recognized = Object.values(pass.parts).reduce((sum, s) => sum + s, 0);
+  const parts: Record<string, number> = { ...pass.parts };
+  if (oneTab) {
+    parts['ffmpeg: container decoding and resampling'] = oneTab.ffmpegCpuPerAudioSecond;
+    parts['HTTP, JSON, sessions and the rest of the server'] =
+      oneTab.liveCpuPerAudioSecond - oneTab.ffmpegCpuPerAudioSecond - recognized;
+  }
   return {
     setup: setup.label,
     parts: Object.fromEntries(Object.entries(parts).map(([part, s]) => [part, s * 1000])),
+    words: pass.words,
+    streamedWer: pass.streamedWer,
+    fileWer: pass.fileWer,
   };
 }
 
@@ -328,6 +366,21 @@ function latencyTable(rows: readonly Row[]): string {
     const m = r.measures;
     lines.push(
       `| ${r.setup} | ${r.tabs} | ${seconds(m.wordToInterimMs.p50)}/${seconds(m.wordToInterimMs.p95)} | ${seconds(m.sentenceEndToInterimMs.p95)} / ${seconds(m.sentenceEndToInterimMs.max)} | ${seconds(m.wordToFinalMs.p50)}/${seconds(m.wordToFinalMs.p95)} | ${seconds(m.coverToInterimMs.p95)} / ${seconds(m.coverToFinalMs.p95)} | ${percent(m.werVsText)} | ${percent(r.offlineWerVsText)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function accuracyTable(profiles: readonly Profile[]): string {
+  const lines = [
+    'Word error rates against the spoken text, each recording streamed (finals) and sent as a file, one at a time in this process',
+    '| model | words | streamed finals | file | difference |',
+    '|---|---|---|---|---|',
+  ];
+  for (const p of profiles) {
+    const points = ((p.streamedWer - p.fileWer) * 100).toFixed(1);
+    lines.push(
+      `| ${p.setup} | ${p.words} | ${percent(p.streamedWer)} | ${percent(p.fileWer)} | ${points} points |`,
     );
   }
   return lines.join('\n');

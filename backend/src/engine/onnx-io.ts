@@ -38,11 +38,13 @@ export function releaseGpuOutputs(outputs: ort.InferenceSession.OnnxValueMapType
 
 /**
  * A float output as Float32Array, whether the graph computes in float32 or float16 (fp16 exports
- * of Whisper keep float16 at their inputs and outputs; Node has no Float16Array before v24).
+ * of Whisper keep float16 at their inputs and outputs). ONNX Runtime holds float16 data in a
+ * Float16Array where the runtime has one (Node 24 and later), else as bit patterns in a Uint16Array.
  */
 export function floatData(tensor: ort.Tensor | undefined): Float32Array {
-  if (tensor?.type === 'float16') return float16ToFloat32(tensor.data as Uint16Array);
-  return tensorData(tensor, Float32Array);
+  if (tensor?.type !== 'float16') return tensorData(tensor, Float32Array);
+  const { data } = tensor;
+  return data instanceof Uint16Array ? float16ToFloat32(data) : Float32Array.from(data as ArrayLike<number>);
 }
 
 /** Samples as the element type a graph input declares: float32 as is, float16 converted. */
@@ -52,8 +54,29 @@ export function floatTensor(
   dims: readonly number[],
 ): ort.Tensor {
   return type === 'float16'
-    ? new ort.Tensor('float16', float32ToFloat16(data), dims)
+    ? float16ForBinding(new ort.Tensor('float16', float32ToFloat16(data), dims))
     : new ort.Tensor('float32', data, dims);
+}
+
+/**
+ * Feeds as onnxruntime-node 1.23's binding reads them. It takes float16 data only from a Uint16Array,
+ * while onnxruntime-common hands every float16 tensor's data over as a Float16Array wherever the
+ * runtime has one (Node 24 and later), its own outputs included (microsoft/onnxruntime#26791): the
+ * same bits are shown to the binding as a Uint16Array.
+ */
+export function feedsForBinding<T extends Record<string, ort.Tensor>>(feeds: T): T {
+  for (const tensor of Object.values(feeds)) float16ForBinding(tensor);
+  return feeds;
+}
+
+function float16ForBinding(tensor: ort.Tensor): ort.Tensor {
+  if (tensor.type !== 'float16' || tensor.location !== 'cpu') return tensor;
+  const { data } = tensor;
+  if (!(data instanceof Uint16Array) && ArrayBuffer.isView(data)) {
+    const bits = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+    (tensor as unknown as { cpuData: Uint16Array }).cpuData = bits;
+  }
+  return tensor;
 }
 
 /** The declared element type of a session's float input, e.g. past key values. */

@@ -3,8 +3,12 @@ import type { DecoderCarry } from '../engine/types';
 import { CaptionTrack } from './caption-track';
 import type { LiveTranscriber, TranscriptUpdate, WindowRecognizer } from './live-transcriber';
 import { PcmBuffer } from './pcm-buffer';
+import { RunningAverage } from './running-average';
 import type { SpeechActivity } from './speech-activity';
 import type { TimedWord } from './timed-word';
+
+/** Weight of the newest step in the running estimate of how long a step takes. */
+const STEP_TIME_WEIGHT = 0.3;
 
 export interface ChunkedTranscriberOptions {
   sampleRate: number;
@@ -16,8 +20,18 @@ export interface ChunkedTranscriberOptions {
   leftSeconds: number;
   /** Audio after a chunk that the encoder hears with it; its words are decoded as interims only. */
   rightSeconds: number;
-  /** New audio that makes a step due: each step costs an encoder pass over left + chunk + right. */
+  /** New audio that makes a step due, at least: each step costs an encoder pass over left + chunk + right. */
   hopSeconds: number;
+  /**
+   * The hop grows so that a recording's steps, from asking to answer, take at most this share of its
+   * audio's time, up to `maxHopSeconds`: a large model's call costs much the same for a short window
+   * as for a longer one (its weights stream from memory each time), and a busy engine batches the
+   * steps of several recordings into one call when they come less often.
+   */
+  stepShare: number;
+  maxHopSeconds: number;
+  /** Reads the time (ms) a step takes; `performance.now` unless a test gives one. */
+  clock?: () => number;
   /**
    * Where the speech is. With it, silence is never decoded, a pause closes the stretch of speech
    * before it at once (its words become final and the decoder starts afresh after it), and words
@@ -31,15 +45,18 @@ export const DEFAULT_CHUNK_OPTIONS = {
   leftSeconds: 1,
   rightSeconds: 0.5,
   hopSeconds: 0.5,
+  stepShare: 0.25,
+  maxHopSeconds: 1.5,
 } satisfies Partial<ChunkedTranscriberOptions>;
 
 /**
  * The streaming policy for recognizers that decode chunks with their state carried on (transducers,
  * see `ChunkRequest`): every `hopSeconds` of audio, the frames between the last chunk's end and the
- * newest audio less the right context are decoded for good, and their complete words become final at
- * once; the right context's words are the interim. Each stretch of audio is decoded once for good,
- * so a word never needs two hypotheses to agree, and the cost per second of audio is bounded by the
- * chunk geometry, not by how long the speech runs without a pause.
+ * newest audio less the right context are decoded for good, and the words they hold become final at
+ * once (up to the last word boundary; a word the chunk ends inside of is decoded again, whole, by the
+ * next one); the rest is the interim. Each stretch of audio is decoded once for good, so a word never
+ * waits for two hypotheses to agree, and the cost per second of audio is set by the chunk geometry,
+ * not by how long the speech runs without a pause.
  */
 export class ChunkedTranscriber implements LiveTranscriber {
   private readonly pcm: PcmBuffer;
@@ -54,6 +71,8 @@ export class ChunkedTranscriber implements LiveTranscriber {
   private carry: DecoderCarry | null = null;
   /** Audio received when the last step began, in samples. */
   private steppedAt = 0;
+  /** Seconds from asking to answer of recent steps. */
+  private readonly stepSeconds = new RunningAverage(STEP_TIME_WEIGHT);
   /** Words of the last step that are not final. */
   private open: TimedWord[] = [];
   private interim: Segment | null = null;
@@ -89,9 +108,15 @@ export class ChunkedTranscriber implements LiveTranscriber {
     this.options.speech?.push(samples);
   }
 
+  /** Seconds of new audio that make the next step due. */
+  get hopSeconds(): number {
+    const { hopSeconds, stepShare, maxHopSeconds } = this.options;
+    const step = this.stepSeconds.value ?? 0;
+    return Math.min(maxHopSeconds, Math.max(hopSeconds, step / stepShare));
+  }
+
   due(): boolean {
-    const { hopSeconds, sampleRate } = this.options;
-    if (this.pcm.endSample - this.steppedAt >= hopSeconds * sampleRate) return true;
+    if (this.pcm.endSample - this.steppedAt >= this.hopSeconds * this.options.sampleRate) return true;
     return this.stretchStart !== null && this.pauseAfterBoundary() !== null;
   }
 
@@ -126,7 +151,10 @@ export class ChunkedTranscriber implements LiveTranscriber {
       closing,
     };
     const window = this.pcm.read(windowStart).subarray(0, windowEnd - windowStart);
+    const clock = this.options.clock ?? (() => performance.now());
+    const askedAt = clock();
     const result = await this.recognize(window, { chunk, ...(speech ? { voiced: true } : {}) });
+    this.stepSeconds.add((clock() - askedAt) / 1000);
     if (!result.chunk) throw new Error('the recognizer did not decode the window as a chunk');
     const offset = windowStart / sampleRate;
     const words = result.words.map((w) => ({
@@ -188,7 +216,7 @@ export class ChunkedTranscriber implements LiveTranscriber {
     this.open = open;
     const keepFrom = this.boundary - this.floorFrame(this.options.leftSeconds * this.options.sampleRate);
     this.pcm.discardBefore(keepFrom);
-    this.options.speech?.forgetBefore(Math.min(keepFrom, this.boundary) / this.options.sampleRate);
+    this.options.speech?.forgetBefore(keepFrom / this.options.sampleRate);
     const final = this.track.finalSegment(committed);
     this.interim = this.track.interimSegment(open);
     return { finals: final ? [final] : [], interim: this.interim };

@@ -39,15 +39,18 @@ interface Step {
  */
 async function stream(
   audio: Float32Array,
-  options: { hop: number; left: number; right: number; voiced?: SpeechSpan[] },
+  options: { hop: number; left: number; right: number; voiced?: SpeechSpan[]; stepMs?: number },
 ) {
   const calls: Call[] = [];
   const steps: Step[] = [];
   let received = 0;
+  // The time each step takes to answer, as the transcriber reads it.
+  let now = 0;
   const transcriber = new ChunkedTranscriber(
     'rec',
     async (samples: Float32Array, window?: WindowOptions) => {
       calls.push({ at: received / RATE, samples: samples.length });
+      now += options.stepMs ?? 0;
       const s = recognizer.createStream(window);
       s.acceptWaveform(samples);
       await recognizer.decode([s]);
@@ -61,6 +64,9 @@ async function stream(
       leftSeconds: options.left,
       rightSeconds: options.right,
       hopSeconds: options.hop,
+      stepShare: 0.25,
+      maxHopSeconds: 2,
+      clock: () => now,
       ...(options.voiced ? { speech: new SpeechActivity(new ScriptedVoice(options.voiced)) } : {}),
     },
   );
@@ -161,6 +167,21 @@ describe('chunked streaming of a transducer', () => {
     expect(Math.max(...calls.map((c) => c.samples))).toBeLessThan(6 * RATE);
   });
 
+  it('steps less often when a step takes long, so a slow engine is not asked more than it can answer', async () => {
+    const { audio, spoken } = script(20, 17);
+    const quick = await stream(audio, { hop: 0.5, left: 1, right: 0.5 });
+    // Each step answers 0.3 s after it is asked: a quarter of the audio's time is a 1.2 s hop.
+    const slow = await stream(audio, { hop: 0.5, left: 1, right: 0.5, stepMs: 300 });
+    expect(quick.calls.length).toBeGreaterThan(30);
+    expect(slow.calls.length).toBeLessThan(quick.calls.length / 2);
+    // (The recording's end is recognized whenever it comes.)
+    const stepped = slow.calls.slice(1, -1);
+    const gaps = stepped.slice(1).map((c, i) => c.at - (stepped[i] as Call).at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(1.2 - 1e-6);
+    // Fewer, longer chunks lose no word.
+    expect(slow.words.map((w) => w.word)).toEqual(spoken.map((s) => s.word));
+  });
+
   it('gives up audio it cannot recognize in time, making the words heard there final', async () => {
     const { audio, spoken } = script(6, 13);
     const transcriber = new ChunkedTranscriber(
@@ -178,6 +199,8 @@ describe('chunked streaming of a transducer', () => {
         leftSeconds: 1,
         rightSeconds: 1,
         hopSeconds: 0.5,
+        stepShare: 0.25,
+        maxHopSeconds: 2,
       },
     );
     transcriber.append(audio.subarray(0, 3 * RATE));

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../errors.js';
-import { floatData, floatInputType, floatTensor, releaseGpuOutputs } from '../onnx-io.js';
+import { feedsForBinding, floatData, floatInputType, floatTensor, releaseGpuOutputs } from '../onnx-io.js';
 import { applyLogitRules, logSumExp } from './logits-rules.js';
 import type { WhisperModelConfig } from './model-config.js';
 
@@ -185,7 +185,7 @@ export class MergedDecoder {
       feeds[name] =
         past?.[name] ?? floatTensor(this.pastType, new Float32Array(0), [batch, decoderHeads, 0, headDim]);
     }
-    const outputs = await this.session.run(feeds);
+    const outputs = await this.session.run(feedsForBinding(feeds));
     const logits = outputs.logits as ort.Tensor;
     return { logits, outputs };
   }
