@@ -170,7 +170,13 @@ describe('listModels', () => {
     expect(byId.get('tiny-en')?.source).toBe('bundled');
     expect(byId.get('canary-1b-v2')).toMatchObject({
       source: 'hf:istupakov/canary-1b-v2-onnx',
-      missing: ['encoder-model.onnx', 'encoder-model.onnx.data', 'decoder-model.onnx', 'vocab.txt', 'config.json'],
+      missing: [
+        'encoder-model.onnx',
+        'encoder-model.onnx.data',
+        'decoder-model.onnx',
+        'vocab.txt',
+        'config.json',
+      ],
     });
   });
 });
