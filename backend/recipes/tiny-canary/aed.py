@@ -144,7 +144,7 @@ class Canary(nn.Module):
 
 
 def from_checkpoint(ck):
-    """The model of a checkpoint, in float32 (the committed checkpoint keeps float16 weights)."""
+    """The model of a checkpoint, in float32 (checkpoint.py keeps float16 weights)."""
     net = Canary(**ck["cfg"])
     net.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in ck["model"].items()})
     return net

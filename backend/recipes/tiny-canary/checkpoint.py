@@ -1,7 +1,7 @@
-"""Write the checkpoint kept beside this recipe: the weights (model and CTC head) rounded to float16,
-which halves its size, with the model's shape and training history. The export and the PyTorch
-cross-check read these very weights, so the committed model and the checkpoint agree exactly;
-training continues from them in float32."""
+"""Write the checkpoint the model is exported from (to the work folder, not committed): the weights
+(model and CTC head) rounded to float16, which halves its size, with the model's shape and training
+history. The export and the PyTorch cross-check read these very weights, so the exported model and
+the checkpoint agree exactly; training continues from them in float32."""
 import argparse
 
 import torch
