@@ -102,7 +102,7 @@ export async function loadModelRecognizer(
     if (asked.length > 0)
       throw new EngineError(
         'invalid_options',
-        `${asked.join(' and ')} only apply to Whisper and Canary models, and ${model.id} is a Parakeet model`,
+        `${asked.join(' and ')} ${asked.length > 1 ? 'apply' : 'applies'} only to Whisper and Canary models, and ${model.id} is a Parakeet model`,
       );
     return loadRecognizer(files);
   }
