@@ -147,6 +147,14 @@ export const GpuAdapterSchema = z.object({
 });
 export type GpuAdapter = z.infer<typeof GpuAdapterSchema>;
 
+/** The GPU in use as the Reverb service's /health names it (memory in MiB, null where unknown). */
+export const ReverbGpuSchema = z.object({
+  name: z.string(),
+  memory_mb: z.number().int().nonnegative().nullable(),
+  memory_used_mb: z.number().int().nonnegative().nullable(),
+});
+export type ReverbGpu = z.infer<typeof ReverbGpuSchema>;
+
 export const HealthResponseSchema = z.object({
   status: z.literal('ok'),
   /** The model that makes the finals of a recording that names none. */
@@ -159,6 +167,12 @@ export const HealthResponseSchema = z.object({
   adapter: GpuAdapterSchema.nullable().optional(),
   sessions: z.number().int().nonnegative(),
   version: z.string(),
+  /** Reverb's and the NVIDIA server's field: the default model is loaded (absent from older servers). */
+  model_loaded: z.boolean().optional(),
+  /** The NVIDIA server's name for `model` (absent from older servers). */
+  model_name: z.string().optional(),
+  /** Reverb's: the GPU computing, null on the CPU or a software rasterizer (absent from older servers). */
+  gpu: ReverbGpuSchema.nullable().optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

@@ -33,7 +33,7 @@ program
     'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU)',
     'cpu',
   )
-  .option('--format <format>', 'json, txt, srt or vtt', 'txt')
+  .option('--format <format>', 'json, txt, srt, vtt or ctm (one line per word, as sclite reads it)', 'txt')
   .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
   .option(
     '--language <code>',
@@ -121,6 +121,18 @@ program
   )
   .addOption(
     new Option(
+      '--parakeet-model <id|dir>',
+      'the model POST /transcribe (the NVIDIA ASR server API) runs for model=parakeet (default: the default --model); loaded beside it',
+    ).env('EARSHOT_PARAKEET_MODEL'),
+  )
+  .addOption(
+    new Option(
+      '--canary-model <id|dir>',
+      'the model POST /transcribe runs for model=canary (default: none, such requests are refused); loaded beside the others',
+    ).env('EARSHOT_CANARY_MODEL'),
+  )
+  .addOption(
+    new Option(
       '--device <device>',
       'cpu, webgpu (any GPU with a Vulkan driver), cuda, cuda:N, or auto (CUDA, then WebGPU, then CPU); GPU use is opt-in',
     )
@@ -131,7 +143,7 @@ program
   .addOption(new Option('--port <port>', 'port to listen on').default('8001').env('EARSHOT_PORT'))
   .option(
     '--api-keys <file>',
-    'JSON file of named API keys every route but /health and /ready then needs (default: $EARSHOT_API_KEYS_FILE)',
+    'JSON file of named API keys every route but /health, /ready and the API docs then needs (default: $EARSHOT_API_KEYS_FILE)',
   )
   .option('--insecure-no-auth', 'serve an address beyond loopback without API keys')
   .addOption(

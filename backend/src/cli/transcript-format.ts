@@ -1,9 +1,10 @@
 import { toSrt, toWebVtt } from '@earshot/shared';
 import type { RecognitionResult, RecognizedWord } from '../engine/types';
 import { toCaptions } from '../transcript/captions';
+import { toCtm } from '../transcript/ctm';
 import { segmentWords } from '../transcript/segments';
 
-export const TRANSCRIPT_FORMATS = ['json', 'txt', 'srt', 'vtt'] as const;
+export const TRANSCRIPT_FORMATS = ['json', 'txt', 'srt', 'vtt', 'ctm'] as const;
 export type TranscriptFormat = (typeof TRANSCRIPT_FORMATS)[number];
 
 const ms = (seconds: number) => Math.round(seconds * 1000) / 1000;
@@ -14,9 +15,10 @@ function jsonWord(w: RecognizedWord): RecognizedWord {
 
 /**
  * A file transcript in the asked format; times are seconds from the start of the file. JSON has
- * the recognizer's word times; subtitle cues are held long enough to read (see toCaptions).
+ * the recognizer's word times; subtitle cues are held long enough to read (see toCaptions). CTM names
+ * the recording after `file`.
  */
-export function formatTranscript(result: RecognitionResult, format: TranscriptFormat): string {
+export function formatTranscript(result: RecognitionResult, format: TranscriptFormat, file: string): string {
   const segments = segmentWords(result.words);
   switch (format) {
     case 'json':
@@ -40,5 +42,7 @@ export function formatTranscript(result: RecognitionResult, format: TranscriptFo
       return toSrt(toCaptions(segments));
     case 'vtt':
       return toWebVtt(toCaptions(segments));
+    case 'ctm':
+      return toCtm(result.words, file);
   }
 }

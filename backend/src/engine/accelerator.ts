@@ -9,6 +9,8 @@ export interface Accelerator {
   /** Per model part (encoder, decoder, …): where its nodes ran during the warm-up decode. */
   placement: Record<string, NodePlacement>;
   memoryUsedBytes(): Promise<number | null>;
+  /** The adapter's own memory, where the platform says (null otherwise). */
+  memoryTotalBytes(): Promise<number | null>;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function warmUpAccelerator<K extends string>(
     throw error;
   }
   const placement: Record<string, NodePlacement> = gpu.placement.collect(sessions);
-  const { adapter, memoryUsedBytes } = gpu.adapter();
+  const { adapter, memoryUsedBytes, memoryTotalBytes } = gpu.adapter();
   const software = adapter.software
     ? '; a software rasterizer on the CPU: expect it to be slower than --device cpu'
     : '';
@@ -39,5 +41,5 @@ export async function warmUpAccelerator<K extends string>(
     `${modelId} on ${opened.device}: adapter ${adapter.name}; vendor ${adapter.vendor}, backend ${adapter.backend}, driver ${adapter.driver ?? 'unknown'}${software}`,
   );
   for (const [part, where] of Object.entries(placement)) info(`${modelId} ${describePlacement(part, where)}`);
-  return { adapter, placement, memoryUsedBytes };
+  return { adapter, placement, memoryUsedBytes, memoryTotalBytes };
 }

@@ -19,6 +19,8 @@ export interface AdapterReport {
   adapter: GpuAdapter;
   /** GPU memory the process holds on the adapter; null where the platform does not expose it. */
   memoryUsedBytes(): Promise<number | null>;
+  /** The adapter's own memory (VRAM); null where the platform does not expose it. */
+  memoryTotalBytes(): Promise<number | null>;
 }
 
 /** Where the adapter is read from; tests point these at a prepared folder. */
@@ -61,6 +63,7 @@ export function webGpuAdapter(backend: string, sources: AdapterSources = LIVE): 
         software: false,
       },
       memoryUsedBytes: async () => null,
+      memoryTotalBytes: async () => null,
     };
   }
   const open = openDevices(sources);
@@ -79,6 +82,7 @@ export function webGpuAdapter(backend: string, sources: AdapterSources = LIVE): 
       },
       memoryUsedBytes: async () =>
         drm.length === 1 && drm[0]?.counted ? drmDeviceMemory(openDevices(sources).drm, drm[0].pdev) : null,
+      memoryTotalBytes: async () => (drm.length === 1 && drm[0] ? vramTotal(drm[0].pdev, sources.sys) : null),
     };
   }
   if (open.nvidia > 0) return nvidiaAdapter(backend, sources.pid);
@@ -93,6 +97,7 @@ export function webGpuAdapter(backend: string, sources: AdapterSources = LIVE): 
     },
     // Its buffers are ordinary process memory, counted in the process's resident size.
     memoryUsedBytes: async () => null,
+    memoryTotalBytes: async () => null,
   };
 }
 
@@ -108,6 +113,7 @@ export function cudaAdapter(deviceId: number, pid: number = process.pid): Adapte
       software: false,
     },
     memoryUsedBytes: () => nvidiaProcessMemory(pid),
+    memoryTotalBytes: async () => nvidiaTotalMemory([`--id=${deviceId}`]),
   };
 }
 
@@ -287,7 +293,26 @@ function nvidiaAdapter(backend: string, pid: number): AdapterReport {
       software: false,
     },
     memoryUsedBytes: () => nvidiaProcessMemory(pid),
+    // With several GPUs the one Dawn took is not known.
+    memoryTotalBytes: async () => (names?.length === 1 ? nvidiaTotalMemory([]) : null),
   };
+}
+
+function nvidiaTotalMemory(select: string[]): number | null {
+  const mib = Number(nvidiaSmi(['--query-gpu=memory.total', '--format=csv,noheader,nounits', ...select]));
+  return Number.isFinite(mib) && mib > 0 ? mib * 1024 * 1024 : null;
+}
+
+/** A DRM device's own memory, where its kernel driver lists it (amdgpu's mem_info_vram_total). */
+function vramTotal(pdev: string, sys: string): number | null {
+  try {
+    const bytes = Number(
+      readFileSync(path.join(sys, 'bus', 'pci', 'devices', pdev, 'mem_info_vram_total'), 'utf8'),
+    );
+    return Number.isFinite(bytes) && bytes > 0 ? bytes : null;
+  } catch {
+    return null;
+  }
 }
 
 function nvidiaSmi(args: string[]): string | undefined {

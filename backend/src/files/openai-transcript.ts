@@ -3,10 +3,11 @@ import type { DecodedWindow, LongRecognition } from '../engine/long-audio';
 import type { RecognitionResult, RecognizedToken, WordTiming } from '../engine/types';
 import { compressionRatio } from '../engine/whisper/guards';
 import { toCaptions } from '../transcript/captions';
+import { toCtm } from '../transcript/ctm';
 import { segmentWords, type TranscriptSegment } from '../transcript/segments';
 import type { FileTranscript } from './file-transcription';
 
-export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json'] as const;
+export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json', 'ctm'] as const;
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
 export type TimestampGranularity = 'word' | 'segment';
 
@@ -20,6 +21,8 @@ export interface RenderOptions {
   wordTiming?: WordTiming;
   /** verbose_json only: which of segments[] and words[] to include (OpenAI's default: segments). */
   granularities: readonly TimestampGranularity[];
+  /** The uploaded file's name, which names the recording in CTM. */
+  filename: string;
 }
 
 /** The scores a Whisper window carries beyond the recognizer seam. */
@@ -60,6 +63,8 @@ export function renderTranscript(
       return { contentType: 'text/plain; charset=utf-8', body: toSrt(toCaptions(segments)) };
     case 'vtt':
       return { contentType: 'text/vtt; charset=utf-8', body: toWebVtt(toCaptions(segments)) };
+    case 'ctm':
+      return { contentType: 'text/plain; charset=utf-8', body: toCtm(recognition.words, options.filename) };
     case 'verbose_json': {
       const language =
         recognition.windows.map((w) => (w.result as { language?: string }).language).find(Boolean) ??

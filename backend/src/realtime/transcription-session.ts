@@ -21,6 +21,8 @@ export interface RealtimeTranscriptionOptions {
    * RealtimeRequestError when one is not loaded.
    */
   holdModel(request: RecognitionRequest): HeldModel;
+  /** The model the session starts on (the socket's `?model=`); absent: the server's default. */
+  model?: string;
   observer: SessionObserver;
   /** Speech gating inside a turn when the client commits (no server VAD). */
   createSpeechActivity?: SpeechActivityFactory;
@@ -83,7 +85,7 @@ export class RealtimeTranscription {
   private closed = false;
 
   constructor(private readonly options: RealtimeTranscriptionOptions) {
-    this.model = options.holdModel({});
+    this.model = options.holdModel(options.model !== undefined ? { model: options.model } : {});
     const turnDetection: TurnDetectionConfig | null = options.createVadStream
       ? {
           type: 'server_vad',

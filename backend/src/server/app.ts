@@ -5,27 +5,27 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { Recognizer } from '../engine/types';
 import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
 import type { ApiKeys } from './api-keys';
-import { DEFAULT_SERVER_CONFIG, type ServerConfig } from './config';
+import { DEFAULT_SERVER_CONFIG, MAX_WEBSOCKET_FRAME_BYTES, type ServerConfig } from './config';
+import earshotDoors from './doors/earshot';
+import mvpStackDoor from './doors/mvp-stack';
+import nvidiaAsrDoor, { type NvidiaModelRoles } from './doors/nvidia-asr';
+import openAiDoors from './doors/openai';
+import realtimeSttDoor from './doors/realtime-stt';
+import reverbDoor from './doors/reverb';
 import type { ModelLoader } from './model-loader';
 import authPlugin from './plugins/auth';
 import corsPlugin from './plugins/cors';
 import errorReplies from './plugins/error-replies';
+import filesPlugin from './plugins/files';
 import metricsPlugin from './plugins/metrics';
 import modelsPlugin from './plugins/models';
+import openApiPlugin from './plugins/openapi';
 import realtimeSessionsPlugin from './plugins/realtime-sessions';
 import requestGuard from './plugins/request-guard';
 import sessionsPlugin from './plugins/sessions';
 import statusPlugin from './plugins/status';
 import usagePlugin, { type UsagePluginOptions } from './plugins/usage';
-import asrStreamRoute from './routes/asr-stream';
-import healthRoute from './routes/health';
-import metricsRoute from './routes/metrics';
-import modelsRoute from './routes/models';
-import readyRoute from './routes/ready';
-import realtimeRoute, { MAX_REALTIME_FRAME_BYTES } from './routes/realtime';
-import statusRoute from './routes/status';
-import usageRoute from './routes/usage';
-import v1AudioRoutes from './routes/v1-audio';
+import voiceActivityPlugin from './plugins/voice-activity';
 import { effectiveConfig } from './status/effective-config';
 import type { TlsCredentials } from './tls-files';
 
@@ -39,6 +39,11 @@ export interface BuildAppOptions {
    * model they name (or the default) makes their finals.
    */
   interimModel?: string;
+  /**
+   * Which of the served models the NVIDIA ASR server door names `parakeet` and `canary`; absent
+   * parakeet is the default model, absent canary is refused there.
+   */
+  nvidiaModels?: NvidiaModelRoles;
   /** How models are loaded while serving; by default from the model store. */
   loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
@@ -73,6 +78,7 @@ export async function buildApp({
   recognizer,
   moreRecognizers = [],
   interimModel,
+  nvidiaModels = {},
   loadModel,
   config,
   apiKeys,
@@ -84,6 +90,10 @@ export async function buildApp({
   trustedProxies,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
+  const served = [recognizer, ...moreRecognizers].map((r) => r.modelId);
+  for (const [role, id] of Object.entries(nvidiaModels)) {
+    if (!served.includes(id)) throw new Error(`the ${role} model ${id} is not among the models served`);
+  }
   const app = Fastify({
     logger,
     bodyLimit: settings.bodyLimit,
@@ -95,7 +105,7 @@ export async function buildApp({
 
   await app.register(errorReplies);
   // Before the request guard: a refused upgrade's socket is only closed by this plugin's own hooks.
-  await app.register(websocket, { options: { maxPayload: MAX_REALTIME_FRAME_BYTES } });
+  await app.register(websocket, { options: { maxPayload: MAX_WEBSOCKET_FRAME_BYTES } });
   await app.register(requestGuard, {
     host: settings.host,
     port: settings.port,
@@ -104,6 +114,8 @@ export async function buildApp({
   });
   await app.register(corsPlugin, { allowedOrigins: settings.allowedOrigins });
   await app.register(authPlugin, apiKeys ? { keys: apiKeys } : {});
+  // Before every route, which it collects into the OpenAPI document as they are added.
+  await app.register(openApiPlugin, { version: BACKEND_VERSION });
   await app.register(metricsPlugin);
   await app.register(usagePlugin, { keysRequired: apiKeys !== undefined, ...usage });
   await app.register(modelsPlugin, {
@@ -127,19 +139,22 @@ export async function buildApp({
       trustedProxies,
     }),
   });
-  await app.register(healthRoute, { version: BACKEND_VERSION });
-  await app.register(readyRoute);
-  await app.register(metricsRoute);
-  await app.register(statusRoute);
-  await app.register(asrStreamRoute);
-  await app.register(usageRoute);
-  await app.register(modelsRoute);
-  await app.register(v1AudioRoutes, {
-    prefix: '/v1',
-    maxUploadBytes: settings.maxUploadBytes,
-    jobs: { maxPendingJobs: settings.maxPendingJobs, keepFinishedSeconds: settings.keepJobSeconds },
+  await app.register(voiceActivityPlugin, {
+    ...(createSpeechActivity ? { createSpeechActivity } : {}),
     ...(createVadStream ? { createVadStream } : {}),
   });
-  await app.register(realtimeRoute, { createSpeechActivity, createVadStream });
+  await app.register(filesPlugin, {
+    maxUploadBytes: settings.maxUploadBytes,
+    maxPendingJobs: settings.maxPendingJobs,
+    keepFinishedSeconds: settings.keepJobSeconds,
+    ...(createVadStream ? { createVadStream } : {}),
+  });
+  // Each family of doors is a folder of thin adapters over the plugins above; a new door is a new folder.
+  await app.register(earshotDoors, { version: BACKEND_VERSION });
+  await app.register(openAiDoors);
+  await app.register(reverbDoor);
+  await app.register(mvpStackDoor);
+  await app.register(realtimeSttDoor);
+  await app.register(nvidiaAsrDoor, { models: nvidiaModels, version: BACKEND_VERSION });
   return app;
 }

@@ -1,21 +1,25 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StoredAudio } from './file-intake';
 import { HttpError } from './http-error';
 
 /** A multipart upload: the audio in a temporary file, the other fields by name. */
-export interface AudioUpload {
-  path: string;
-  /** The name the client gave the file, for messages. */
-  filename: string;
+export interface AudioUpload extends StoredAudio {
   bytes: number;
   /** Every text field, each with all its values in order (`timestamp_granularities[]` repeats). */
   fields: Map<string, string[]>;
-  /** Deletes the temporary file; safe to call more than once. */
-  discard(): Promise<void>;
+}
+
+/** Lets a door's routes read multipart uploads, within the server's upload limit. */
+export async function acceptUploads(app: FastifyInstance): Promise<void> {
+  await app.register(multipart, {
+    limits: { fileSize: app.files.options.maxUploadBytes, files: 1, fields: 32, fieldSize: 64 * 1024 },
+  });
 }
 
 /**
@@ -51,4 +55,18 @@ export async function receiveAudioUpload(request: FastifyRequest): Promise<Audio
     await discard();
     throw error;
   }
+}
+
+/** Audio a door received whole (a JSON body's base64), stored as an upload is. */
+export async function storeAudioBytes(bytes: Uint8Array, filename: string): Promise<StoredAudio> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'earshot-upload-'));
+  const file = path.join(dir, 'audio');
+  const discard = () => rm(dir, { recursive: true, force: true });
+  try {
+    await writeFile(file, bytes);
+  } catch (error) {
+    await discard();
+    throw error;
+  }
+  return { path: file, filename, discard };
 }

@@ -1,5 +1,8 @@
 import { DEFAULT_SESSION_OPTIONS } from '../sessions/session-manager';
 
+/** Largest WebSocket frame any door accepts: about 45 s of 24 kHz PCM16 in base64. */
+export const MAX_WEBSOCKET_FRAME_BYTES = 3 * 1024 * 1024;
+
 export interface ServerConfig {
   /** Address the server listens on; a specific non-loopback address is accepted as a Host name too. */
   host?: string;

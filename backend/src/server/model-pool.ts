@@ -54,6 +54,17 @@ export class ModelPoolError extends Error {
   }
 }
 
+/** A load while serving that failed: the code and message its state records. */
+export class ModelLoadError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelLoadError';
+  }
+}
+
 /** A user of a loaded model (a live recording): while leased, the model cannot be unloaded. */
 export interface ModelLease {
   model: LoadedModel;
@@ -97,6 +108,8 @@ export interface ModelPoolOptions {
 export class ModelPool {
   private readonly loaded = new Map<string, LoadedModel>();
   private readonly pending = new Map<string, PendingLoad>();
+  /** Loads in progress, settling when the model is loaded or its load failed. */
+  private readonly loads = new Map<string, Promise<void>>();
   private readonly users = new Map<string, number>();
   /** Loaded by the pool itself, so released by it on close. */
   private readonly owned = new Set<Recognizer>();
@@ -238,7 +251,7 @@ export class ModelPool {
 
     const state: PendingLoad = { id, status: 'loading', device, download: null };
     this.pending.set(id, state);
-    void this.options.loader(id, { device, progress: downloadTracker(state) }).then(
+    const settled = this.options.loader(id, { device, progress: downloadTracker(state) }).then(
       async (recognizer) => {
         if (this.closed) {
           await recognizer.release();
@@ -254,7 +267,24 @@ export class ModelPool {
         state.error = { code: loadErrorCode(error), message: errorMessage(error) };
       },
     );
+    this.loads.set(
+      id,
+      settled.finally(() => this.loads.delete(id)),
+    );
     return state;
+  }
+
+  /**
+   * The model once it is loaded: at once when it is, after its load in progress otherwise. A load that
+   * failed is thrown as the error it recorded (with its code); a model not being loaded is get()'s error.
+   */
+  async whenLoaded(id: string): Promise<LoadedModel> {
+    await this.loads.get(id);
+    const failed = this.pending.get(id);
+    if (!this.loaded.has(id) && failed?.status === 'failed' && failed.error) {
+      throw new ModelLoadError(failed.error.code, failed.error.message);
+    }
+    return this.get(id);
   }
 
   /** Unloads a model no recording uses and frees its memory; the default model stays. */

@@ -27,6 +27,11 @@ export interface StartServerOptions {
    * the default model makes their finals; loaded beside `models` unless it is one of them.
    */
   interimModel?: string;
+  /**
+   * The models (ids or directories) the NVIDIA ASR server door names `parakeet` and `canary`, loaded
+   * beside `models` unless among them; parakeet defaults to the default model, canary to none.
+   */
+  nvidiaModels?: { parakeet?: string; canary?: string };
   /** cpu | auto | cuda | cuda:N | webgpu */
   device: string;
   host: string;
@@ -96,18 +101,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       `earshot: WARNING: serving ${options.host} without API keys (--insecure-no-auth): anyone who can reach it may use it.\n`,
     );
   }
-  const { interimModel } = options;
-  const ids =
-    interimModel === undefined || options.models.includes(interimModel)
-      ? options.models
-      : [...options.models, interimModel];
+  const { interimModel, nvidiaModels = {} } = options;
+  const ids = [...options.models];
+  for (const extra of [interimModel, nvidiaModels.parakeet, nvidiaModels.canary]) {
+    if (extra !== undefined && !ids.includes(extra)) ids.push(extra);
+  }
   const recognizers = await loadAll(loadFromStore, ids, {
     device: options.device,
     progress: streamProgress(process.stderr),
     ...(options.languages ? { languages: options.languages } : {}),
   });
   const [recognizer, ...moreRecognizers] = recognizers as [Recognizer, ...Recognizer[]];
+  const servedAs = (idOrDir: string | undefined) =>
+    idOrDir === undefined ? undefined : recognizers[ids.indexOf(idOrDir)]?.modelId;
   const interim = interimModel === undefined ? undefined : recognizers[ids.indexOf(interimModel)];
+  const roles = { parakeet: servedAs(nvidiaModels.parakeet), canary: servedAs(nvidiaModels.canary) };
   const releaseModels = () => Promise.all(recognizers.map((r) => r.release()));
   const vad = await loadVadChoice(options.vad, SERVER_WITHOUT_VAD).catch(async (error: unknown) => {
     await releaseModels();
@@ -128,6 +136,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       recognizer,
       moreRecognizers,
       ...(interim ? { interimModel: interim.modelId } : {}),
+      nvidiaModels: {
+        ...(roles.parakeet !== undefined ? { parakeet: roles.parakeet } : {}),
+        ...(roles.canary !== undefined ? { canary: roles.canary } : {}),
+      },
       config,
       ...(apiKeys ? { apiKeys } : {}),
       usage: { file: usageFile(storeSettings()) },
@@ -145,7 +157,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { port } = app.server.address() as AddressInfo;
     const url = `${tls ? 'https' : 'http'}://${urlHost(options.host)}:${port}`;
     process.stdout.write(
-      `earshot: serving ${url} model=${recognizer.modelId}${interim ? ` interim-model=${interim.modelId}` : ''}${moreModels(moreRecognizers.filter((r) => r !== interim))} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
+      `earshot: serving ${url} model=${recognizer.modelId}${interim ? ` interim-model=${interim.modelId}` : ''}${moreModels(moreRecognizers.filter((r) => r !== interim))}${roles.parakeet ? ` parakeet-model=${roles.parakeet}` : ''}${roles.canary ? ` canary-model=${roles.canary}` : ''} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
     );
     const served = app;
     return {

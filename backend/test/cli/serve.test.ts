@@ -100,6 +100,23 @@ describe('earshot serve', () => {
     expect(await server.stop()).toBe(0);
   });
 
+  it('loads --canary-model beside --model for the NVIDIA door, which names the pair at /', async () => {
+    const server = await serve([
+      '--model',
+      'tiny-en',
+      '--canary-model',
+      MODEL_DIR,
+      '--port',
+      String(await freePort()),
+      '--vad',
+      'off',
+    ]);
+    expect(server.stdout).toContain('model=tiny-en also=level-words canary-model=level-words device=');
+    const info = (await (await fetch(`${server.url}/`)).json()) as { models: unknown };
+    expect(info.models).toEqual({ parakeet: 'tiny-en', canary: 'level-words' });
+    expect(await server.stop()).toBe(0);
+  });
+
   it('loads --interim-model beside --model, warms both up, and names the pair in /health and /status', async () => {
     const server = await serve([
       '--model',

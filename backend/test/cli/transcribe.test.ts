@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ctmProblems, ctmWords } from '../ctm-validator';
 import { belowBarNote, tinyEnBelowBar } from '../tiny-en-status';
 import { mediaSeconds, twoPhraseRecall, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { type CliRun, lines, runCli } from './run-cli';
@@ -99,6 +100,21 @@ describe('earshot transcribe --model tiny-en: output formats', () => {
   it.each(['speech.wav', 'speech.mp3', 'speech.ogg'])('decodes %s and writes plain text', async (name) => {
     const txt = await succeeded(name, 'txt');
     for (const line of lines(txt)) expect(line.trim()).toBe(line);
+  });
+});
+
+describe('earshot transcribe --format ctm', () => {
+  it("writes one line per word that sctk's CTM validator accepts, with the JSON output's words and times", async () => {
+    const ctm = await succeeded('speech.wav', 'ctm');
+    expect(ctmProblems(ctm)).toBeNull();
+    const { words } = JSON.parse(await succeeded('speech.wav', 'json')) as JsonTranscript;
+    const rows = ctmWords(ctm);
+    expect(rows.map((r) => r.file)).toEqual(words.map(() => 'speech'));
+    expect(rows.map((r) => r.word)).toEqual(words.map((w) => w.word));
+    for (const [i, row] of rows.entries()) {
+      expect(row.start).toBeCloseTo(words[i]?.start ?? -1, 1);
+      expect(row.end).toBeCloseTo(words[i]?.end ?? -1, 1);
+    }
   });
 });
 

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { clientMemory, webGpuAdapter } from '../../src/engine/gpu-adapter.js';
 import { describePlacement, PlacementRecorder } from '../../src/engine/node-placement.js';
 import { float16ToFloat32, float32ToFloat16, floatData, floatTensor } from '../../src/engine/onnx-io.js';
+import { reverbGpu } from '../../src/server/doors/reverb/health-fields.js';
+import { adapterWithMemory } from '../../src/server/status/gpu-report.js';
 
 const SCRIPTED = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -81,6 +83,7 @@ function fakeMachine(name: string, files: { fd: string; target: string; fdinfo?:
     writeFileSync(path.join(pci, pdev, 'device'), `${device}\n`);
   }
   writeFileSync(path.join(pci, '0000:03:00.0', 'product_name'), 'AMD Radeon RX 6800\n');
+  writeFileSync(path.join(pci, '0000:03:00.0', 'mem_info_vram_total'), `${16 * 1024 ** 3}\n`);
   return { proc, sys: path.join(root, 'sys') };
 }
 
@@ -90,7 +93,7 @@ const intelClient =
   'pos:\t0\nflags:\t02100002\ndrm-driver:\ti915\ndrm-pdev:\t0000:00:02.0\ndrm-client-id:\t4\ndrm-total-system0:\t0\ndrm-resident-system0:\t0\n';
 
 describe('the adapter a process computes on, from its open GPU device files', () => {
-  it('names the GPU whose kernel driver counts the process holding memory, and reads that memory', async () => {
+  it("names the GPU whose kernel driver counts the process holding memory, and reads that memory and the GPU's own", async () => {
     const machine = fakeMachine('amd', [
       { fd: '21', target: '/dev/dri/renderD129', fdinfo: intelClient },
       { fd: '22', target: '/dev/dri/renderD128', fdinfo: amdClient('524288 KiB') },
@@ -104,6 +107,39 @@ describe('the adapter a process computes on, from its open GPU device files', ()
       software: false,
     });
     expect(await report.memoryUsedBytes()).toBe(512 * 1024 * 1024);
+    expect(await report.memoryTotalBytes()).toBe(16 * 1024 ** 3);
+  });
+
+  it("gives /health Reverb's gpu field, in MiB, for a GPU in use, and null for a software rasterizer", async () => {
+    const onGpu = (report: ReturnType<typeof webGpuAdapter>) => ({
+      accelerator: { ...report, placement: {} },
+    });
+    const amd = onGpu(
+      webGpuAdapter('vulkan', {
+        ...fakeMachine('reverb-amd', [
+          { fd: '22', target: '/dev/dri/renderD128', fdinfo: amdClient('524288 KiB') },
+        ]),
+        env: {},
+        pid: 1,
+      }),
+    );
+    expect(await reverbGpu(amd, await adapterWithMemory(amd))).toEqual({
+      name: 'AMD Radeon RX 6800',
+      memory_mb: 16 * 1024,
+      memory_used_mb: 512,
+    });
+
+    const manifest = path.join(scratch, 'reverb_lvp_icd.json');
+    writeFileSync(manifest, JSON.stringify({ ICD: { library_path: 'libvulkan_lvp.so' } }));
+    const software = onGpu(
+      webGpuAdapter('vulkan', {
+        ...fakeMachine('reverb-software', [{ fd: '3', target: 'anon_inode:[eventfd]' }]),
+        env: { VK_DRIVER_FILES: manifest },
+        pid: 1,
+      }),
+    );
+    expect(await reverbGpu(software, await adapterWithMemory(software))).toBeNull();
+    expect(await reverbGpu({ accelerator: undefined }, null)).toBeNull();
   });
 
   it('names both GPUs rather than guess when the kernel does not count memory per client', async () => {
@@ -118,6 +154,7 @@ describe('the adapter a process computes on, from its open GPU device files', ()
     expect(report.adapter.vendor).toBe('AMD or Intel');
     expect(report.adapter.software).toBe(false);
     expect(await report.memoryUsedBytes()).toBeNull();
+    expect(await report.memoryTotalBytes()).toBeNull();
   });
 
   it("takes a process with no GPU device open to be on the software driver the loader's manifests name", async () => {
@@ -133,6 +170,7 @@ describe('the adapter a process computes on, from its open GPU device files', ()
     expect(report.adapter).toMatchObject({ vendor: 'Mesa', driver: 'lavapipe', software: true });
     expect(report.adapter.name).toMatch(/^llvmpipe/);
     expect(await report.memoryUsedBytes()).toBeNull();
+    expect(await report.memoryTotalBytes()).toBeNull();
   });
 
   it('counts device-local memory where a GPU has it, else the system memory an integrated one uses', () => {

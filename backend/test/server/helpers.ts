@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import {
   type AsrStreamRequest,
   type AsrStreamResponse,
@@ -6,6 +7,7 @@ import {
 } from '@earshot/shared';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import type { WebSocket } from 'ws';
 import { loadRecognizer } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { resolveModel } from '../../src/models';
@@ -119,4 +121,14 @@ export const MAX_STREAMING_WER = 0.25;
 
 export function modelDeafNote(offlineWer: number): string {
   return `the model does not recognise this speech even offline (WER ${Math.round(offlineWer * 100)} %), so streaming accuracy cannot be measured`;
+}
+
+/** The status code an upgrade was refused with. */
+export async function refusedWith(socket: WebSocket): Promise<number> {
+  const [request, response] = (await once(socket, 'unexpected-response')) as [
+    { destroy(): void },
+    { statusCode: number },
+  ];
+  request.destroy();
+  return response.statusCode;
 }

@@ -88,7 +88,7 @@ describe('HTTP guards', () => {
 
   it.each([
     ['a web page', 'https://evil.example'],
-    ['a local page', 'http://127.0.0.1:8001'],
+    ['a page of another local server', 'http://127.0.0.1:8080'],
     ['a bare scheme', 'chrome-extension://'],
   ])('refuses %s origin with 403 and no CORS headers', async (_name, origin) => {
     for (const method of ['GET', 'OPTIONS'] as const) {
@@ -101,6 +101,21 @@ describe('HTTP guards', () => {
       expect(errorOf(response).code).toBe('forbidden_origin');
       expect(response.headers['access-control-allow-origin']).toBeUndefined();
     }
+  });
+
+  it("lets the server's own pages (its /docs) call it, from its own origin only", async () => {
+    const own = await app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { host: OWN_HOST, origin: `http://${OWN_HOST}` },
+    });
+    expect(own.statusCode).toBe(200);
+    const otherScheme = await app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { host: OWN_HOST, origin: `https://${OWN_HOST}` },
+    });
+    expect(otherScheme.statusCode).toBe(403);
   });
 
   it('answers unknown routes with a JSON 404', async () => {

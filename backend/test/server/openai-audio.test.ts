@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadWhisperRecognizer, SileroVad } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { buildApp } from '../../src/server/app';
+import { ctmProblems, ctmWords } from '../ctm-validator';
 import { tinyWhisperDir } from '../engine/whisper-model';
 import { mediaSeconds, twoPhraseRecall, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { loadTinyEn } from './helpers';
@@ -152,6 +153,28 @@ describe('POST /v1/audio/transcriptions through the openai client', () => {
       expect(s.seek).toBeLessThanOrEqual(Math.round(s.start * 100));
     }
     expect(segments.map((s) => s.text).join(' ')).toBe(verbose.text);
+  });
+
+  it("answers ctm as sctk's validator accepts it: verbose_json's words, named after the upload", async () => {
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(join(dir, 'speech.wav'))]), 'my talk.wav');
+    form.append('model', 'whisper-1');
+    form.append('response_format', 'ctm');
+    const response = await fetch(`${baseUrl}/v1/audio/transcriptions`, { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const ctm = await response.text();
+    expect(ctmProblems(ctm)).toBeNull();
+    const verbose = await client.audio.transcriptions.create({
+      file: file('speech.wav'),
+      model: 'whisper-1',
+      response_format: 'verbose_json',
+      timestamp_granularities: ['word'],
+    });
+    const rows = ctmWords(ctm);
+    expect(rows.map((r) => r.word)).toEqual(verbose.words?.map((w) => w.word));
+    expect(new Set(rows.map((r) => r.file))).toEqual(new Set(['my_talk']));
+    for (const [i, row] of rows.entries()) expect(row.start).toBeCloseTo(verbose.words?.[i]?.start ?? -1, 1);
   });
 
   it('gives segments only, by default, in verbose_json', async () => {

@@ -4,15 +4,17 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import OpenAI from 'openai';
 import { OpenAIRealtimeWS } from 'openai/realtime/ws';
+import OpenAI6 from 'openai6';
+import { OpenAIRealtimeWS as OpenAIRealtimeWS6 } from 'openai6/realtime/ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Recognizer } from '../../src/engine/types';
 import { defaultSileroVadPath, SileroVad } from '../../src/engine/vad';
 import { ApiKeys } from '../../src/server/api-keys';
 import { buildApp } from '../../src/server/app';
-import { speakPcm16 } from '../engine/speech-audio';
+import { pcm16Wav, speakPcm16 } from '../engine/speech-audio';
 import { type TestCertificates, testCertificates } from '../tls-certs';
-import { loadTinyEn, MAX_STREAMING_WER, wordErrorRate } from './helpers';
+import { loadTinyEn, MAX_STREAMING_WER, refusedWith, wordErrorRate } from './helpers';
 
 const FIRST = 'the dog ran to the park to play with a red ball and the children walk near the river';
 const SECOND = 'my mother found a small green tree near the house';
@@ -92,21 +94,64 @@ async function openaiRealtime(): Promise<{ rt: OpenAIRealtimeWS; events: ServerE
   return { rt, events };
 }
 
+/** openai 6.x, what `npm install openai` gives on Node 20: it opens the socket with ?model= and no intent. */
+async function openai6Realtime(model: string): Promise<{ rt: OpenAIRealtimeWS6; events: ServerEventLike[] }> {
+  const client = new OpenAI6({ apiKey: API_KEY, baseURL: `https://127.0.0.1:${port}/v1` });
+  const rt = new OpenAIRealtimeWS6({ model, options: { ca: certs.ca } }, client);
+  const events: ServerEventLike[] = [];
+  rt.on('event', (event) => events.push(event as ServerEventLike));
+  rt.on('error', () => {});
+  return { rt, events };
+}
+
+/** What /v1/audio/transcriptions hears in the same PCM16 (as a WAV upload). */
+async function heardByV1(pcm: Buffer, rate: number): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([pcm16Wav(pcm, rate)]), 'turn.wav');
+  form.append('model', 'whisper-1');
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/audio/transcriptions',
+    headers: { host: `127.0.0.1:${port}`, authorization: `Bearer ${API_KEY}` },
+    payload: form,
+  });
+  expect(response.statusCode, response.body).toBe(200);
+  return (response.json() as { text: string }).text;
+}
+
+/**
+ * Configures 24 kHz audio with no server VAD, appends `text` spoken (and half a second of silence),
+ * commits it and waits for its transcript; the turn's audio and the transcript.
+ */
+async function commitSpokenTurn(
+  rt: { send(event: never): void },
+  events: ServerEventLike[],
+  text: string,
+): Promise<{ turn: Buffer; transcript: string }> {
+  const rate = 24_000;
+  const send = (event: object) => rt.send(event as never);
+  send({
+    type: 'session.update',
+    session: {
+      type: 'transcription',
+      audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: null } },
+    },
+  });
+  const turn = Buffer.concat([speakPcm16(text, rate), silencePcm16(0.5, rate)]);
+  for (const piece of pieces(turn, rate, 200)) {
+    send({ type: 'input_audio_buffer.append', audio: piece.toString('base64') });
+  }
+  send({ type: 'input_audio_buffer.commit' });
+  const done = () => events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed');
+  await until(() => done() !== undefined, 'the completed transcript');
+  return { turn, transcript: done()?.transcript ?? '' };
+}
+
 function rawSocket(headers: Record<string, string> = {}): WebSocket {
   return new WebSocket(`wss://127.0.0.1:${port}/v1/realtime?intent=transcription`, {
     ca: certs.ca,
     headers: { authorization: `Bearer ${API_KEY}`, ...headers },
   });
-}
-
-/** The status code an upgrade was refused with. */
-async function refusedWith(socket: WebSocket): Promise<number> {
-  const [request, response] = (await once(socket, 'unexpected-response')) as [
-    { destroy(): void },
-    { statusCode: number },
-  ];
-  request.destroy();
-  return response.statusCode;
 }
 
 describe('GET /v1/realtime through the official openai realtime client', () => {
@@ -189,6 +234,13 @@ describe('GET /v1/realtime through the official openai realtime client', () => {
     120_000,
   );
 
+  it('transcribes a turn the client commits to what /v1 hears in the same audio', async () => {
+    const { rt, events } = await openaiRealtime();
+    const { turn, transcript } = await commitSpokenTurn(rt, events, FIRST);
+    rt.close();
+    expect(wordErrorRate(await heardByV1(turn, 24_000), transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+  }, 60_000);
+
   it('answers a malformed event with an error event and keeps the session usable', async () => {
     const { rt, events } = await openaiRealtime();
     await until(() => events.some((e) => e.type === 'session.created'), 'session.created');
@@ -220,6 +272,59 @@ describe('GET /v1/realtime through the official openai realtime client', () => {
     expect(updated.session.audio.input.turn_detection).toBeNull();
     expect(updated.session.audio.input.transcription.model).toBe('tiny-en');
     rt.close();
+  });
+});
+
+describe('GET /v1/realtime?model= through openai 6.x, which sends no intent', () => {
+  it('opens a transcription session on the model named, whose transcript is what /v1 hears', async () => {
+    const { rt, events } = await openai6Realtime('tiny-en');
+    await once(rt.socket, 'open');
+    await until(() => events.some((e) => e.type === 'session.created'), 'session.created');
+    const created = events.find((e) => e.type === 'session.created') as unknown as {
+      session: { type: string; audio: { input: { transcription: { model: string } } } };
+    };
+    expect(created.session.type).toBe('transcription');
+    expect(created.session.audio.input.transcription.model).toBe('tiny-en');
+    const { turn, transcript } = await commitSpokenTurn(rt, events, SECOND);
+    rt.close();
+    expect(events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(wordErrorRate(await heardByV1(turn, 24_000), transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(wordErrorRate(SECOND, transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+  }, 60_000);
+
+  it('takes whisper-1 as the default model, as /v1/audio does', async () => {
+    const { rt, events } = await openai6Realtime('whisper-1');
+    await until(() => events.some((e) => e.type === 'session.created'), 'session.created');
+    const created = events.find((e) => e.type === 'session.created') as unknown as {
+      session: { audio: { input: { transcription: { model: string } } } };
+    };
+    expect(created.session.audio.input.transcription.model).toBe('tiny-en');
+    rt.close();
+  });
+
+  it('refuses a model it does not serve (a speech-to-speech one) with a Realtime error event, then closes', async () => {
+    const { rt, events } = await openai6Realtime('gpt-realtime');
+    const [code] = (await once(rt.socket, 'close')) as [number];
+    expect(code).toBe(1008);
+    const errors = events.filter((e) => e.type === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'model_not_found',
+      param: 'model',
+    });
+    expect(errors[0]?.error?.message).toMatch(/gpt-realtime.*loaded: tiny-en/);
+  });
+
+  it('refuses an upgrade with neither intent nor model, or with a call_id, with 400', async () => {
+    const open = (query: string) =>
+      new WebSocket(`wss://127.0.0.1:${port}/v1/realtime${query}`, {
+        ca: certs.ca,
+        headers: { authorization: `Bearer ${API_KEY}` },
+      });
+    expect(await refusedWith(open(''))).toBe(400);
+    expect(await refusedWith(open('?call_id=rtc_123'))).toBe(400);
+    expect(await refusedWith(open('?intent=conversation'))).toBe(400);
   });
 });
 

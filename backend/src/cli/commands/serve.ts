@@ -8,6 +8,9 @@ export interface ServeOptions extends LanguageCliOptions {
   model?: string[];
   /** Fast model for interims beside the default model's finals. */
   interimModel?: string;
+  /** The models the NVIDIA ASR server door calls parakeet and canary. */
+  parakeetModel?: string;
+  canaryModel?: string;
   device: string;
   host: string;
   port: string;
@@ -67,6 +70,10 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     // An empty EARSHOT_MODEL or EARSHOT_ALLOWED_HOSTS (compose's `${VAR:-}`) means the default.
     models: options.model?.length ? options.model : [defaultModelId(expectedDeviceKind(options.device))],
     ...(options.interimModel !== undefined ? { interimModel: options.interimModel } : {}),
+    nvidiaModels: {
+      ...(options.parakeetModel ? { parakeet: options.parakeetModel } : {}),
+      ...(options.canaryModel ? { canary: options.canaryModel } : {}),
+    },
     device: options.device,
     host: options.host,
     port,

@@ -58,7 +58,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
       onProgress: progressLine(process.stderr),
       ...(speech ? { speech } : {}),
     });
-    const transcript = formatTranscript(result, options.format as TranscriptFormat);
+    const transcript = formatTranscript(result, options.format as TranscriptFormat, file);
     if (options.output) await writeFile(options.output, transcript);
     else process.stdout.write(transcript);
   } finally {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ApiKeys } from '../api-keys';
 import { HttpError } from '../http-error';
+import { DOCS_PREFIX, OPENAPI_PATH } from './openapi';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,19 +21,24 @@ const WEBSOCKET_KEY_PREFIX = 'openai-insecure-api-key.';
 
 /**
  * Probes (a container's HEALTHCHECK, a load balancer) seldom carry keys; these say only whether the
- * server is up and warmed up, nothing private.
+ * server is up and warmed up, nothing private. The API's description and its interactive docs (whose
+ * page cannot send a key for its own files) hold nothing private either.
  */
-const OPEN_ROUTES = new Set(['/health', '/ready']);
+const OPEN_ROUTES = new Set(['/health', '/ready', OPENAPI_PATH, DOCS_PREFIX]);
+
+function isOpen(path: string): boolean {
+  return OPEN_ROUTES.has(path) || path.startsWith(`${DOCS_PREFIX}/`);
+}
 
 /**
- * Bearer-key auth for every route but /health and /ready, checked on request so that WebSocket
+ * Bearer-key auth for every route but the open ones (health, readiness, the API docs), checked on request so that WebSocket
  * upgrades are checked too. CORS preflights carry no credentials and pass (they reach no handler).
  */
 const authPlugin: FastifyPluginAsync<AuthPluginOptions> = async (app, { keys }) => {
   app.decorateRequest('apiKeyName', null);
   if (!keys) return;
   app.addHook('onRequest', async (request) => {
-    if (request.method === 'OPTIONS' || OPEN_ROUTES.has(request.url.split('?')[0] ?? '')) return;
+    if (request.method === 'OPTIONS' || isOpen(request.url.split('?')[0] ?? '')) return;
     const presented = presentedKey(request);
     if (presented === undefined) {
       throw new HttpError(

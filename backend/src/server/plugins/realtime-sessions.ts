@@ -1,10 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import type { RealtimeTranscription } from '../../realtime/transcription-session';
+/** A live WebSocket session of any door: closing it stops its recognition and releases its models. */
+export interface SocketSession {
+  close(): void;
+  /** The languages it chose, where its door lets a session choose them (OpenAI's realtime). */
+  readonly languages?: { language?: string; targetLanguage?: string };
+}
 
-/** The open WebSocket transcription sessions; all of them stop when the server closes. */
+/** The open WebSocket sessions of every door; all of them stop when the server closes. */
 export class RealtimeSessions {
-  private readonly open = new Set<RealtimeTranscription>();
+  private readonly open = new Set<SocketSession>();
 
   constructor(readonly maxSessions: number) {}
 
@@ -14,18 +19,18 @@ export class RealtimeSessions {
 
   /** The languages each open session chose. */
   languagesChosen(): { language?: string; targetLanguage?: string; dual: boolean }[] {
-    return [...this.open].map((session) => ({ ...session.languages, dual: false }));
+    return [...this.open].map((session) => ({ ...(session.languages ?? {}), dual: false }));
   }
 
   get full(): boolean {
     return this.open.size >= this.maxSessions;
   }
 
-  add(session: RealtimeTranscription): void {
+  add(session: SocketSession): void {
     this.open.add(session);
   }
 
-  remove(session: RealtimeTranscription): void {
+  remove(session: SocketSession): void {
     session.close();
     this.open.delete(session);
   }

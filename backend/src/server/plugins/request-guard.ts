@@ -14,7 +14,8 @@ export interface RequestGuardOptions {
 /**
  * Refuses requests a local page must not be able to make: a Host header other than the server's own
  * names (DNS rebinding: a foreign site whose name resolves to 127.0.0.1) and any browser Origin that is
- * not an allowed extension. Requests without an Origin (curl, the CLI) pass.
+ * neither an allowed extension nor the server's own (its /docs page). Requests without an Origin
+ * (curl, the CLI) pass.
  */
 const requestGuard: FastifyPluginAsync<RequestGuardOptions> = async (app, options) => {
   const originAllowed = originPolicy(options.allowedOrigins);
@@ -38,7 +39,9 @@ const requestGuard: FastifyPluginAsync<RequestGuardOptions> = async (app, option
       throw new HttpError(403, 'forbidden_host', `Host "${host ?? ''}" is not this server's address`);
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && !originAllowed(origin)) {
+    // A page the server itself serves (its API docs) may call it; pages of any other site may not.
+    const ownOrigin = `${request.protocol}://${host}`;
+    if (origin !== undefined && origin !== ownOrigin && !originAllowed(origin)) {
       throw new HttpError(403, 'forbidden_origin', `origin "${origin}" may not use this server`);
     }
   });

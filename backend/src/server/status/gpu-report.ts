@@ -1,14 +1,20 @@
 import type { GpuAdapter, StatusModel } from '@earshot/shared';
 import type { Recognizer } from '../../engine/types';
 
+/** What the GPU reports read of a recognizer: its accelerator (undefined on the CPU). */
+export type AcceleratedRecognizer = Pick<Recognizer, 'accelerator'>;
+
 /** A recognizer's GPU adapter as /health and /status report it; null on the CPU. */
-export function adapterOf(recognizer: Recognizer, memoryUsedBytes: number | null = null): GpuAdapter | null {
+export function adapterOf(
+  recognizer: AcceleratedRecognizer,
+  memoryUsedBytes: number | null = null,
+): GpuAdapter | null {
   const gpu = recognizer.accelerator;
   return gpu ? { ...gpu.adapter, memory_used_bytes: memoryUsedBytes } : null;
 }
 
 /** The adapter with the GPU memory the process holds on it read now (an nvidia-smi call on NVIDIA). */
-export async function adapterWithMemory(recognizer: Recognizer): Promise<GpuAdapter | null> {
+export async function adapterWithMemory(recognizer: AcceleratedRecognizer): Promise<GpuAdapter | null> {
   const memory = (await recognizer.accelerator?.memoryUsedBytes()) ?? null;
   return adapterOf(recognizer, memory === null ? null : Math.round(memory));
 }

@@ -2,9 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from './http-error';
 import { type ModelLease, ModelPoolError } from './model-pool';
 
-/** OpenAI's model name, which clients send by default: it means the server's default model. */
-export const OPENAI_DEFAULT_MODEL = 'whisper-1';
-
 /**
  * 400 rather than the pool's 409 for a model that is not loaded (yet): the openai client retries a
  * 409, and uploading the file again would not make the model appear.
@@ -18,12 +15,12 @@ const STATUS: Record<ModelPoolError['code'], number> = {
 };
 
 /**
- * Takes the loaded model a /v1 audio request names (`whisper-1`: the default) for as long as the
- * request or job runs, so it is not unloaded under it; release the lease when done.
+ * Takes the loaded model a file request names (none: the default) for as long as the request or job
+ * runs, so it is not unloaded under it; release the lease when done.
  */
-export function leaseRequestModel(app: FastifyInstance, asked: string): ModelLease {
+export function leaseFileModel(app: FastifyInstance, id: string | undefined): ModelLease {
   try {
-    return app.models.lease(asked === OPENAI_DEFAULT_MODEL ? undefined : asked);
+    return app.models.lease(id);
   } catch (error) {
     if (error instanceof ModelPoolError) {
       throw new HttpError(STATUS[error.code], error.code, error.message, 'model');

@@ -1,28 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { EngineError } from '../../engine/errors';
-import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../realtime/protocol';
-import { errorBody, RealtimeTranscription } from '../../realtime/transcription-session';
-import type { HeldModel, RecognitionRequest } from '../../sessions/held-model';
-import { DEFAULT_SESSION_OPTIONS } from '../../sessions/session-manager';
-import type { FrameClassifier, SpeechActivityFactory } from '../../streaming/speech-activity';
-import { holdRecognition } from '../hold-recognition';
-import { ModelPoolError } from '../model-pool';
-
-export interface RealtimeRouteOptions {
-  createSpeechActivity?: SpeechActivityFactory;
-  /** Silero VAD frames for `server_vad` turn detection. */
-  createVadStream?: () => FrameClassifier;
-}
-
-/** Largest frame accepted: about 45 s of 24 kHz PCM16 in base64. */
-export const MAX_REALTIME_FRAME_BYTES = 3 * 1024 * 1024;
-/** Past this much unsent output, deltas are dropped for the client (finals still go). */
-const SLOW_READER_BYTES = 256 * 1024;
-/** Past this much unsent output the client is not reading at all, and the socket is closed. */
-const STALLED_READER_BYTES = 4 * 1024 * 1024;
+import { EngineError } from '../../../engine/errors';
+import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../../realtime/protocol';
+import { errorBody, RealtimeTranscription } from '../../../realtime/transcription-session';
+import type { HeldModel, RecognitionRequest } from '../../../sessions/held-model';
+import { holdRecognition } from '../../hold-recognition';
+import { liveStreamOptions } from '../../live-stream-options';
+import { ModelPoolError } from '../../model-pool';
+import { frameBytes, socketSender } from '../../socket-sender';
+import { OPENAI_DEFAULT_MODEL } from './audio-fields';
 
 /** The session field behind each language refusal of the engine. */
 const LANGUAGE_FIELDS: Record<string, string> = {
@@ -54,38 +41,58 @@ function holdTranscriptionModels(app: FastifyInstance, request: RecognitionReque
 }
 
 /**
- * GET /v1/realtime?intent=transcription: OpenAI Realtime transcription sessions over a WebSocket. The
+ * How a client opens a session: openai 7.x sends `?intent=transcription`, 6.x (what Node 20 gets) and
+ * other clients written before it `?model=<id>`; both mean a transcription session, the only kind a
+ * transcription server has. A `call_id` (sideband control of a call) has nothing to attach to here.
+ */
+const RealtimeQuerySchema = z
+  .object({
+    intent: z
+      .literal('transcription', {
+        errorMap: () => ({ message: 'only intent=transcription sessions are served here' }),
+      })
+      .optional(),
+    model: z.string().min(1).max(256).optional(),
+    call_id: z
+      .undefined({
+        errorMap: () => ({
+          message:
+            'this server has no calls to attach to; open a transcription session with ?intent=transcription',
+        }),
+      })
+      .optional(),
+  })
+  .refine((query) => query.intent !== undefined || query.model !== undefined, {
+    message: 'open a transcription session with ?intent=transcription or ?model=<model id>',
+    path: ['intent'],
+  });
+
+/**
+ * GET /v1/realtime?intent=transcription (or ?model=<id>): OpenAI Realtime transcription sessions over a WebSocket. The
  * upgrade goes through the app's onRequest hooks (Host and Origin checks, API keys) like any request;
  * @fastify/websocket itself is registered by the app, ahead of those hooks.
  */
-const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, options) => {
+const realtimeRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/realtime',
     {
       websocket: true,
       schema: {
-        querystring: z.object({
-          intent: z.literal('transcription', {
-            errorMap: () => ({ message: 'only intent=transcription sessions are served here' }),
-          }),
-        }),
+        summary: 'OpenAI Realtime: a transcription session over a WebSocket',
+        tags: ['OpenAI'],
+        description:
+          'Open with ?intent=transcription (openai 7.x) or ?model=<a loaded model id, or whisper-1 for the default> ' +
+          '(openai 6.x, and other clients of the GA API): a transcription session either way.',
+        querystring: RealtimeQuerySchema,
       },
     },
     (socket, request) => {
       const sessions = app.realtimeSessions;
       let eventCount = 0;
-      const send = (event: ServerEvent, droppable: boolean) => {
-        if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > STALLED_READER_BYTES) {
-          socket.close(1008, 'the client is not reading its events');
-          return;
-        }
-        if (droppable && socket.bufferedAmount > SLOW_READER_BYTES) {
-          app.metrics.realtimeDeltaDropped();
-          return;
-        }
-        socket.send(JSON.stringify({ event_id: `event_${++eventCount}`, ...event }));
-      };
+      // Deltas may be dropped for a slow reader; commits, transcripts and errors never are.
+      const sendJson = socketSender(socket, () => app.metrics.realtimeDeltaDropped());
+      const send = (event: ServerEvent, droppable: boolean) =>
+        sendJson({ event_id: `event_${++eventCount}`, ...event }, droppable);
       if (sessions.full) {
         send(
           {
@@ -102,21 +109,26 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
         socket.close(1013, 'too many sessions');
         return;
       }
+      const { model } = request.query;
       let session: RealtimeTranscription;
       try {
         session = new RealtimeTranscription({
           holdModel: (request) => holdTranscriptionModels(app, request),
-          observer: app.metrics,
-          createSpeechActivity: options.createSpeechActivity,
-          createVadStream: options.createVadStream,
+          ...(model !== undefined && model !== OPENAI_DEFAULT_MODEL ? { model } : {}),
+          ...liveStreamOptions(app, request),
+          ...app.voiceActivity,
           send,
-          audioTranscribed: (seconds) => app.usage.liveAudio(request, seconds),
-          bufferSeconds: DEFAULT_SESSION_OPTIONS.bufferSeconds,
-          maxLagSeconds: DEFAULT_SESSION_OPTIONS.maxLagSeconds,
-          maxPendingFinalSeconds: DEFAULT_SESSION_OPTIONS.maxPendingFinalSeconds,
-          maxFinalBacklogSeconds: DEFAULT_SESSION_OPTIONS.maxFinalBacklogSeconds,
         });
       } catch (error) {
+        if (error instanceof RealtimeRequestError) {
+          // The model the socket names is not served: said in the Realtime error shape, then closed.
+          send(
+            { type: 'error', error: errorBody(new RealtimeRequestError(error.code, error.message, 'model')) },
+            false,
+          );
+          socket.close(1008, 'the model is not served here');
+          return;
+        }
         request.log.error({ err: error }, 'realtime session could not start');
         socket.close(1011, 'the session could not start');
         return;
@@ -125,7 +137,7 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
       send({ type: 'session.created', session: session.config }, false);
 
       socket.on('message', (data, isBinary) => {
-        const bytes = toBuffer(data);
+        const bytes = frameBytes(data);
         if (isBinary) {
           handle(() => session.append(bytes), null);
           return;
@@ -167,11 +179,5 @@ const realtimeRoute: FastifyPluginAsyncZod<RealtimeRouteOptions> = async (app, o
     },
   );
 };
-
-function toBuffer(data: WebSocket.RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
 
 export default realtimeRoute;

@@ -15,6 +15,9 @@ const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
     '/asr/stream',
     {
       schema: {
+        summary:
+          'One MediaRecorder chunk of a live recording in, its new captions out (the extension; ISweep)',
+        tags: ['Earshot'],
         body: AsrStreamRequestSchema,
         response: {
           200: AsrStreamResponseSchema,

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listModels, type ModelStatus } from '../../models';
-import { type ModelPool, ModelPoolError } from '../model-pool';
+import { listModels, type ModelStatus } from '../../../models';
+import { type ModelPool, ModelPoolError } from '../../model-pool';
 
 const DownloadSchema = z.object({
   file: z.string(),
@@ -11,7 +11,7 @@ const DownloadSchema = z.object({
 });
 
 /** OpenAI's model object, with what the users of a local server also want to know. */
-const ModelObjectSchema = z.object({
+export const ModelObjectSchema = z.object({
   id: z.string(),
   object: z.literal('model'),
   /** Unix seconds: when the model's files were put on disk; 0 while they are not. */
@@ -56,14 +56,31 @@ const LoadBodySchema = z
  * `client.models.list()`, `.retrieve()` and `.delete()` work), and loading/unloading while serving.
  */
 const modelsRoute: FastifyPluginAsyncZod = async (app) => {
-  app.get('/v1/models', { schema: { response: { 200: ModelListSchema } } }, async () => ({
-    object: 'list' as const,
-    data: await describeModels(app.models),
-  }));
+  app.get(
+    '/v1/models',
+    {
+      schema: {
+        summary: 'OpenAI: the models the store knows and the ones loaded',
+        tags: ['OpenAI'],
+        response: { 200: ModelListSchema },
+      },
+    },
+    async () => ({
+      object: 'list' as const,
+      data: await describeModels(app.models),
+    }),
+  );
 
   app.get(
     '/v1/models/:id',
-    { schema: { params: ModelParamsSchema, response: { 200: ModelObjectSchema } } },
+    {
+      schema: {
+        summary: 'OpenAI: one model',
+        tags: ['OpenAI'],
+        params: ModelParamsSchema,
+        response: { 200: ModelObjectSchema },
+      },
+    },
     async (request) => describeModel(app.models, request.params.id),
   );
 
@@ -71,6 +88,8 @@ const modelsRoute: FastifyPluginAsyncZod = async (app) => {
     '/v1/models/:id/load',
     {
       schema: {
+        summary: 'Earshot: load a model while serving (202 while it loads), optionally as the default',
+        tags: ['OpenAI'],
         params: ModelParamsSchema,
         body: LoadBodySchema,
         response: { 200: ModelObjectSchema, 202: ModelObjectSchema },
@@ -92,6 +111,8 @@ const modelsRoute: FastifyPluginAsyncZod = async (app) => {
     '/v1/models/:id',
     {
       schema: {
+        summary: 'OpenAI: unload a model no recording uses',
+        tags: ['OpenAI'],
         params: ModelParamsSchema,
         response: {
           200: z.object({ id: z.string(), object: z.literal('model'), deleted: z.literal(true) }),
@@ -106,7 +127,7 @@ const modelsRoute: FastifyPluginAsyncZod = async (app) => {
   );
 };
 
-async function describeModel(pool: ModelPool, id: string): Promise<ModelObject> {
+export async function describeModel(pool: ModelPool, id: string): Promise<ModelObject> {
   const found = (await describeModels(pool)).find((m) => m.id === id);
   if (!found)
     throw new ModelPoolError('model_not_found', `there is no model ${id}; GET /v1/models lists them`);

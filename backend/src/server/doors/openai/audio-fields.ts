@@ -1,17 +1,19 @@
 import { z } from 'zod';
-import { EngineError } from '../engine/errors';
-import { chooseLanguages, type LanguageChoice } from '../engine/language-support';
-import type { Recognizer } from '../engine/types';
-import { RESPONSE_FORMATS, type ResponseFormat, type TimestampGranularity } from '../files/openai-transcript';
-import { HttpError } from './http-error';
-
-export type AudioTask = 'transcribe' | 'translate';
+import {
+  RESPONSE_FORMATS,
+  type ResponseFormat,
+  type TimestampGranularity,
+} from '../../../files/openai-transcript';
+import { HttpError } from '../../http-error';
 
 /** Far more than the 223 tokens Whisper reads; a longer prompt is a client mistake, not context. */
 export const MAX_PROMPT_CHARACTERS = 4096;
 
+/** OpenAI's name for the server's default model, which its clients send by default. */
+export const OPENAI_DEFAULT_MODEL = 'whisper-1';
+
 /** The text fields of /v1/audio/transcriptions and /translations, as OpenAI names them. */
-const AudioFieldsSchema = z.object({
+export const AudioFieldsSchema = z.object({
   model: z.string().min(1, 'name a model (`whisper-1` is the one this server serves)'),
   language: z.string().trim().toLowerCase().min(1).optional(),
   /** Not OpenAI's: write the text in this language (Canary, or English from Whisper). */
@@ -90,52 +92,4 @@ export function parseAudioFields(form: Map<string, string[]>): AudioRequest {
     granularities: fields['timestamp_granularities[]'],
     stream: fields.stream,
   };
-}
-
-/** Parakeet exports that hear English only (the others detect the language themselves). */
-const ENGLISH_ONLY_PARAKEET = /^(tiny-en|parakeet-tdt-0\.6b-v2(-int8)?)$/;
-
-/** The languages a request settled on, and the one to report when the engine does not say. */
-export interface SettledLanguages extends LanguageChoice {
-  report: string;
-}
-
-/**
- * Settles a request's spoken language and target language (a translation always has one: English,
- * as OpenAI's /translations writes, unless it names another) against the loaded recognizer; refuses
- * in one line what it cannot do: `unsupported_language` or `translation_unsupported`, 400.
- */
-export function checkTask(
-  recognizer: Recognizer,
-  task: AudioTask,
-  asked: { language?: string; targetLanguage?: string },
-): SettledLanguages {
-  const id = recognizer.modelId;
-  const targetLanguage = asked.targetLanguage ?? (task === 'translate' ? 'en' : undefined);
-  if (!recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id)) {
-    if (asked.language !== undefined && asked.language !== 'en') {
-      throw new HttpError(
-        400,
-        'unsupported_language',
-        `${id} recognizes English only, not "${asked.language}"`,
-        'language',
-      );
-    }
-  }
-  try {
-    const chosen = chooseLanguages(recognizer, {
-      ...(asked.language !== undefined ? { language: asked.language } : {}),
-      ...(targetLanguage !== undefined ? { targetLanguage } : {}),
-    });
-    const englishOnly = !recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id);
-    return {
-      ...chosen,
-      report: chosen.targetLanguage ?? chosen.language ?? (englishOnly ? 'en' : 'unknown'),
-    };
-  } catch (error) {
-    if (!(error instanceof EngineError)) throw error;
-    const param =
-      error.code === 'unsupported_language' ? 'language' : asked.targetLanguage ? 'target_language' : 'model';
-    throw new HttpError(400, error.code as 'unsupported_language', error.message, param);
-  }
 }

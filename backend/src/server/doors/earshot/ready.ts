@@ -1,6 +1,6 @@
 import { ErrorResponseSchema, ReadyResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { errorBody } from '../http-error';
+import { errorBody } from '../../http-error';
 
 /**
  * GET /ready: 200 once the default model (and the interim model beside it) is loaded and warmed up,
@@ -9,7 +9,14 @@ import { errorBody } from '../http-error';
 const readyRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/ready',
-    { schema: { response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema } } },
+    {
+      schema: {
+        summary: 'Readiness: 200 once the default model is loaded and warmed up',
+        tags: ['Earshot'],
+        security: [],
+        response: { 200: ReadyResponseSchema, 503: ErrorResponseSchema },
+      },
+    },
     async (_request, reply) => {
       const { readiness } = app.models;
       if (readiness.ready) return { ready: true as const };

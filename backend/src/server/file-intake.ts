@@ -1,0 +1,199 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AudioFileError } from '../audio/file-decoder';
+import type { WordTiming } from '../engine/types';
+import { FileJobs, type Job, TooManyJobsError } from '../files/file-jobs';
+import {
+  type CreateVadStream,
+  type FileTranscript,
+  type FileTranscriptionOptions,
+  transcribeFileThroughQueue,
+} from '../files/file-transcription';
+import type { ResponseFormat, TimestampGranularity } from '../files/openai-transcript';
+import { HttpError } from './http-error';
+import { leaseFileModel } from './model-lease';
+import { type AudioTask, checkTask } from './model-task';
+
+/** An audio file a door has stored for the request: in a private temporary place until discarded. */
+export interface StoredAudio {
+  path: string;
+  /** The name the client gave the file, for messages and results. */
+  filename: string;
+  /** Deletes the file; safe to call more than once. */
+  discard(): Promise<void>;
+}
+
+/** What a door asks of a file, in the server's terms. */
+export interface FileAsk {
+  /** A loaded model's id; absent: the server's default model. */
+  model?: string;
+  task: AudioTask;
+  language?: string;
+  /** The language to write the text in, a translation where it differs from the spoken one. */
+  targetLanguage?: string;
+  /** Whisper's previous-text prompt; Parakeet ignores it. */
+  prompt?: string;
+}
+
+/** A file accepted for a task on a loaded model, holding the file and the model until released. */
+export interface AcceptedAudio {
+  filename: string;
+  task: AudioTask;
+  modelId: string;
+  /** The language to report when the engine does not say. */
+  language: string;
+  /** The language the text is written in, when that is a translation. */
+  targetLanguage?: string;
+  /** How the model's word times are obtained. */
+  wordTiming: WordTiming;
+  transcribe(options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>): Promise<FileTranscript>;
+  /** Returns the model lease and deletes the file; safe to call more than once. */
+  release(): Promise<void>;
+}
+
+/** What a job carries besides its file: what it was asked and how its result is shown by default. */
+export interface FileJobDetails {
+  modelId: string;
+  task: AudioTask;
+  language: string;
+  targetLanguage?: string;
+  wordTiming: WordTiming;
+  filename: string;
+  /** The format its result is rendered in when fetched without naming one. */
+  format: ResponseFormat;
+  granularities: TimestampGranularity[];
+}
+
+export interface FileIntakeOptions {
+  createVadStream?: CreateVadStream;
+  /** Largest upload a door accepts. */
+  maxUploadBytes: number;
+  /** Jobs waiting or running at most; more are refused with 429. */
+  maxPendingJobs: number;
+  /** Seconds a finished job and its result are kept. */
+  keepFinishedSeconds: number;
+}
+
+/**
+ * The file path every door shares: a stored file is checked against the model it names (or the
+ * default), transcribed through that model's inference queue at batch priority, at once or as a job
+ * in the one job list. It knows nothing of the door the file came through.
+ */
+export class FileIntake {
+  readonly jobs: FileJobs<FileJobDetails>;
+
+  constructor(
+    private readonly app: FastifyInstance,
+    readonly options: FileIntakeOptions,
+  ) {
+    this.jobs = new FileJobs({
+      maxPending: options.maxPendingJobs,
+      keepFinishedMs: options.keepFinishedSeconds * 1000,
+    });
+  }
+
+  /** Leases the model and checks the task; anything refused here has already freed the file. */
+  async accept(request: FastifyRequest, audio: StoredAudio, ask: FileAsk): Promise<AcceptedAudio> {
+    let releaseModel = () => {};
+    const release = async () => {
+      releaseModel();
+      await audio.discard();
+    };
+    try {
+      const { model, release: unlease } = leaseFileModel(this.app, ask.model);
+      releaseModel = unlease;
+      const { report, ...languages } = checkTask(model.recognizer, ask.task, {
+        ...(ask.language !== undefined ? { language: ask.language } : {}),
+        ...(ask.targetLanguage !== undefined ? { targetLanguage: ask.targetLanguage } : {}),
+      });
+      const { createVadStream } = this.options;
+      return {
+        filename: audio.filename,
+        task: ask.task,
+        modelId: model.id,
+        language: languages.language ?? report,
+        ...(languages.targetLanguage !== undefined ? { targetLanguage: languages.targetLanguage } : {}),
+        wordTiming: model.recognizer.wordTiming ?? 'measured',
+        release,
+        transcribe: (options) =>
+          transcribeFileThroughQueue(
+            audio.path,
+            { queue: model.queue, sampleRate: model.recognizer.sampleRate },
+            {
+              ...options,
+              languages,
+              ...(ask.prompt !== undefined ? { prompt: ask.prompt } : {}),
+              ...(createVadStream ? { createVadStream } : {}),
+            },
+          ).then(
+            (transcript) => {
+              this.app.usage.audioRecognized(request, transcript.durationSeconds);
+              return transcript;
+            },
+            (error: unknown) => {
+              throw fileError(error, audio);
+            },
+          ),
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  /** Transcribes an accepted file now; a client that goes away (`signal`) stops the work. */
+  async transcribe(
+    request: FastifyRequest,
+    audio: AcceptedAudio,
+    options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt' | 'key'> = {},
+  ): Promise<FileTranscript> {
+    try {
+      return await audio.transcribe({ key: `file-${request.id}`, ...options });
+    } finally {
+      await audio.release();
+    }
+  }
+
+  /** Queues an accepted file as a job (429 when the list is full); the job releases it when it ends. */
+  async submit(
+    request: FastifyRequest,
+    audio: AcceptedAudio,
+    rendering: Pick<FileJobDetails, 'format' | 'granularities'> = { format: 'json', granularities: [] },
+  ): Promise<Job<FileJobDetails>> {
+    const { modelId, task, language, targetLanguage, wordTiming, filename } = audio;
+    try {
+      return await this.jobs.submit({
+        details: {
+          modelId,
+          task,
+          language,
+          ...(targetLanguage !== undefined ? { targetLanguage } : {}),
+          wordTiming,
+          filename,
+          ...rendering,
+        },
+        run: (signal, onProgress) => audio.transcribe({ key: `job-${request.id}`, signal, onProgress }),
+        release: audio.release,
+      });
+    } catch (error) {
+      if (error instanceof TooManyJobsError) throw new HttpError(429, 'too_many_jobs', error.message);
+      throw error;
+    }
+  }
+
+  /** The job with this id, or a 404 naming it. */
+  job(id: string): Job<FileJobDetails> {
+    const job = this.jobs.get(id);
+    if (!job) throw new HttpError(404, 'job_not_found', `there is no job ${id}`, 'id');
+    return job;
+  }
+
+  close(): Promise<void> {
+    return this.jobs.close();
+  }
+}
+
+/** ffmpeg's message names the temporary file; the client knows its own file name. */
+function fileError(error: unknown, audio: StoredAudio): unknown {
+  if (!(error instanceof AudioFileError)) return error;
+  return new AudioFileError(error.message.replaceAll(audio.path, audio.filename));
+}
