@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +61,7 @@ beforeAll(async () => {
   app = await buildApp({
     recognizer: canary,
     moreRecognizers: [tinyEn],
+    nvidiaModels: { parakeet: 'tiny-en', canary: 'tiny-canary' },
     config: { host: '127.0.0.1' },
     createVadStream: () => vad.createStream(),
   });
@@ -274,6 +275,27 @@ describe('realtime session.update with a language and a target language', () => 
       param: 'session.audio.input.transcription.language',
     });
     socket.close();
+  });
+});
+
+describe("the NVIDIA ASR server door's model=canary", () => {
+  const transcribe = async (fields: Record<string, string>) => {
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(wav)]), 'german.wav');
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    return fetch(`${base}/transcribe`, { method: 'POST', body: form });
+  };
+
+  it('runs the Canary model in the language asked, and refuses one it does not know naming its own', async () => {
+    const german = await transcribe({ model: 'canary', language: 'de' });
+    expect(german.status, await german.clone().text()).toBe(200);
+    expect(await german.json()).toMatchObject({ text: expect.any(String), filename: 'german.wav' });
+    const french = await transcribe({ model: 'canary', language: 'fr' });
+    expect(french.status).toBe(400);
+    // tiny-canary's languages, not tiny-en's "English only": canary is the Canary model here.
+    expect(((await french.json()) as { detail: string }).detail).toBe(
+      'tiny-canary does not know language "fr" (it knows en, de)',
+    );
   });
 });
 
