@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../audio/file-decoder';
+import type { WordTiming } from '../engine/types';
 import { FileJobs, type Job, TooManyJobsError } from '../files/file-jobs';
 import {
   type CreateVadStream,
@@ -27,6 +28,8 @@ export interface FileAsk {
   model?: string;
   task: AudioTask;
   language?: string;
+  /** The language to write the text in, a translation where it differs from the spoken one. */
+  targetLanguage?: string;
   /** Whisper's previous-text prompt; Parakeet ignores it. */
   prompt?: string;
 }
@@ -38,6 +41,10 @@ export interface AcceptedAudio {
   modelId: string;
   /** The language to report when the engine does not say. */
   language: string;
+  /** The language the text is written in, when that is a translation. */
+  targetLanguage?: string;
+  /** How the model's word times are obtained. */
+  wordTiming: WordTiming;
   transcribe(options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>): Promise<FileTranscript>;
   /** Returns the model lease and deletes the file; safe to call more than once. */
   release(): Promise<void>;
@@ -48,6 +55,8 @@ export interface FileJobDetails {
   modelId: string;
   task: AudioTask;
   language: string;
+  targetLanguage?: string;
+  wordTiming: WordTiming;
   filename: string;
   /** The format its result is rendered in when fetched without naming one. */
   format: ResponseFormat;
@@ -92,13 +101,18 @@ export class FileIntake {
     try {
       const { model, release: unlease } = leaseFileModel(this.app, ask.model);
       releaseModel = unlease;
-      const language = checkTask(model.recognizer, ask.task, ask.language);
+      const { report, ...languages } = checkTask(model.recognizer, ask.task, {
+        ...(ask.language !== undefined ? { language: ask.language } : {}),
+        ...(ask.targetLanguage !== undefined ? { targetLanguage: ask.targetLanguage } : {}),
+      });
       const { createVadStream } = this.options;
       return {
         filename: audio.filename,
         task: ask.task,
         modelId: model.id,
-        language,
+        language: languages.language ?? report,
+        ...(languages.targetLanguage !== undefined ? { targetLanguage: languages.targetLanguage } : {}),
+        wordTiming: model.recognizer.wordTiming ?? 'measured',
         release,
         transcribe: (options) =>
           transcribeFileThroughQueue(
@@ -106,6 +120,7 @@ export class FileIntake {
             { queue: model.queue, sampleRate: model.recognizer.sampleRate },
             {
               ...options,
+              languages,
               ...(ask.prompt !== undefined ? { prompt: ask.prompt } : {}),
               ...(createVadStream ? { createVadStream } : {}),
             },
@@ -144,10 +159,18 @@ export class FileIntake {
     audio: AcceptedAudio,
     rendering: Pick<FileJobDetails, 'format' | 'granularities'> = { format: 'json', granularities: [] },
   ): Promise<Job<FileJobDetails>> {
-    const { modelId, task, language, filename } = audio;
+    const { modelId, task, language, targetLanguage, wordTiming, filename } = audio;
     try {
       return await this.jobs.submit({
-        details: { modelId, task, language, filename, ...rendering },
+        details: {
+          modelId,
+          task,
+          language,
+          ...(targetLanguage !== undefined ? { targetLanguage } : {}),
+          wordTiming,
+          filename,
+          ...rendering,
+        },
         run: (signal, onProgress) => audio.transcribe({ key: `job-${request.id}`, signal, onProgress }),
         release: audio.release,
       });
