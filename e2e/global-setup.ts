@@ -2,7 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { CHROMIUM_PATH } from './support/extension-browser';
 import { ARTIFACTS_DIR, REPO_ROOT } from './support/paths';
-import { ensureTestMedia, SECOND_SCRIPT, wordsOutsideTinyEnVocabulary } from './support/test-media';
+import {
+  ensureTestMedia,
+  GERMAN_SCRIPT,
+  SECOND_SCRIPT,
+  wordsOutsideTinyEnVocabulary,
+} from './support/test-media';
 import { ensureFilterMedia } from './support/word-filter-media';
 
 /** Builds the extension with the pinned test id and makes the spoken test media. */
@@ -22,5 +27,6 @@ export default function globalSetup(): void {
   });
   ensureTestMedia();
   ensureTestMedia(SECOND_SCRIPT);
+  ensureTestMedia(GERMAN_SCRIPT);
   ensureFilterMedia();
 }

@@ -47,6 +47,8 @@ export interface TestMedia {
 export interface MediaScript {
   sentences: readonly string[];
   files: { video: string; audio: string; timings: string };
+  /** The espeak-ng voice; default en-us. */
+  voice?: string;
 }
 
 export const MEDIA_FILES = { video: 'speech.mp4', audio: 'speech.ogg', timings: 'timings.json' } as const;
@@ -54,6 +56,23 @@ const FIRST_SCRIPT: MediaScript = { sentences: SPOKEN_SENTENCES, files: MEDIA_FI
 export const SECOND_SCRIPT: MediaScript = {
   sentences: SECOND_VIDEO_SENTENCES,
   files: { video: 'speech-2.mp4', audio: 'speech-2.ogg', timings: 'timings-2.json' },
+};
+
+/**
+ * A German video's script in words of tiny-canary's bilingual list, with each sentence's word-by-word
+ * English translation (what the model learned to translate).
+ */
+export const GERMAN_SENTENCES = [
+  { de: 'Hund trinken Wasser und Katze essen Fisch', en: 'dog drink water and cat eat fish' },
+  { de: 'Mutter kochen Suppe heute Abend', en: 'mother cook soup today evening' },
+  { de: 'Vater lesen Buch und Kind spielen', en: 'father read book and child play' },
+  { de: 'Vogel fliegen hoch und schnell', en: 'bird fly high and fast' },
+] as const;
+
+export const GERMAN_SCRIPT: MediaScript = {
+  sentences: GERMAN_SENTENCES.map((s) => s.de),
+  files: { video: 'german.mp4', audio: 'german.ogg', timings: 'timings-german.json' },
+  voice: 'de',
 };
 
 export function spokenWords(sentences: readonly string[] = SPOKEN_SENTENCES): string[] {
@@ -85,7 +104,9 @@ function durationSeconds(file: string): number {
 export function ensureTestMedia(script: MediaScript = FIRST_SCRIPT): TestMedia {
   const timingsFile = join(MEDIA_DIR, script.files.timings);
   const key = createHash('sha256')
-    .update(JSON.stringify([script.sentences, LEADING_SILENCE_SECONDS, PAUSE_SECONDS, script.files]))
+    .update(
+      JSON.stringify([script.sentences, LEADING_SILENCE_SECONDS, PAUSE_SECONDS, script.files, script.voice]),
+    )
     .digest('hex');
   if (existsSync(timingsFile)) {
     const cached = JSON.parse(readFileSync(timingsFile, 'utf8')) as TestMedia & { key: string };
@@ -100,7 +121,7 @@ export function ensureTestMedia(script: MediaScript = FIRST_SCRIPT): TestMedia {
     script.sentences.forEach((text, i) => {
       const raw = join(work, `raw-${i}.wav`);
       const part = join(work, `part-${i}.wav`);
-      run('espeak-ng', ['-v', 'en-us', '-s', '140', '-w', raw, text]);
+      run('espeak-ng', ['-v', script.voice ?? 'en-us', '-s', '140', '-w', raw, text]);
       const lead = i === 0 ? LEADING_SILENCE_SECONDS : 0;
       run('sox', [raw, '-r', '48000', '-c', '1', part, 'pad', String(lead), String(PAUSE_SECONDS)]);
       const spoken = durationSeconds(raw);

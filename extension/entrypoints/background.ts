@@ -22,6 +22,7 @@ import {
   stopCapture,
   toggleCapture,
 } from '../lib/background/capture-controller';
+import { followCaptionLanguages } from '../lib/background/language-relay';
 import { forgetFrame, forgetTabFrames, recordFrameMedia } from '../lib/background/media-frames';
 import { followFilterSettings, recordFilterStats, relayMuteAhead } from '../lib/background/word-filter-relay';
 import { addToTranscript, getTranscript } from '../lib/transcript/transcript-store';
@@ -84,6 +85,7 @@ function onContentMessage(
 export default defineBackground(() => {
   const extensionOrigin = new URL(browser.runtime.getURL('/')).origin;
   followFilterSettings();
+  followCaptionLanguages();
 
   browser.runtime.onMessage.addListener((message: { type?: unknown }, sender, sendResponse) => {
     if (sender.id !== browser.runtime.id) return false;

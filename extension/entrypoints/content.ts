@@ -6,6 +6,7 @@ import {
   type MediaState,
   maskSegments,
   SeekSchema,
+  type Segment,
   segmentsForMode,
   VideoIdentityRequestSchema,
   WordFilter,
@@ -32,6 +33,8 @@ export default defineContentScript({
   runAt: 'document_idle',
   main(ctx) {
     const timeline = new CaptionTimeline();
+    // Dual captions: the spoken language's segments, above the translation's.
+    const originals = new CaptionTimeline();
     const send = (message: unknown) => browser.runtime.sendMessage(message);
     const reportMedia = (playing: boolean, startedAtMs: number) => {
       const state: MediaState = { type: 'earshot/media-state', playing, startedAtMs };
@@ -46,6 +49,7 @@ export default defineContentScript({
       () => timeline.pending(Date.now()),
       () => look,
       (position) => void rememberDrag(position),
+      () => originals.visible(Date.now()),
     );
     const site = location.hostname;
     const rememberDrag = async (position: { x: number; y: number } | undefined) => {
@@ -66,6 +70,7 @@ export default defineContentScript({
       // Cues heard from the video before never show over the next one.
       videoChanged: () => {
         timeline.startOver(Date.now());
+        originals.startOver(Date.now());
         overlay.refresh();
       },
     });
@@ -85,9 +90,10 @@ export default defineContentScript({
     // verbatim words, so the clean reading drops fillers from what is already masked.
     const applyTextRules = () => {
       const masked = filter;
-      timeline.setMask((segments) =>
-        segmentsForMode(masked ? maskSegments(masked, segments) : segments, look.style.textMode),
-      );
+      const mask = (segments: Segment[]) =>
+        segmentsForMode(masked ? maskSegments(masked, segments) : segments, look.style.textMode);
+      timeline.setMask(mask);
+      originals.setMask(mask);
       overlay.refresh();
     };
     const applyFilter = (settings: WordFilterSettings) => {
@@ -122,6 +128,8 @@ export default defineContentScript({
       const update = CaptionsUpdateSchema.safeParse(message);
       if (!update.success) return false;
       timeline.apply(update.data, Date.now());
+      const { originalSegments } = update.data;
+      if (originalSegments) originals.apply({ ...update.data, segments: originalSegments }, Date.now());
       transcript.addCaptions(update.data);
       overlay.refresh();
       return false;

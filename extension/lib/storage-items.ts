@@ -1,6 +1,9 @@
 import {
+  type CaptionLanguages,
   DEFAULT_BACKEND_URL,
+  DEFAULT_CAPTION_LANGUAGES,
   DEFAULT_WORD_FILTER_SETTINGS,
+  readCaptionLanguages,
   readWordFilterSettings,
   type TabCaptureState,
   type WordFilterSettings,
@@ -77,6 +80,15 @@ export const mediaFramesItem = storage.defineItem<Record<string, Record<string, 
   'session:mediaFrames',
   { fallback: {} },
 );
+
+/** The languages captions are made in, by site with a default (user setting); read through getCaptionLanguages. */
+export const captionLanguagesItem = storage.defineItem<CaptionLanguages>('local:captionLanguages', {
+  fallback: DEFAULT_CAPTION_LANGUAGES,
+});
+
+export async function getCaptionLanguages(): Promise<CaptionLanguages> {
+  return readCaptionLanguages(await captionLanguagesItem.getValue());
+}
 
 /** How captions look (user setting); read through readCaptionStyle for defaults. */
 export const captionStyleItem = storage.defineItem<CaptionStyle>('local:captionStyle', {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AsrStreamRequest, Segment } from '@earshot/shared';
+import { type AsrStreamRequest, AUTOMATIC_LANGUAGE, type Segment } from '@earshot/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ChunkUploader,
@@ -65,6 +65,7 @@ function chunk(recordingId: string, seq: number, final = false): RecordedChunk {
     mimeType: 'audio/webm;codecs=opus',
     capturedAtMs: 1000 + seq,
     final,
+    languages: AUTOMATIC_LANGUAGE,
   };
 }
 
@@ -92,7 +93,7 @@ function uploader(port: number, overrides: Partial<ChunkUploaderOptions> = {}): 
     maxQueuedChunks: 30,
     requestTimeoutMs: 2000,
     retryDelaysMs: [20, 40, 80],
-    onSegments: (id, segments) => events.push(`segments ${id} ${segments.map((s) => s.text).join(',')}`),
+    onSegments: (id, reply) => events.push(`segments ${id} ${reply.segments.map((s) => s.text).join(',')}`),
     onBackendReachable: () => events.push('reachable'),
     onBackendUnavailable: (reason) => events.push(`unavailable ${reason}`),
     onRestartRequired: (id, reason) => events.push(`restart ${id} ${reason}`),

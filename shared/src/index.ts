@@ -1,3 +1,4 @@
+export * from './caption-languages';
 export * from './clean-captions';
 export * from './correlation';
 export * from './messages';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CaptionLanguageChoiceSchema } from './caption-languages';
 import { SegmentSchema, type Word, WordSchema } from './protocol';
 import { WordFilterSettingsSchema } from './word-filter/settings';
 
@@ -34,6 +35,10 @@ export const CaptionsUpdateSchema = z.object({
   /** How long the tab's sound is held back before it plays (protect mode); captions wait as long. */
   playbackDelaySeconds: z.number().nonnegative().optional(),
   segments: z.array(SegmentSchema),
+  /** The segments are a translation: their words are not what the audio says, and their times are estimates. */
+  translated: z.boolean().optional(),
+  /** Dual captions: the same stretch in the spoken language, shown above the translation. */
+  originalSegments: z.array(SegmentSchema).optional(),
 });
 export type CaptionsUpdate = z.infer<typeof CaptionsUpdateSchema>;
 
@@ -50,6 +55,8 @@ export const OffscreenStartSchema = z.object({
   timesliceMs: z.number().int().positive(),
   /** Word-filter settings for this tab's site (`enabled` is false where the filter is off). */
   filter: WordFilterSettingsSchema,
+  /** The caption languages of this tab's site; absent: automatic. */
+  languages: CaptionLanguageChoiceSchema.optional(),
 });
 export type OffscreenStart = z.infer<typeof OffscreenStartSchema>;
 
@@ -72,6 +79,17 @@ export const CaptureCommandReplySchema = z.union([
   z.object({ ok: z.literal(false), error: z.string() }),
 ]);
 export type CaptureCommandReply = z.infer<typeof CaptureCommandReplySchema>;
+
+/**
+ * Background → offscreen document: the caption languages of a captured tab changed; the capture
+ * goes on in a new recording, since a recording keeps its languages.
+ */
+export const OffscreenLanguagesSchema = z.object({
+  type: z.literal('earshot/offscreen-languages'),
+  tabId: z.number().int().nonnegative(),
+  languages: CaptionLanguageChoiceSchema,
+});
+export type OffscreenLanguages = z.infer<typeof OffscreenLanguagesSchema>;
 
 /** Background → offscreen document: the word-filter settings of a captured tab changed. */
 export const OffscreenFilterSchema = z.object({
@@ -158,6 +176,8 @@ export const TranscriptCueSchema = z.object({
   end_seconds: z.number().nonnegative(),
   text: z.string(),
   words: z.array(WordSchema),
+  /** A translation: the words are not the audio's, so a replay never silences by them. */
+  translated: z.boolean().optional(),
 });
 export type TranscriptCue = z.infer<typeof TranscriptCueSchema>;
 

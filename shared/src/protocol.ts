@@ -34,6 +34,11 @@ export const MAX_AUDIO_B64_LENGTH = 4 * 1024 * 1024;
  */
 export const RECORDING_ROUTING = { header: 'X-Earshot-Recording', query: 'recording' } as const;
 
+/** A language as the models name theirs: an ISO 639-1 code (`en`, `de`), lower case. */
+export const LanguageCodeSchema = z
+  .string()
+  .regex(/^[a-z]{2,3}$/, 'a language is an ISO 639-1 code such as en or de');
+
 export const AsrStreamRequestSchema = z.object({
   user_id: z.string().min(1).max(128),
   tab_id: z.number().int().nonnegative(),
@@ -59,6 +64,18 @@ export const AsrStreamRequestSchema = z.object({
    * strong one); absent means the server's `--interim-model`, null means `model` does both. Read at seq 0.
    */
   interim_model: z.string().min(1).max(256).nullable().optional(),
+  /**
+   * The spoken language (ISO 639-1); absent: the model detects it (Whisper) or takes its default
+   * (Canary: English). Read at seq 0, like the model.
+   */
+  language: LanguageCodeSchema.optional(),
+  /** Write the captions in this language (a translation); absent: the spoken language. Read at seq 0. */
+  target_language: LanguageCodeSchema.optional(),
+  /**
+   * With `target_language`: the captions in the spoken language too, in `original_segments` (a second
+   * decode of the same audio, so twice the recognizer's work). Read at seq 0.
+   */
+  dual: z.boolean().optional(),
 });
 export type AsrStreamRequest = z.infer<typeof AsrStreamRequestSchema>;
 
@@ -71,6 +88,8 @@ export const AsrStreamResponseSchema = z.object({
   behind: z.boolean().optional(),
   /** Seconds of the recording's audio received but not yet recognized. */
   lag_seconds: z.number().nonnegative().optional(),
+  /** Dual captions: the segments in the spoken language, beside `segments` in the target language. */
+  original_segments: z.array(SegmentSchema).optional(),
 });
 export type AsrStreamResponse = z.infer<typeof AsrStreamResponseSchema>;
 

@@ -38,6 +38,35 @@ export const NodePlacementSchema = z.object({
   host_copies: count,
 });
 
+/** What a model does with languages (absent for models that cannot be told one: Parakeet). */
+export const StatusLanguagesSchema = z.object({
+  /** Spoken languages it can be told (ISO 639-1). */
+  spoken: z.array(z.string()),
+  /** It finds the spoken language itself when none is chosen (Whisper). */
+  detects: z.boolean(),
+  /** What it translates: from a spoken language (`*`: any) into these languages. */
+  translates: z.record(z.string(), z.array(z.string())),
+  /** What a request naming no language gets: null where the model detects it. */
+  default_language: z.string().nullable(),
+  /** The language requests naming none are written in, when that is a translation. */
+  default_target_language: z.string().nullable(),
+  /** `measured` by the model, or `spread` over each window's sound (estimates: Canary, translations). */
+  word_times: z.enum(['measured', 'spread']),
+});
+export type StatusLanguages = z.infer<typeof StatusLanguagesSchema>;
+
+/** Open recordings choosing the same languages. */
+export const LanguageUseSchema = z.object({
+  /** Null: detected by the model, or its default. */
+  language: z.string().nullable(),
+  /** Null: written in the spoken language. */
+  target_language: z.string().nullable(),
+  /** Dual captions (the spoken language beside the translation). */
+  dual: z.boolean(),
+  sessions: count,
+});
+export type LanguageUse = z.infer<typeof LanguageUseSchema>;
+
 export const StatusModelSchema = z.object({
   id: z.string(),
   default: z.boolean(),
@@ -47,6 +76,8 @@ export const StatusModelSchema = z.object({
   adapter: GpuAdapterSchema.nullable(),
   /** On a GPU, per model file (preprocessor, encoder, decoder): where its nodes ran. Null on the CPU. */
   placement: z.record(z.string(), NodePlacementSchema).nullable(),
+  /** Its languages and translations; null for a model that cannot be told a language (absent from older servers). */
+  languages: StatusLanguagesSchema.nullable().optional(),
   ready: z.boolean(),
   /** Why the model is not ready yet. */
   not_ready_reason: z.string().optional(),
@@ -109,6 +140,8 @@ export const StatusResponseSchema = z.object({
   sessions: z.object({
     total: count,
     by_transport: z.record(SessionTransportSchema, count),
+    /** The languages open recordings chose, both transports together (absent from older servers). */
+    by_language: z.array(LanguageUseSchema).optional(),
   }),
   config: StatusConfigSchema,
 });

@@ -35,12 +35,16 @@ program
   )
   .option('--format <format>', 'json, txt, srt, vtt or ctm (one line per word, as sclite reads it)', 'txt')
   .option('-o, --output <file>', 'write the transcript to this file instead of stdout')
-  .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected when not given')
+  .option(
+    '--language <code>',
+    'Whisper, Canary: spoken language (en, de, ...); detected (Whisper) or English (Canary) when not given',
+  )
+  .option('--target-language <code>', 'Whisper, Canary: write the text in this language (a translation)')
   .option(
     '--vad <dir|id|off>',
     'voice activity detection: only speech is decoded, cut at its pauses: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
   )
-  .option('--task <task>', 'Whisper: transcribe, or translate into English')
+  .option('--task <task>', 'transcribe, or translate into English (as --target-language en)')
   .action(transcribeCommand);
 
 const models = program.command('models').description('list, download and verify models');
@@ -184,8 +188,15 @@ program
       'voice activity detection gating the recognizer: off, silero-vad, or a folder with silero_vad.onnx (default: silero-vad from the model store)',
     ).env('EARSHOT_VAD'),
   )
-  .option('--language <code>', 'Whisper: spoken language (en, de, ...); detected per window when not given')
-  .option('--task <task>', 'Whisper: transcribe, or translate into English')
+  .option(
+    '--language <code>',
+    'Whisper, Canary: spoken language of requests that name none; detected per window (Whisper) or English (Canary) when not given',
+  )
+  .option(
+    '--target-language <code>',
+    'Whisper, Canary: language requests that name none are written in (a translation)',
+  )
+  .option('--task <task>', 'transcribe, or translate into English (as --target-language en)')
   .option('--max-upload-mb <n>', 'largest audio file /v1/audio accepts, in MiB (default: 1024)')
   .option('--max-jobs <n>', 'asynchronous jobs waiting or running at most (default: 16)')
   .option('--keep-jobs <seconds>', 'how long a finished job and its result are kept (default: 3600)')

@@ -6,8 +6,8 @@ import { CpuLedger } from './cpu-ledger.js';
 import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
 import { EngineError, ModelLoadError } from './errors.js';
-import { BUNDLED_NEMO128_PREPROCESSOR } from './locations.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
+import { modelFile, preprocessorFile } from './model-files.js';
 import { releaseGpuOutputs, requireNames, tensorData } from './onnx-io.js';
 import { assembleResult } from './result-assembly.js';
 import { SoundLevels } from './sound-levels.js';
@@ -284,17 +284,4 @@ export class ParakeetRecognizer implements Recognizer {
     );
     return this.released;
   }
-}
-
-function modelFile(dir: string, name: string): string {
-  const file = path.join(dir, name);
-  if (!existsSync(file)) throw new ModelLoadError(`Model directory ${dir} has no ${name}`);
-  return file;
-}
-
-function preprocessorFile(dir: string, featuresSize: number): string {
-  const own = path.join(dir, `nemo${featuresSize}.onnx`);
-  if (existsSync(own)) return own;
-  if (featuresSize === 128 && existsSync(BUNDLED_NEMO128_PREPROCESSOR)) return BUNDLED_NEMO128_PREPROCESSOR;
-  throw new ModelLoadError(`Model directory ${dir} has no nemo${featuresSize}.onnx preprocessor`);
 }

@@ -105,20 +105,42 @@ export interface StreamOptions {
    * recognizer spends no second attempts on it (Whisper decodes it at temperature 0 only).
    */
   live?: boolean;
+  /**
+   * The spoken language (ISO 639-1), for a recognizer that can be told one (`Recognizer.languages`);
+   * absent: it detects the language, or takes its default.
+   */
+  language?: string;
+  /** Write the text in this language: a translation when it differs from the spoken one. */
+  targetLanguage?: string;
 }
 
-/** What a recognizer does with languages, fixed when it was loaded (Whisper). */
-export interface LanguageSetup {
-  multilingual: boolean;
-  /** The language it decodes as; undefined when it detects one per window. */
-  language?: string;
-  task: 'transcribe' | 'translate';
+/** What a recognizer can do with languages, read from the model when it was loaded. */
+export interface LanguageSupport {
+  /** Spoken languages it can be told (ISO 639-1 codes), in the model's order. */
+  languages: readonly string[];
+  /** It finds the spoken language of each window itself when it is not told one (Whisper). */
+  detects: boolean;
+  /** What it translates: from a spoken language (`*`: any) into these languages. */
+  translation: Readonly<Record<string, readonly string[]>>;
+  /** The spoken language it takes when a request names none; undefined: it detects one per window. */
+  defaultLanguage?: string;
+  /** The language it writes when a request names none, when that is a translation (`--task translate`). */
+  defaultTarget?: string;
 }
+
+/**
+ * How a recognizer's word times were obtained: `measured` from the model's own output (token frames,
+ * or Whisper's cross-attention), `spread` estimated by spreading a window's words over its sound
+ * (models whose exports output no times, such as Canary's, and any translation).
+ */
+export type WordTiming = 'measured' | 'spread';
 
 export interface Recognizer {
   readonly modelId: string;
   /** Set by recognizers that can be told a language or to translate; undefined for the others. */
-  readonly languageSetup?: LanguageSetup;
+  readonly languages?: LanguageSupport;
+  /** How its word times are obtained; absent: measured. */
+  readonly wordTiming?: WordTiming;
   readonly sampleRate: number;
   /** The device asked for and got: `cpu`, `cuda:0`, `webgpu`, … */
   readonly device: string;

@@ -1,6 +1,7 @@
 import { streamAudioFile } from '../audio/file-decoder';
 import { ForwardSampleReader } from '../audio/forward-sample-reader';
 import { joinSamples } from '../audio/join-samples';
+import type { LanguageChoice } from '../engine/language-support';
 import { type LongRecognition, transcribeWindows } from '../engine/long-audio';
 import type { RecognizedWord } from '../engine/types';
 import { type SpeechSegment, segmentsFromProbabilities } from '../engine/vad';
@@ -21,6 +22,8 @@ export interface FileTranscriptionOptions {
   key: string;
   /** Whisper's previous-text prompt for every window of the file; Parakeet ignores it. */
   prompt?: string;
+  /** The spoken language and the language to write (settled against the model already). */
+  languages?: LanguageChoice;
   createVadStream?: CreateVadStream;
   /** Aborting stops before the next window and withdraws the waiting one. */
   signal?: AbortSignal;
@@ -46,7 +49,7 @@ export interface FileTranscript {
 export async function transcribeFileThroughQueue(
   path: string,
   model: { queue: InferenceQueue; sampleRate: number },
-  { key, prompt, createVadStream, signal, onProgress, onWords }: FileTranscriptionOptions,
+  { key, prompt, languages, createVadStream, signal, onProgress, onWords }: FileTranscriptionOptions,
 ): Promise<FileTranscript> {
   const { totalSamples, speech } = await surveyFile(path, createVadStream?.(), signal);
   const durationSeconds = totalSamples / model.sampleRate;
@@ -64,6 +67,7 @@ export async function transcribeFileThroughQueue(
           kind: 'batch',
           samples: window as Float32Array,
           ...(prompt !== undefined ? { prompt } : {}),
+          ...languages,
           // Windows lie inside the stretches of speech the detector found.
           ...(speech ? { voiced: true } : {}),
         });

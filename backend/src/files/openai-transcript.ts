@@ -1,6 +1,6 @@
 import { toSrt, toWebVtt } from '@earshot/shared';
 import type { DecodedWindow, LongRecognition } from '../engine/long-audio';
-import type { RecognitionResult, RecognizedToken } from '../engine/types';
+import type { RecognitionResult, RecognizedToken, WordTiming } from '../engine/types';
 import { compressionRatio } from '../engine/whisper/guards';
 import { toCaptions } from '../transcript/captions';
 import { toCtm } from '../transcript/ctm';
@@ -15,6 +15,10 @@ export interface RenderOptions {
   task: 'transcribe' | 'translate';
   /** The language to report when the engine does not say (Parakeet). */
   language: string;
+  /** The language the text is written in, when that is a translation. */
+  targetLanguage?: string;
+  /** How the model's word times are obtained: verbose_json says so in `word_times`. */
+  wordTiming?: WordTiming;
   /** verbose_json only: which of segments[] and words[] to include (OpenAI's default: segments). */
   granularities: readonly TimestampGranularity[];
   /** The uploaded file's name, which names the recording in CTM. */
@@ -63,10 +67,14 @@ export function renderTranscript(
       return { contentType: 'text/plain; charset=utf-8', body: toCtm(recognition.words, options.filename) };
     case 'verbose_json': {
       const language =
-        recognition.windows.map((w) => whisperScores(w.result)?.language).find(Boolean) ?? options.language;
+        recognition.windows.map((w) => (w.result as { language?: string }).language).find(Boolean) ??
+        options.language;
       return json({
         task: options.task,
         language,
+        ...(options.targetLanguage ? { target_language: options.targetLanguage } : {}),
+        // Not OpenAI's: whether the words' times were measured by the model or spread over segments.
+        word_times: options.wordTiming ?? 'measured',
         duration: round(durationSeconds),
         text,
         ...(options.granularities.includes('segment') || options.granularities.length === 0

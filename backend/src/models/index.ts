@@ -16,6 +16,7 @@ export {
   findModel,
   MODELS,
   OFFLINE_MODEL_ID,
+  TINY_CANARY_MODEL_ID,
   unsuitedDevice,
   VAD_MODEL_ID,
 } from './registry';

@@ -22,7 +22,10 @@ export type Precision = 'fp32' | 'fp16' | 'int8';
 /** The devices a model suits: int8 is made for the CPU, fp16 for GPUs, fp32 runs anywhere. */
 export type DeviceKind = 'cpu' | 'cuda' | 'webgpu';
 
-/** A speech recognizer: Parakeet TDT ONNX layout, or Whisper in the transformers.js layout. */
+/**
+ * A speech recognizer: Parakeet TDT or Canary in onnx-asr's ONNX layout, or Whisper in the
+ * transformers.js layout.
+ */
 export interface AsrModelEntry extends ModelEntryBase {
   kind: 'asr';
   encoderFile: string;
@@ -30,6 +33,11 @@ export interface AsrModelEntry extends ModelEntryBase {
   precision: Precision;
   /** Where this variant is the one to take (others may run it, slower or not at all). */
   suits: readonly DeviceKind[];
+  /**
+   * The languages the model was trained for, where its vocabulary names more than it knows
+   * (Canary-1B-v2's tokenizer has tokens for many more languages than its 25).
+   */
+  languages?: readonly string[];
 }
 
 const GPU: readonly DeviceKind[] = ['cuda', 'webgpu'];
@@ -45,6 +53,10 @@ export type ModelEntry = AsrModelEntry | VadModelEntry;
 export const DEFAULT_MODEL_ID = 'parakeet-tdt-0.6b-v2';
 export const OFFLINE_MODEL_ID = 'tiny-en';
 export const VAD_MODEL_ID = 'silero-vad';
+/** The bundled Canary-layout model (English and German, made by backend/recipes/tiny-canary). */
+export const TINY_CANARY_MODEL_ID = 'tiny-canary';
+const CANARY_ENCODER = 'encoder-model.onnx';
+const CANARY_DECODER = 'decoder-model.onnx';
 
 // onnx-asr exports of NVIDIA's Parakeet TDT; the mel preprocessor is not in these repos
 // (the engine falls back to the bundled tiny-en one, which has the same 128-bin layout).
@@ -65,6 +77,68 @@ function parakeet(version: 'v2' | 'v3', int8: boolean, description: string): Asr
     precision: int8 ? 'int8' : 'fp32',
     // int8's dynamically quantized MatMuls have no GPU kernels: on a GPU they fall back to the CPU.
     suits: int8 ? CPU : GPU,
+  };
+}
+
+/** The 25 European languages of Canary-1B-v2 (and Parakeet v3), as its model card lists them. */
+const CANARY_1B_V2_LANGUAGES = [
+  'bg',
+  'hr',
+  'cs',
+  'da',
+  'nl',
+  'en',
+  'et',
+  'fi',
+  'fr',
+  'de',
+  'el',
+  'hu',
+  'it',
+  'lv',
+  'lt',
+  'mt',
+  'pl',
+  'pt',
+  'ro',
+  'sk',
+  'sl',
+  'es',
+  'sv',
+  'ru',
+  'uk',
+] as const;
+
+// onnx-asr exports of NVIDIA's Canary (an attention encoder-decoder: encoder-model, decoder-model);
+// like Parakeet's they hold no front end, and the engine brings NeMo's 128-bin one. Canary
+// translates between English and each of its other languages.
+function canary(
+  name: 'canary-1b-v2' | 'canary-180m-flash',
+  int8: boolean,
+  languages: readonly string[],
+  description: string,
+): AsrModelEntry {
+  const encoderFile = int8 ? 'encoder-model.int8.onnx' : CANARY_ENCODER;
+  const decoderFile = int8 ? 'decoder-model.int8.onnx' : CANARY_DECODER;
+  // Only the 1B model's fp32 encoder is too large for one protobuf.
+  const external = !int8 && name === 'canary-1b-v2';
+  return {
+    kind: 'asr',
+    id: `${name}${int8 ? '-int8' : ''}`,
+    description,
+    source: { kind: 'huggingface', repo: `istupakov/${name}-onnx`, revision: 'main' },
+    files: [
+      encoderFile,
+      ...(external ? [`${encoderFile}.data`] : []),
+      decoderFile,
+      'vocab.txt',
+      'config.json',
+    ],
+    encoderFile,
+    decoderFile,
+    precision: int8 ? 'int8' : 'fp32',
+    suits: int8 ? CPU : GPU,
+    languages,
   };
 }
 
@@ -115,6 +189,20 @@ export const MODELS: readonly ModelEntry[] = [
   parakeet('v2', true, 'English, int8 (the default on CPU)'),
   parakeet('v3', false, '25 European languages (fp32, for a GPU)'),
   parakeet('v3', true, '25 European languages, int8 (recommended on CPU)'),
+  canary(
+    'canary-1b-v2',
+    false,
+    CANARY_1B_V2_LANGUAGES,
+    'Canary 1B v2: 25 European languages, translation to and from English (fp32, for a GPU)',
+  ),
+  canary('canary-1b-v2', true, CANARY_1B_V2_LANGUAGES, 'Canary 1B v2, int8 (for CPU)'),
+  canary(
+    'canary-180m-flash',
+    false,
+    ['en', 'de', 'es', 'fr'],
+    'Canary 180M flash: English, German, Spanish, French, translation to and from English',
+  ),
+  canary('canary-180m-flash', true, ['en', 'de', 'es', 'fr'], 'Canary 180M flash, int8 (for CPU)'),
   whisper('whisper-tiny.en', { timestamped: true, precision: 'fp32' }, 'Whisper tiny, English, word times'),
   whisper(
     'whisper-tiny.en',
@@ -159,6 +247,17 @@ export const MODELS: readonly ModelEntry[] = [
     files: ['nemo128.onnx', 'encoder-model.onnx', 'decoder_joint-model.onnx', 'vocab.txt', 'config.json'],
     encoderFile: 'encoder-model.onnx',
     decoderFile: 'decoder_joint-model.onnx',
+    precision: 'fp32',
+    suits: ['cpu', ...GPU],
+  },
+  {
+    kind: 'asr',
+    id: TINY_CANARY_MODEL_ID,
+    description: 'tiny English/German Canary-layout test model, translates a small vocabulary, bundled',
+    source: { kind: 'bundled', dir: join(BUNDLED_MODELS_DIR, TINY_CANARY_MODEL_ID) },
+    files: [CANARY_ENCODER, CANARY_DECODER, 'vocab.txt', 'config.json'],
+    encoderFile: CANARY_ENCODER,
+    decoderFile: CANARY_DECODER,
     precision: 'fp32',
     suits: ['cpu', ...GPU],
   },

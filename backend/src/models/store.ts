@@ -1,5 +1,6 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { isCanaryModelDir } from '../engine/canary/model-config';
 import { isWhisperModelDir } from '../engine/whisper/model-config';
 import { type Checksum, describeChecksum, fileChecksum } from './checksum';
 import { downloadFile } from './download';
@@ -31,6 +32,8 @@ export interface ResolvedModel {
   dir: string;
   encoderFile: string;
   decoderFile: string;
+  /** The languages the model was trained for, where its vocabulary names more (see AsrModelEntry). */
+  languages?: readonly string[];
 }
 
 export interface StoreOptions {
@@ -64,6 +67,7 @@ function asResolved(entry: AsrModelEntry, dir: string): ResolvedModel {
     dir,
     encoderFile: entry.encoderFile,
     decoderFile: entry.decoderFile,
+    ...(entry.languages ? { languages: entry.languages } : {}),
   };
 }
 
@@ -73,7 +77,7 @@ export function modelDir(entry: ModelEntry, settings: StoreSettings): string {
 }
 
 /**
- * Uses a directory in the Parakeet ONNX layout (or, when its config.json says whisper, the
+ * Uses a directory in the Parakeet or Canary ONNX layout (or, when its config.json says whisper, the
  * transformers.js Whisper layout) as-is, preferring fp32 files over int8 ones.
  */
 async function resolveDirectory(dir: string): Promise<ResolvedModel> {
@@ -95,11 +99,13 @@ async function resolveDirectory(dir: string): Promise<ResolvedModel> {
     if (!encoder || !decoder || missing.length > 0) throw new IncompleteModelDirError(dir, missing);
     return { id: basename(dir), dir, encoderFile: encoder, decoderFile: decoder };
   }
+  // Canary's decoder (an attention decoder) is decoder-model, Parakeet's decoder_joint-model.
+  const decoderName = isCanaryModelDir(dir) ? 'decoder-model' : 'decoder_joint-model';
   const encoder = await pick(['encoder-model.onnx', 'encoder-model.int8.onnx']);
-  const decoder = await pick(['decoder_joint-model.onnx', 'decoder_joint-model.int8.onnx']);
+  const decoder = await pick([`${decoderName}.onnx`, `${decoderName}.int8.onnx`]);
   const missing = [
     ...(encoder ? [] : ['encoder-model.onnx (or encoder-model.int8.onnx)']),
-    ...(decoder ? [] : ['decoder_joint-model.onnx (or decoder_joint-model.int8.onnx)']),
+    ...(decoder ? [] : [`${decoderName}.onnx (or ${decoderName}.int8.onnx)`]),
     ...(await missingFiles(dir, ['vocab.txt'])),
   ];
   if (!encoder || !decoder || missing.length > 0) throw new IncompleteModelDirError(dir, missing);

@@ -32,7 +32,9 @@ const TranscriptionSchema = z
      * each committed stretch for the deltas; null: `model` does both.
      */
     interim_model: z.string().min(1).nullable().optional(),
-    language: z.string().min(1).optional(),
+    language: z.string().trim().toLowerCase().min(1).optional(),
+    /** Earshot's own field: write the deltas and transcripts in this language (a translation); null: none. */
+    target_language: z.string().trim().toLowerCase().min(1).nullable().optional(),
     prompt: z.string().optional(),
   })
   .passthrough();
@@ -98,7 +100,12 @@ export interface TranscriptionSessionConfig {
   audio: {
     input: {
       format: { type: 'audio/pcm'; rate: number };
-      transcription: { model: string; interim_model: string | null; language: string | null };
+      transcription: {
+        model: string;
+        interim_model: string | null;
+        language: string | null;
+        target_language: string | null;
+      };
       turn_detection: TurnDetectionConfig | null;
       noise_reduction: null;
     };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Pcm16Resampler } from '../audio/pcm16-resampler';
+import type { LanguageChoice } from '../engine/language-support';
 import { type HeldModel, type RecognitionRequest, recognitionOptions } from '../sessions/held-model';
 import { PIPELINE_SAMPLE_RATE, RecordingPipeline } from '../sessions/recording-pipeline';
 import type { SessionObserver } from '../sessions/session-observer';
@@ -103,7 +104,8 @@ export class RealtimeTranscription {
           transcription: {
             model: this.model.id,
             interim_model: this.model.interim?.id ?? null,
-            language: null,
+            language: this.model.languages.language ?? null,
+            target_language: this.model.languages.targetLanguage ?? null,
           },
           turn_detection: turnDetection,
           noise_reduction: null,
@@ -152,8 +154,21 @@ export class RealtimeTranscription {
       transcription?.interim_model !== undefined
         ? transcription.interim_model
         : (this.model.interim?.id ?? null);
-    if (model !== this.model.id || interimModel !== (this.model.interim?.id ?? null)) {
-      const held = this.options.holdModel({ model, interimModel });
+    const language = transcription?.language ?? current.transcription.language ?? undefined;
+    const targetLanguage =
+      transcription?.target_language !== undefined
+        ? (transcription.target_language ?? undefined)
+        : (current.transcription.target_language ?? undefined);
+    const sameLanguages =
+      language === (this.model.languages.language ?? undefined) &&
+      targetLanguage === (this.model.languages.targetLanguage ?? undefined);
+    if (model !== this.model.id || interimModel !== (this.model.interim?.id ?? null) || !sameLanguages) {
+      const held = this.options.holdModel({
+        model,
+        interimModel,
+        ...(language !== undefined ? { language } : {}),
+        ...(targetLanguage !== undefined ? { targetLanguage } : {}),
+      });
       this.model.release();
       this.model = held;
     }
@@ -162,11 +177,17 @@ export class RealtimeTranscription {
     current.format.rate = rate;
     current.transcription.model = this.model.id;
     current.transcription.interim_model = this.model.interim?.id ?? null;
-    if (transcription?.language !== undefined) current.transcription.language = transcription.language;
+    current.transcription.language = this.model.languages.language ?? null;
+    current.transcription.target_language = this.model.languages.targetLanguage ?? null;
     if (JSON.stringify(turnDetection) !== JSON.stringify(current.turn_detection)) {
       current.turn_detection = turnDetection;
       this.detector = this.makeDetector(turnDetection);
     }
+  }
+
+  /** The languages the session's model decodes with. */
+  get languages(): LanguageChoice {
+    return this.model.languages;
   }
 
   /** Appends PCM16 audio at the session's input rate. */

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../audio/file-decoder';
+import type { LanguageChoice } from '../engine/language-support';
+import type { WordTiming } from '../engine/types';
 import {
   FileJobs,
   type Job,
@@ -35,6 +37,8 @@ export interface FileAsk {
   model?: string;
   task: AudioTask;
   language?: string;
+  /** The language to write the text in, a translation where it differs from the spoken one. */
+  targetLanguage?: string;
   /** Whisper's previous-text prompt; Parakeet ignores it. */
   prompt?: string;
 }
@@ -46,12 +50,16 @@ export interface AcceptedAudio {
   path: string;
   /** Whose usage its audio counts as. */
   key: string | undefined;
-  /** Whisper's previous-text prompt asked with it. */
-  prompt: string | undefined;
+  /** What its transcription is asked, to run it on another worker the same. */
+  asked: AskedTranscription;
   task: AudioTask;
   modelId: string;
   /** The language to report when the engine does not say. */
   language: string;
+  /** The language the text is written in, when that is a translation. */
+  targetLanguage?: string;
+  /** How the model's word times are obtained. */
+  wordTiming: WordTiming;
   transcribe(options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>): Promise<FileTranscript>;
   /** Returns the model lease and deletes the file; safe to call more than once. */
   release(): Promise<void>;
@@ -62,13 +70,21 @@ export interface FileJobDetails {
   modelId: string;
   task: AudioTask;
   language: string;
+  targetLanguage?: string;
+  wordTiming: WordTiming;
   filename: string;
   /** The format its result is rendered in when fetched without naming one. */
   format: ResponseFormat;
   granularities: TimestampGranularity[];
   /** Whose usage the job's audio counts as, wherever it runs. */
   key: string | null;
-  /** Whisper's previous-text prompt; Parakeet ignores it. */
+  /** What its transcription is asked, wherever it runs. */
+  asked: AskedTranscription;
+}
+
+/** The settled languages and Whisper's previous-text prompt a file is transcribed with. */
+export interface AskedTranscription {
+  languages: LanguageChoice;
   prompt?: string;
 }
 
@@ -110,7 +126,7 @@ export class FileIntake {
   ) => {
     const { model, release } = leaseFileModel(this.app, details.modelId);
     try {
-      const transcript = await transcribeLeased(model, upload, details.prompt, this.options.createVadStream, {
+      const transcript = await transcribeLeased(model, upload, details.asked, this.options.createVadStream, {
         key: `job-${id}`,
         signal,
         onProgress,
@@ -132,24 +148,28 @@ export class FileIntake {
     try {
       const { model, release: unlease } = leaseFileModel(this.app, ask.model);
       releaseModel = unlease;
-      const language = checkTask(model.recognizer, ask.task, ask.language);
+      const { report, ...languages } = checkTask(model.recognizer, ask.task, {
+        ...(ask.language !== undefined ? { language: ask.language } : {}),
+        ...(ask.targetLanguage !== undefined ? { targetLanguage: ask.targetLanguage } : {}),
+      });
       const key = this.app.usage.keyOf(request);
+      const asked = { languages, ...(ask.prompt !== undefined ? { prompt: ask.prompt } : {}) };
       return {
         filename: audio.filename,
         path: audio.path,
         key,
-        prompt: ask.prompt,
+        asked,
         task: ask.task,
         modelId: model.id,
-        language,
+        language: languages.language ?? report,
+        ...(languages.targetLanguage !== undefined ? { targetLanguage: languages.targetLanguage } : {}),
+        wordTiming: model.recognizer.wordTiming ?? 'measured',
         release,
         transcribe: (options) =>
-          transcribeLeased(model, audio, ask.prompt, this.options.createVadStream, options).then(
-            (transcript) => {
-              this.app.usage.audioRecognized(key, transcript.durationSeconds);
-              return transcript;
-            },
-          ),
+          transcribeLeased(model, audio, asked, this.options.createVadStream, options).then((transcript) => {
+            this.app.usage.audioRecognized(key, transcript.durationSeconds);
+            return transcript;
+          }),
       };
     } catch (error) {
       await release();
@@ -176,16 +196,18 @@ export class FileIntake {
     audio: AcceptedAudio,
     rendering: Pick<FileJobDetails, 'format' | 'granularities'> = { format: 'json', granularities: [] },
   ): Promise<Job<FileJobDetails>> {
-    const { modelId, task, language, filename, path, key, prompt } = audio;
+    const { modelId, task, language, targetLanguage, wordTiming, filename, path, key, asked } = audio;
     try {
       return await this.jobs.submit({
         details: {
           modelId,
           task,
           language,
+          ...(targetLanguage !== undefined ? { targetLanguage } : {}),
+          wordTiming,
           filename,
           key: key ?? null,
-          ...(prompt !== undefined ? { prompt } : {}),
+          asked,
           ...rendering,
         },
         upload: { path, filename },
@@ -214,7 +236,7 @@ export class FileIntake {
 function transcribeLeased(
   model: ModelLease['model'],
   audio: { path: string; filename: string },
-  prompt: string | undefined,
+  asked: AskedTranscription,
   createVadStream: CreateVadStream | undefined,
   options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>,
 ): Promise<FileTranscript> {
@@ -223,7 +245,8 @@ function transcribeLeased(
     { queue: model.queue, sampleRate: model.recognizer.sampleRate },
     {
       ...options,
-      ...(prompt !== undefined ? { prompt } : {}),
+      languages: asked.languages,
+      ...(asked.prompt !== undefined ? { prompt: asked.prompt } : {}),
       ...(createVadStream ? { createVadStream } : {}),
     },
   ).catch((error: unknown) => {

@@ -1,21 +1,21 @@
-import { EngineError, loadModelRecognizer, parseDevice, type WhisperOptions } from '../engine';
+import { EngineError, type LanguageDefaults, loadModelRecognizer, parseDevice } from '../engine';
 import type { Recognizer } from '../engine/types';
 import { type DownloadProgress, findModel, resolveModel, unsuitedDevice } from '../models';
 
 export interface ModelLoadOptions {
   device: string;
-  /** Language and task for Whisper models; refused for Parakeet. */
-  whisper?: Pick<WhisperOptions, 'language' | 'task'>;
+  /** Languages for requests that name none (Whisper, Canary); refused for Parakeet. */
+  languages?: LanguageDefaults;
   progress?: DownloadProgress;
 }
 
 /** Loads a model by id (downloading it through the model store when missing) or from a directory. */
 export type ModelLoader = (idOrDir: string, options: ModelLoadOptions) => Promise<Recognizer>;
 
-export const loadFromStore: ModelLoader = async (idOrDir, { device, whisper, progress }) => {
+export const loadFromStore: ModelLoader = async (idOrDir, { device, languages, progress }) => {
   checkModelDevice(idOrDir, device);
   const model = await resolveModel(idOrDir, { allowDownload: true, ...(progress ? { progress } : {}) });
-  return loadModelRecognizer(model, device, whisper);
+  return loadModelRecognizer(model, device, languages);
 };
 
 /** Loads each model in turn; if one fails, those already loaded are released. */

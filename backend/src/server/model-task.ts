@@ -1,3 +1,5 @@
+import { EngineError } from '../engine/errors';
+import { chooseLanguages, type LanguageChoice } from '../engine/language-support';
 import type { Recognizer } from '../engine/types';
 import { HttpError } from './http-error';
 
@@ -6,60 +8,47 @@ export type AudioTask = 'transcribe' | 'translate';
 /** Parakeet exports that hear English only (the others detect the language themselves). */
 const ENGLISH_ONLY_PARAKEET = /^(tiny-en|parakeet-tdt-0\.6b-v2(-int8)?)$/;
 
+/** The languages a request settled on, and the one to report when the engine does not say. */
+export interface SettledLanguages extends LanguageChoice {
+  report: string;
+}
+
 /**
- * Refuses what the loaded recognizer cannot do for this request: its language and task are fixed
- * when it is loaded, so a request can only ask for what it was loaded with. Returns the language to
- * report when the engine does not report one.
+ * Settles a request's spoken language and target language (a translation always has one: English,
+ * as OpenAI's /translations writes, unless it names another) against the loaded recognizer; refuses
+ * in one line what it cannot do: `unsupported_language` or `translation_unsupported`, 400.
  */
-export function checkTask(recognizer: Recognizer, task: AudioTask, language: string | undefined): string {
-  const setup = recognizer.languageSetup;
+export function checkTask(
+  recognizer: Recognizer,
+  task: AudioTask,
+  asked: { language?: string; targetLanguage?: string },
+): SettledLanguages {
   const id = recognizer.modelId;
-  if (!setup) {
-    if (task === 'translate') {
-      throw new HttpError(
-        400,
-        'translation_unsupported',
-        `${id} is a Parakeet model and cannot translate; serve a multilingual Whisper model with --task translate`,
-        'model',
-      );
-    }
-    const englishOnly = ENGLISH_ONLY_PARAKEET.test(id);
-    if (englishOnly && language !== undefined && language !== 'en') {
+  const targetLanguage = asked.targetLanguage ?? (task === 'translate' ? 'en' : undefined);
+  if (!recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id)) {
+    if (asked.language !== undefined && asked.language !== 'en') {
       throw new HttpError(
         400,
         'unsupported_language',
-        `${id} recognizes English only, not "${language}"`,
+        `${id} recognizes English only, not "${asked.language}"`,
         'language',
       );
     }
-    return language ?? (englishOnly ? 'en' : 'unknown');
   }
-  if (task === 'translate' && !setup.multilingual) {
-    throw new HttpError(
-      400,
-      'translation_unsupported',
-      `${id} is English-only and cannot translate`,
-      'model',
-    );
+  try {
+    const chosen = chooseLanguages(recognizer, {
+      ...(asked.language !== undefined ? { language: asked.language } : {}),
+      ...(targetLanguage !== undefined ? { targetLanguage } : {}),
+    });
+    const englishOnly = !recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id);
+    return {
+      ...chosen,
+      report: chosen.targetLanguage ?? chosen.language ?? (englishOnly ? 'en' : 'unknown'),
+    };
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    const param =
+      error.code === 'unsupported_language' ? 'language' : asked.targetLanguage ? 'target_language' : 'model';
+    throw new HttpError(400, error.code as 'unsupported_language', error.message, param);
   }
-  if (task !== setup.task) {
-    throw new HttpError(
-      400,
-      'task_not_loaded',
-      `${id} is loaded to ${setup.task}, not to ${task}; restart the server with --task ${task}`,
-      'model',
-    );
-  }
-  const fixed = setup.language ?? (setup.multilingual ? undefined : 'en');
-  if (language !== undefined && language !== fixed) {
-    throw new HttpError(
-      400,
-      'unsupported_language',
-      fixed
-        ? `${id} is loaded for language "${fixed}", not "${language}"`
-        : `${id} detects the language of each window; to fix it to "${language}", restart the server with --language ${language}`,
-      'language',
-    );
-  }
-  return fixed ?? 'unknown';
 }

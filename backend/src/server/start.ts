@@ -2,7 +2,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Cluster, ClusterOptions } from '../cluster';
-import type { WhisperOptions } from '../engine';
+import type { LanguageDefaults } from '../engine';
 import { checkDevice } from '../engine/device';
 import type { Recognizer } from '../engine/types';
 import { storeSettings, streamProgress, VAD_MODEL_ID } from '../models';
@@ -19,7 +19,7 @@ import { readTlsFiles, type TlsFiles } from './tls-files';
 
 export interface StartServerOptions {
   /**
-   * Model ids from the registry, or directories in the Parakeet or Whisper ONNX layout, to keep
+   * Model ids from the registry, or directories in the Parakeet, Canary or Whisper ONNX layout, to keep
    * loaded; the first is the default. Missing store models are downloaded.
    */
   models: readonly string[];
@@ -38,8 +38,8 @@ export interface StartServerOptions {
   host: string;
   port: number;
   everyNChunks?: number;
-  /** Language and task for Whisper models; refused for Parakeet. */
-  whisper?: Pick<WhisperOptions, 'language' | 'task'>;
+  /** Languages for requests that name none (Whisper, Canary); refused for Parakeet. */
+  languages?: LanguageDefaults;
   allowedOrigins?: string[];
   allowedHosts?: string[];
   idleTimeoutMs?: number;
@@ -123,7 +123,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const recognizers = await loadAll(loadFromStore, ids, {
     device: options.device,
     progress: streamProgress(process.stderr),
-    ...(options.whisper ? { whisper: options.whisper } : {}),
+    ...(options.languages ? { languages: options.languages } : {}),
   }).catch(async (error: unknown) => {
     await cluster?.close();
     throw error;

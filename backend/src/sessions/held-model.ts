@@ -1,3 +1,4 @@
+import type { LanguageChoice } from '../engine/language-support';
 import type { ChunkedDecoding } from '../engine/types';
 import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
 
@@ -5,6 +6,12 @@ import type { Infer, RecordingPipelineOptions } from './recording-pipeline';
 export interface RecognitionRequest {
   model?: string;
   interimModel?: string | null;
+  /** The spoken language; absent: the model detects it, or takes its default. */
+  language?: string;
+  /** Write the captions in this language (a translation); absent: the spoken language. */
+  targetLanguage?: string;
+  /** With a translation, the captions in the spoken language too: a second decode of the same audio. */
+  dual?: boolean;
 }
 
 /** The models a recording is recognized with, held from its start until it ends. */
@@ -19,6 +26,10 @@ export interface HeldModel {
   finalBacklogSeconds?(): number;
   /** A fast model beside it that makes the interims (and runs the commit policy); absent: `id` does both. */
   interim?: { id: string; infer: Infer; chunking?: ChunkedDecoding };
+  /** The languages settled for the recording: every window of `infer` (and the interim's) is decoded so. */
+  languages: LanguageChoice;
+  /** Dual captions: windows of the same model in the spoken language, for the original's captions. */
+  original?: { infer: Infer; chunking?: ChunkedDecoding };
   release(): void;
 }
 

@@ -61,6 +61,8 @@ export interface ChunkAnswer {
   lagSeconds: number;
   /** Seconds of the recording's audio decoded since its previous answer (what live usage counts). */
   audioSeconds: number;
+  /** Dual captions: the spoken language's segments. */
+  originalSegments?: Segment[];
 }
 
 /** All live recordings, keyed by (user_id, tab_id, recording_id). */
@@ -82,6 +84,14 @@ export class SessionManager {
     return this.sessions.size;
   }
 
+  /** The languages each open recording chose. */
+  languagesChosen(): { language?: string; targetLanguage?: string; dual: boolean }[] {
+    return [...this.heldModels.values()].map((held) => ({
+      ...held.languages,
+      dual: held.original !== undefined,
+    }));
+  }
+
   async receive({ request, bytes }: StreamChunk): Promise<ChunkAnswer> {
     const recordingId = request.recording_id ?? 'default';
     const key = JSON.stringify([request.user_id, request.tab_id, recordingId]);
@@ -101,6 +111,19 @@ export class SessionManager {
         `recording "${recordingId}" has ${interim === null ? 'no interim model' : `interim model ${interim}`} until it ends; start a new recording to change it`,
       );
     }
+    const languages = held?.languages ?? {};
+    const changed = [
+      request.language !== undefined && request.language !== languages.language && 'language',
+      request.target_language !== undefined &&
+        request.target_language !== (languages.targetLanguage ?? languages.language) &&
+        'target_language',
+    ].filter(Boolean);
+    if (changed.length > 0) {
+      throw new SessionError(
+        'session_conflict',
+        `recording "${recordingId}" keeps its ${changed.join(' and ')} until it ends; start a new recording to change it`,
+      );
+    }
     try {
       const outcome = await session.receive({ seq: request.seq, bytes, final: request.final === true });
       const decoded = session.decodedSeconds;
@@ -112,6 +135,7 @@ export class SessionManager {
         behind: outcome.behind,
         lagSeconds: outcome.lagSeconds,
         audioSeconds,
+        ...(outcome.originalSegments ? { originalSegments: outcome.originalSegments } : {}),
       };
     } catch (error) {
       if (session.isClosed) this.forget(key, session);
@@ -155,12 +179,16 @@ export class SessionManager {
     const held = this.options.holdModel({
       ...(request.model !== undefined ? { model: request.model } : {}),
       ...(request.interim_model !== undefined ? { interimModel: request.interim_model } : {}),
+      ...(request.language !== undefined ? { language: request.language } : {}),
+      ...(request.target_language !== undefined ? { targetLanguage: request.target_language } : {}),
+      ...(request.dual ? { dual: true } : {}),
     });
     const session = new StreamSession({
       key,
       recordingId,
       format,
       ...recognitionOptions(held, this.options),
+      ...(held.original ? { original: held.original } : {}),
       everyNChunks: this.options.everyNChunks,
       maxWaitingChunks: this.options.maxWaitingChunks,
       bufferSeconds: this.options.bufferSeconds,

@@ -30,6 +30,8 @@ export interface StreamSessionOptions {
   createSpeechActivity?: SpeechActivityFactory;
   /** See RecordingPipelineOptions.quality. */
   quality?: RecordingPipelineOptions['quality'];
+  /** Dual captions: the spoken language's windows, recognized by a second pipeline over the same audio. */
+  original?: Pick<RecordingPipelineOptions, 'infer' | 'chunking'>;
 }
 
 export interface ChunkOutcome {
@@ -41,6 +43,8 @@ export interface ChunkOutcome {
   behind: boolean;
   /** Seconds of received audio not yet recognized. */
   lagSeconds: number;
+  /** Dual captions: the spoken language's finals not sent before, then its interim. */
+  originalSegments?: Segment[];
 }
 
 /** What a chunk brought: nothing new, audio (and how many seconds of it), or the end of the recording. */
@@ -63,6 +67,8 @@ export class StreamSession {
   readonly capturedAtMs: number | null;
   private readonly audio: ContainerIntake;
   private readonly pipeline: RecordingPipeline;
+  /** Dual captions: the spoken language's pipeline beside the translation's. */
+  private readonly original: RecordingPipeline | null;
   private readonly order: ChunkOrder;
   private intakeTail: Promise<unknown> = Promise.resolve();
   private chunksSinceRecognition = 0;
@@ -74,11 +80,24 @@ export class StreamSession {
     this.capturedAtMs = options.capturedAtMs ?? null;
     this.order = new ChunkOrder(options.maxWaitingChunks);
     this.pipeline = new RecordingPipeline(options);
+    // Its own queue key, so that its interims and the translation's never supersede each other.
+    this.original = options.original
+      ? new RecordingPipeline({
+          ...options,
+          ...options.original,
+          key: `${options.key}:original`,
+          recordingId: `${options.recordingId}-original`,
+          quality: undefined,
+        })
+      : null;
     this.audio = new ContainerIntake({
       format: options.format,
       settle: options.settle,
       observer: options.observer,
-      onPcm: (samples) => this.pipeline.append(samples),
+      onPcm: (samples) => {
+        this.pipeline.append(samples);
+        this.original?.append(samples);
+      },
     });
   }
 
@@ -93,7 +112,8 @@ export class StreamSession {
 
   /** Milliseconds since the session last did anything, or 0 while it is working. */
   idleMs(now = Date.now()): number {
-    return this.busy > 0 || this.pipeline.recognizing ? 0 : now - this.lastActivity;
+    const recognizing = this.pipeline.recognizing || this.original?.recognizing === true;
+    return this.busy > 0 || recognizing ? 0 : now - this.lastActivity;
   }
 
   receive(chunk: Chunk): Promise<ChunkOutcome> {
@@ -167,15 +187,21 @@ export class StreamSession {
       this.chunksSinceRecognition >= this.options.everyNChunks
     ) {
       this.chunksSinceRecognition = 0;
-      const recognition = this.pipeline.recognize();
-      if (recognition) await settledOrDue(recognition, arrivedAt + answerWaitMs(intake.seconds));
+      const recognitions = [this.pipeline.recognize(), this.original?.recognize() ?? null].filter(
+        (r): r is Promise<void> => r !== null,
+      );
+      if (recognitions.length > 0)
+        await settledOrDue(
+          Promise.all(recognitions).then(() => {}),
+          arrivedAt + answerWaitMs(intake.seconds),
+        );
     }
     return this.collect(false);
   }
 
   private async finish(): Promise<ChunkOutcome> {
     try {
-      await this.pipeline.finish();
+      await Promise.all([this.pipeline.finish(), this.original?.finish()]);
       return this.collect(true);
     } finally {
       this.close();
@@ -185,7 +211,13 @@ export class StreamSession {
   /** The answer to a chunk: finals not yet sent, the current interim, and whether recognition is behind. */
   private collect(ended: boolean): ChunkOutcome {
     const { finals, interim, behind, lagSeconds } = this.pipeline.take();
-    return { segments: interim ? [...finals, interim] : finals, ended, behind, lagSeconds };
+    const outcome = { segments: interim ? [...finals, interim] : finals, ended, behind, lagSeconds };
+    if (!this.original) return outcome;
+    const original = this.original.take();
+    return {
+      ...outcome,
+      originalSegments: original.interim ? [...original.finals, original.interim] : original.finals,
+    };
   }
 }
 

@@ -27,6 +27,9 @@ export interface InferenceRequest {
   voiced?: boolean;
   /** A later window covers this audio again (see StreamOptions.live). */
   live?: boolean;
+  /** The spoken language and the language to write (see StreamOptions). */
+  language?: string;
+  targetLanguage?: string;
 }
 
 export type InferenceOutcome =
@@ -303,12 +306,14 @@ export class InferenceQueue {
     const accepted: { waiting: Waiting; stream: RecognizerStream }[] = [];
     for (const waiting of batch) {
       try {
-        const { prompt, chunk, voiced, live } = waiting.request;
+        const { prompt, chunk, voiced, live, language, targetLanguage } = waiting.request;
         const stream = this.recognizer.createStream({
           ...(prompt !== undefined ? { prompt } : {}),
           ...(chunk ? { chunk } : {}),
           ...(voiced ? { voiced } : {}),
           ...(live ? { live } : {}),
+          ...(language !== undefined ? { language } : {}),
+          ...(targetLanguage !== undefined ? { targetLanguage } : {}),
         });
         stream.acceptWaveform(waiting.request.samples);
         accepted.push({ waiting, stream });

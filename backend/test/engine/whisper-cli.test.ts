@@ -71,7 +71,7 @@ describe('earshot with a Whisper model', () => {
     const parakeet = await runCli(['transcribe', wav, '--model', 'tiny-en', '--language', 'de'], env);
     expect(parakeet.code).not.toBe(0);
     expect(parakeet.stderr).toMatch(
-      /--language only apply to Whisper models, and tiny-en is a Parakeet model/,
+      /^earshot: --language applies only to Whisper and Canary models, and tiny-en is a Parakeet model$/m,
     );
   }, 180_000); // five CLI runs, each loading transformers.js and the model
 

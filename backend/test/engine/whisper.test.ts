@@ -289,6 +289,47 @@ describe('Whisper engine on a tiny generated model in the transformers.js layout
     });
   });
 
+  it('translates into English on request, stream by stream, beside streams it transcribes', async () => {
+    const multi = path.join(scratch, 'multilingual-requests');
+    cpSync(modelDir, multi, { recursive: true });
+    const generationFile = path.join(multi, 'generation_config.json');
+    const generation = JSON.parse(readFileSync(generationFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(generationFile, JSON.stringify({ ...generation, is_multilingual: true }));
+    const prompts: number[][] = [];
+    const recognizer = await loadWhisperRecognizer({
+      modelDir: multi,
+      modelId: 'multi',
+      device: 'cpu',
+      maxNewTokens: 8,
+      guards: { ...GUARDS_OFF, temperatures: [0] },
+      onGenerate: (requests) => prompts.push(...requests.map((r) => [...r.prompt])),
+    });
+    try {
+      expect(recognizer.languages).toMatchObject({ detects: true, translation: { '*': ['en'] } });
+      const special = JSON.parse(readFileSync(path.join(multi, 'tokenizer.json'), 'utf8')) as {
+        added_tokens: { id: number; content: string }[];
+      };
+      const id = (content: string) => special.added_tokens.find((t) => t.content === content)?.id;
+      const streams = [
+        recognizer.createStream({ language: 'de', targetLanguage: 'en' }),
+        recognizer.createStream({ language: 'de' }),
+      ];
+      for (const stream of streams) stream.acceptWaveform(speech);
+      await recognizer.decode(streams);
+      const [translating, transcribing] = prompts;
+      expect(translating).toContain(id('<|de|>'));
+      expect(translating).toContain(id('<|translate|>'));
+      expect(translating).not.toContain(id('<|transcribe|>'));
+      expect(transcribing).toContain(id('<|transcribe|>'));
+      expect(transcribing).not.toContain(id('<|translate|>'));
+      expect(() => recognizer.createStream({ language: 'de', targetLanguage: 'fr' })).toThrow(
+        expect.objectContaining({ code: 'translation_unsupported' }),
+      );
+    } finally {
+      await recognizer.release();
+    }
+  });
+
   it('fails fast on CUDA it cannot use instead of falling back to the CPU', async () => {
     await expect(load({ device: 'cuda', cudaLibraryDir: scratch })).rejects.toBeInstanceOf(
       CudaUnavailableError,

@@ -137,11 +137,16 @@ describe('listModels', () => {
     const models = await listModels(settings);
     const byId = new Map(models.map((m) => [m.id, m]));
     expect([...byId.keys()].sort()).toEqual([
+      'canary-180m-flash',
+      'canary-180m-flash-int8',
+      'canary-1b-v2',
+      'canary-1b-v2-int8',
       'parakeet-tdt-0.6b-v2',
       'parakeet-tdt-0.6b-v2-int8',
       'parakeet-tdt-0.6b-v3',
       'parakeet-tdt-0.6b-v3-int8',
       'silero-vad',
+      'tiny-canary',
       'tiny-en',
       'whisper-base',
       'whisper-base-fp16',
@@ -163,5 +168,15 @@ describe('listModels', () => {
     expect(byId.get('parakeet-tdt-0.6b-v3-int8')?.state).toBe('partial');
     expect(byId.get('silero-vad')).toMatchObject({ state: 'available', precision: null, suits: [] });
     expect(byId.get('tiny-en')?.source).toBe('bundled');
+    expect(byId.get('canary-1b-v2')).toMatchObject({
+      source: 'hf:istupakov/canary-1b-v2-onnx',
+      missing: [
+        'encoder-model.onnx',
+        'encoder-model.onnx.data',
+        'decoder-model.onnx',
+        'vocab.txt',
+        'config.json',
+      ],
+    });
   });
 });

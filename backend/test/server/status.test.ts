@@ -77,7 +77,7 @@ describe('GET /status', () => {
     expect(model?.queue.last_minute.batches).toBeGreaterThanOrEqual(1);
     expect(model?.queue.seconds_per_audio_second).toBeGreaterThan(0);
     expect(idle.backpressure).toBe('normal');
-    expect(idle.sessions).toEqual({ total: 0, by_transport: { http: 0, websocket: 0 } });
+    expect(idle.sessions).toEqual({ total: 0, by_transport: { http: 0, websocket: 0 }, by_language: [] });
     expect(idle.config).toMatchObject({
       port: INJECT_PORT,
       max_sessions: 5,
@@ -95,7 +95,12 @@ describe('GET /status', () => {
     await streamInRealTime('watched', pieces.slice(0, 8), false);
 
     const open = await status();
-    expect(open.sessions).toEqual({ total: 1, by_transport: { http: 1, websocket: 0 } });
+    expect(open.sessions).toEqual({
+      total: 1,
+      by_transport: { http: 1, websocket: 0 },
+      // A recording that chose no language: the model's detection or default.
+      by_language: [{ language: null, target_language: null, dual: false, sessions: 1 }],
+    });
     const minute = open.models[0]?.queue.last_minute;
     expect(minute?.batches).toBeGreaterThan(before?.batches ?? 0);
     expect(minute?.windows).toBeGreaterThanOrEqual(minute?.batches ?? Number.NaN);

@@ -20,7 +20,7 @@ beforeAll(async () => {
   pieces = cutAtArbitraryOffsets(webm, ONE_SECOND_OF_WEBM, 11);
 });
 
-const heldModel = (infer: Infer) => ({ id: 'test-model', infer, release() {} });
+const heldModel = (infer: Infer) => ({ id: 'test-model', infer, languages: {}, release() {} });
 
 let manager: SessionManager | undefined;
 afterEach(() => manager?.closeAll());

@@ -13,12 +13,23 @@ export interface SpeechRecording {
 }
 
 /** Speaks `text` with espeak-ng and encodes it as WebM/Opus, like a MediaRecorder recording. */
-export async function speechWebm(text: string, options: { speed?: number } = {}): Promise<SpeechRecording> {
+export async function speechWebm(
+  text: string,
+  options: { speed?: number; voice?: string } = {},
+): Promise<SpeechRecording> {
   const dir = await mkdtemp(join(tmpdir(), 'earshot-speech-'));
   try {
     const wav = join(dir, 'speech.wav');
     const webm = join(dir, 'speech.webm');
-    await run('espeak-ng', ['-v', 'en-us', '-s', String(options.speed ?? 150), '-w', wav, text]);
+    await run('espeak-ng', [
+      '-v',
+      options.voice ?? 'en-us',
+      '-s',
+      String(options.speed ?? 150),
+      '-w',
+      wav,
+      text,
+    ]);
     await run('ffmpeg', [
       '-hide_banner',
       '-loglevel',

@@ -4,6 +4,7 @@ import {
   type CaptureStatusReport,
   type FilterStatsReport,
   OffscreenFilterSchema,
+  OffscreenLanguagesSchema,
   OffscreenMuteSchema,
   OffscreenStartSchema,
   OffscreenStopSchema,
@@ -63,6 +64,12 @@ async function updateFilter(message: unknown): Promise<{ ok: true }> {
   return { ok: true };
 }
 
+async function updateLanguages(message: unknown): Promise<{ ok: true }> {
+  const { tabId, languages } = OffscreenLanguagesSchema.parse(message);
+  captures.get(tabId)?.setLanguages(languages);
+  return { ok: true };
+}
+
 async function muteAhead(message: unknown): Promise<{ ok: true }> {
   const { tabId, spans, replace } = OffscreenMuteSchema.parse(message);
   captures.get(tabId)?.muteAhead(spans, replace === true);
@@ -78,6 +85,7 @@ const HANDLERS: Record<string, (message: unknown) => Promise<unknown>> = {
   'earshot/offscreen-start': startCapture,
   'earshot/offscreen-stop': stopCapture,
   'earshot/offscreen-filter': updateFilter,
+  'earshot/offscreen-languages': updateLanguages,
   'earshot/offscreen-mute': muteAhead,
   'earshot/output-levels': outputLevels,
 };

@@ -1,9 +1,13 @@
 import {
   type BackpressureLevel,
+  type CaptionLanguageChoice,
   type CaptureCommand,
   CaptureCommandReplySchema,
   type CaptureStatus,
+  captionLanguagesOn,
   filterEnabledOn,
+  isTranslation,
+  languageSiteOf,
   type TabCaptureState,
   WordFilter,
 } from '@earshot/shared';
@@ -12,11 +16,23 @@ import { backendLoad, describeBackend } from '../../lib/backend-health';
 import { BACKPRESSURE_WORDS, summariseCaptions } from '../../lib/popup/caption-summary';
 import { describeFilterMode, describeLatencyFit } from '../../lib/popup/filter-summary';
 import {
+  describeChoice,
+  fitChoice,
+  type ModelLanguages,
+  modelLanguages,
+  type Option,
+  spokenOptions,
+  targetOptions,
+  withChoice,
+} from '../../lib/popup/language-choices';
+import {
   apiKeyItem,
   backendUrlItem,
+  captionLanguagesItem,
   captionStatsItem,
   captureStatesItem,
   filterStatsItem,
+  getCaptionLanguages,
   getWordFilterSettings,
   type TabCaptionStats,
   type TabFilterStats,
@@ -120,6 +136,69 @@ async function showFilter(tabId: number, stats: TabFilterStats | undefined): Pro
   latencyFit.textContent = describeLatencyFit(settings, stats?.latencySeconds);
 }
 
+const languageBox = document.getElementById('languages') as HTMLFieldSetElement;
+const spokenSelect = document.getElementById('caption-language') as HTMLSelectElement;
+const targetSelect = document.getElementById('translate-to') as HTMLSelectElement;
+const dualBox = document.getElementById('dual-captions') as HTMLInputElement;
+const siteBox = document.getElementById('language-site') as HTMLInputElement;
+const languageNote = document.getElementById('language-note') as HTMLElement;
+
+function fillSelect(select: HTMLSelectElement, options: Option[], value: string): void {
+  select.replaceChildren(
+    ...options.map((o) => {
+      const option = document.createElement('option');
+      option.value = o.value;
+      option.textContent = o.label;
+      return option;
+    }),
+  );
+  select.value = value;
+}
+
+/**
+ * The caption languages of this tab's site, as the backend's model offers them: changes are stored
+ * at once (for the site, or as the default) and a running capture goes on in them.
+ */
+async function showLanguages(hostname: string): Promise<void> {
+  const url = await backendUrlItem.getValue();
+  const offered: ModelLanguages | undefined = await modelLanguages(url, await apiKeyItem.getValue());
+  (document.getElementById('language-site-name') as HTMLElement).textContent = hostname || 'this site';
+  if (!offered?.languages) {
+    languageNote.textContent = offered
+      ? `${offered.model} hears one language and cannot translate; serve a Canary or Whisper model to choose.`
+      : 'The backend does not say which languages its model knows.';
+    return;
+  }
+  const languages = offered.languages;
+  const render = async () => {
+    const settings = await getCaptionLanguages();
+    const choice = fitChoice(languages, captionLanguagesOn(settings, hostname));
+    fillSelect(spokenSelect, spokenOptions(languages), choice.language);
+    fillSelect(targetSelect, targetOptions(languages, choice.language), choice.translateTo);
+    dualBox.checked = choice.dual;
+    dualBox.disabled = !isTranslation(choice);
+    siteBox.checked = languageSiteOf(settings, hostname) !== undefined;
+    languageNote.textContent = describeChoice(choice, offered.model);
+  };
+  const store = async () => {
+    const picked: CaptionLanguageChoice = {
+      language: spokenSelect.value,
+      translateTo: targetSelect.value,
+      dual: dualBox.checked,
+    };
+    const settings = await getCaptionLanguages();
+    await captionLanguagesItem.setValue(
+      withChoice(settings, hostname, siteBox.checked, fitChoice(languages, picked)),
+    );
+  };
+  await render();
+  for (const control of [spokenSelect, targetSelect, dualBox, siteBox]) {
+    control.addEventListener('change', () => void store());
+  }
+  captionLanguagesItem.watch(() => void render());
+  languageBox.disabled = false;
+}
+
 async function exportVideoTranscript(tabId: number, format: TranscriptFormat): Promise<void> {
   const identity = await videoIdentityOf(tabId);
   const transcript = identity ? await getTranscript(identity.videoKey) : undefined;
@@ -146,6 +225,8 @@ async function main(): Promise<void> {
     shownStats = stats[tabId];
     renderSummary();
   });
+  const tab = await browser.tabs.get(tabId).catch(() => undefined);
+  void showLanguages(tab?.url ? new URL(tab.url).hostname : '');
   const refreshFilter = async () => showFilter(tabId, (await filterStatsItem.getValue())[tabId]);
   void refreshFilter();
   filterStatsItem.watch(() => void refreshFilter());

@@ -9,6 +9,7 @@ import { browser } from '#imports';
 import { apiKeyItem, backendUrlItem, capturedPagesItem, userIdItem } from '../storage-items';
 import { resetCaptionStats } from './caption-stats';
 import { activeTabIds, getCaptureState, isActive, updateCaptureState } from './capture-states';
+import { languagesForPage } from './language-relay';
 import { captionFrameOf, forgetFrame } from './media-frames';
 import {
   closeOffscreenDocument,
@@ -46,6 +47,7 @@ export async function startCapture(tabId: number): Promise<TabCaptureState> {
       userId: await userIdItem.getValue(),
       timesliceMs: TIMESLICE_MS,
       filter: await filterForPage(tab.url),
+      languages: await languagesForPage(tab.url),
     };
     const reply = (await browser.runtime.sendMessage(command)) as { ok: boolean; error?: string } | undefined;
     if (!reply?.ok) throw new Error(reply?.error ?? 'The capture page did not answer.');

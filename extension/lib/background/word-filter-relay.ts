@@ -9,14 +9,7 @@ import {
 import { browser } from '#imports';
 import { capturedPagesItem, filterStatsItem, getWordFilterSettings, wordFilterItem } from '../storage-items';
 import { activeTabIds, getCaptureState, isActive } from './capture-states';
-
-function hostnameOf(url: string | undefined): string {
-  try {
-    return new URL(url ?? '').hostname;
-  } catch {
-    return '';
-  }
-}
+import { hostnameOf } from './page-host';
 
 /** The filter settings as they apply to a page: switched off where the user turned the filter off. */
 export async function filterForPage(url: string | undefined): Promise<WordFilterSettings> {

@@ -31,6 +31,8 @@ const HOST_STYLE = [
 const LINE_STYLE = 'all: initial; display: block; font: inherit; color: inherit; text-shadow: inherit';
 const FINAL_STYLE = 'all: initial; font: inherit; color: inherit; text-shadow: inherit';
 const INTERIM_STYLE = `${FINAL_STYLE}; ${INTERIM_TEXT_STYLE}`;
+/** Dual captions: the spoken language's lines, smaller and dimmer above the translation. */
+const ORIGINAL_LINE_STYLE = `${LINE_STYLE}; font-size: 0.8em; opacity: 0.85`;
 
 export interface CaptionLook {
   style: CaptionStyle;
@@ -61,6 +63,8 @@ export class CaptionOverlay {
     private readonly look: () => CaptionLook,
     /** The user dragged the box to a place (fractions of its area), or put it back (undefined). */
     private readonly onDragged: (position: { x: number; y: number } | undefined) => void,
+    /** Dual captions: the spoken language's pieces, shown above the translation's. */
+    private readonly currentOriginal: () => CaptionPiece[] = () => [],
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute('data-earshot-captions', '');
@@ -85,7 +89,8 @@ export class CaptionOverlay {
   private draw(): void {
     this.frame = 0;
     const pieces = this.currentPieces();
-    if (pieces.length === 0) {
+    const original = this.currentOriginal();
+    if (pieces.length === 0 && original.length === 0) {
       this.host.style.display = 'none';
       this.setLines([]);
       if (this.waiting()) this.frame = requestAnimationFrame(() => this.draw());
@@ -115,7 +120,10 @@ export class CaptionOverlay {
     style.fontSize = `${placement.fontSizePx}px`;
     style.zIndex = TOP_Z_INDEX;
     style.display = 'block';
-    this.setLines(lastLines(pieces, placement.charsPerLine, captionStyle.lines));
+    const above = lastLines(original, placement.charsPerLine, captionStyle.lines).map((line) =>
+      line.map((piece) => ({ ...piece, original: true })),
+    );
+    this.setLines([...above, ...lastLines(pieces, placement.charsPerLine, captionStyle.lines)]);
     this.frame = requestAnimationFrame(() => this.draw());
   }
 
@@ -203,7 +211,9 @@ export class CaptionOverlay {
 export function captionLineElements(doc: Document, lines: CaptionPiece[][]): HTMLElement[] {
   return lines.map((line, index) => {
     const lineElement = doc.createElement('span');
-    lineElement.style.cssText = LINE_STYLE;
+    const original = line.some((piece) => piece.original);
+    lineElement.style.cssText = original ? ORIGINAL_LINE_STYLE : LINE_STYLE;
+    if (original) lineElement.setAttribute('data-earshot-original', '');
     line.forEach((piece, pieceIndex) => {
       const span = doc.createElement('span');
       span.style.cssText = piece.final ? FINAL_STYLE : INTERIM_STYLE;

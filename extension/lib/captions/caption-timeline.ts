@@ -3,6 +3,8 @@ import type { CaptionsUpdate, Segment } from '@earshot/shared';
 export interface CaptionPiece {
   text: string;
   final: boolean;
+  /** Dual captions: the spoken language's line, drawn above the translation. */
+  original?: boolean;
 }
 
 export interface CaptionTimelineOptions {

@@ -8,9 +8,17 @@ export interface Backlog {
   lagSeconds: number;
 }
 
+/** The backend's answer to one chunk. */
+export interface StreamReply {
+  segments: Segment[];
+  backlog: Backlog;
+  /** Dual captions: the spoken language's segments beside the translated `segments`. */
+  originalSegments?: Segment[];
+}
+
 /** What the uploader should do after one POST /asr/stream attempt. */
 export type UploadOutcome =
-  | { kind: 'delivered'; segments: Segment[]; backlog: Backlog }
+  | { kind: 'delivered'; reply: StreamReply }
   /** Backend unreachable or not ready yet: keep the chunk and retry later. */
   | { kind: 'unavailable'; reason: string }
   /** The backend cannot continue this recording: start a new one (new id, seq 0). */
@@ -37,11 +45,14 @@ export async function classifyReply(response: Response): Promise<UploadOutcome> 
   if (response.ok) {
     const parsed = AsrStreamResponseSchema.safeParse(body);
     if (parsed.success) {
-      const { segments, behind, lag_seconds } = parsed.data;
+      const { segments, behind, lag_seconds, original_segments } = parsed.data;
       return {
         kind: 'delivered',
-        segments,
-        backlog: { behind: behind === true, lagSeconds: lag_seconds ?? 0 },
+        reply: {
+          segments,
+          backlog: { behind: behind === true, lagSeconds: lag_seconds ?? 0 },
+          ...(original_segments ? { originalSegments: original_segments } : {}),
+        },
       };
     }
     return { kind: 'refused', reason: `The backend sent an unexpected reply (HTTP ${response.status}).` };

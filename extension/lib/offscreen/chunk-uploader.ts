@@ -1,6 +1,11 @@
-import { type AsrStreamRequest, RECORDING_ROUTING, type Segment } from '@earshot/shared';
+import {
+  type AsrStreamRequest,
+  type CaptionLanguageChoice,
+  RECORDING_ROUTING,
+  streamLanguageFields,
+} from '@earshot/shared';
 import { authHeaders } from '../backend-auth';
-import { type Backlog, classifyReply, type UploadOutcome } from './backend-reply';
+import { classifyReply, type StreamReply, type UploadOutcome } from './backend-reply';
 import { blobToBase64 } from './base64';
 import { ChunkQueue } from './chunk-queue';
 
@@ -11,6 +16,8 @@ export interface RecordedChunk {
   mimeType: string;
   capturedAtMs: number;
   final: boolean;
+  /** The recording's languages (the backend reads them at seq 0; later chunks must not differ). */
+  languages: CaptionLanguageChoice;
 }
 
 export interface ChunkUploaderOptions {
@@ -24,7 +31,7 @@ export interface ChunkUploaderOptions {
   /** Retry delays grow from the first to the last value and then stay there. */
   retryDelaysMs: readonly number[];
   /** Every reply, even an empty one: it says the recording has no interim text any more. */
-  onSegments(recordingId: string, segments: Segment[], backlog: Backlog): void;
+  onSegments(recordingId: string, reply: StreamReply): void;
   onBackendReachable(): void;
   onBackendUnavailable(reason: string): void;
   /** The recording can no longer continue (backend said so, or its backlog overflowed). */
@@ -94,7 +101,7 @@ export class ChunkUploader {
             this.failures = 0;
             this.queue.remove(chunk);
             this.options.onBackendReachable();
-            this.options.onSegments(chunk.recordingId, outcome.segments, outcome.backlog);
+            this.options.onSegments(chunk.recordingId, outcome.reply);
             break;
           case 'unavailable':
             this.options.onBackendUnavailable(outcome.reason);
@@ -127,6 +134,7 @@ export class ChunkUploader {
       recording_id: chunk.recordingId,
       captured_at_ms: chunk.capturedAtMs,
       final: chunk.final,
+      ...streamLanguageFields(chunk.languages),
     };
     // The recording id where a load balancer can hash it, so the recording stays on one worker.
     const url = new URL(this.endpoint);

@@ -1,7 +1,10 @@
 import {
+  AUTOMATIC_LANGUAGE,
+  type CaptionLanguageChoice,
   type CaptionStatsReport,
   type CaptionsUpdate,
   type FilterStatsReport,
+  isTranslation,
   type MuteSpan,
   type OffscreenStart,
   type OutputLevels,
@@ -10,7 +13,7 @@ import {
   type TabCaptureState,
   type WordFilterSettings,
 } from '@earshot/shared';
-import type { Backlog } from './backend-reply';
+import type { Backlog, StreamReply } from './backend-reply';
 import { BlockedWordTracker } from './blocked-word-tracker';
 import { ChunkUploader } from './chunk-uploader';
 import type { TimeSpan } from './mute-schedule';
@@ -42,6 +45,8 @@ interface Recording {
   abandoned: boolean;
   /** Settles on the recorder's `stop` event, which comes after its last chunk. */
   ended: Promise<void>;
+  /** What its captions are made in; a recording keeps its languages to its end. */
+  languages: CaptionLanguageChoice;
 }
 
 /** The output levels of a capture whose playback path is not yet (or no longer) there. */
@@ -68,11 +73,12 @@ export class TabCapture {
   private readonly latency = new WordLatency();
   private lastCaptionStats = '';
   private filter: WordFilterSettings;
+  private languages: CaptionLanguageChoice;
   private recording: Recording | undefined;
   private uploader: ChunkUploader | undefined;
   private restarts: number[] = [];
-  /** Context time at which each recording's time 0 entered the playback path. */
-  private readonly recordingStarts = new Map<string, number>();
+  /** Context time at which each recording's time 0 entered the playback path, and its languages. */
+  private readonly recordingStarts = new Map<string, { at: number; languages: CaptionLanguageChoice }>();
   /** Set by the first stop(): every later caller awaits the same wind-down. */
   private stopping: Promise<void> | undefined;
   private state: TabCaptureState;
@@ -83,7 +89,22 @@ export class TabCapture {
   ) {
     this.state = { tabId: config.tabId, status: 'starting' };
     this.filter = config.filter;
+    this.languages = config.languages ?? AUTOMATIC_LANGUAGE;
     this.blockedWords = new BlockedWordTracker(config.filter);
+  }
+
+  /**
+   * New caption languages: the recording under way ends (its last chunk still goes, so the backend
+   * closes it) and a new one starts in them, since a recording keeps its languages.
+   */
+  setLanguages(languages: CaptionLanguageChoice): void {
+    if (JSON.stringify(languages) === JSON.stringify(this.languages)) return;
+    this.languages = languages;
+    const current = this.recording;
+    if (this.stopped || !current) return;
+    this.recording = undefined;
+    if (current.recorder.state !== 'inactive') current.recorder.stop();
+    this.startRecording();
   }
 
   /** New word-filter settings: they apply from the next reply (and the delay changes at once). */
@@ -137,7 +158,7 @@ export class TabCapture {
       maxQueuedChunks: MAX_QUEUED_CHUNKS,
       requestTimeoutMs: 20_000,
       retryDelaysMs: [250, 500, 1000, 2000, 3000],
-      onSegments: (recordingId, segments, backlog) => this.deliver(recordingId, segments, backlog),
+      onSegments: (recordingId, reply) => this.deliver(recordingId, reply),
       onBackendReachable: () => this.setState({ status: 'live' }),
       onBackendUnavailable: (reason) => this.setState({ status: 'backend_offline', reason }),
       onRestartRequired: (recordingId, reason) => this.restartRecording(recordingId, reason),
@@ -188,8 +209,12 @@ export class TabCapture {
       chunkStartedAtMs: now,
       abandoned: false,
       ended: new Promise((resolve) => recorder.addEventListener('stop', () => resolve(), { once: true })),
+      languages: this.languages,
     };
-    this.recordingStarts.set(recording.id, this.playback.context.currentTime);
+    this.recordingStarts.set(recording.id, {
+      at: this.playback.context.currentTime,
+      languages: this.languages,
+    });
     for (const id of [...this.recordingStarts.keys()].slice(0, -REMEMBERED_RECORDINGS))
       this.recordingStarts.delete(id);
     recorder.addEventListener('dataavailable', (event) => {
@@ -202,6 +227,7 @@ export class TabCapture {
         mimeType: MIME_TYPE,
         capturedAtMs: recording.chunkStartedAtMs,
         final,
+        languages: recording.languages,
       });
       recording.chunkStartedAtMs = Date.now();
     });
@@ -227,17 +253,23 @@ export class TabCapture {
     this.startRecording();
   }
 
-  private deliver(recordingId: string, segments: Segment[], backlog: Backlog): void {
+  private deliver(recordingId: string, reply: StreamReply): void {
     const playback = this.playback;
-    const started = this.recordingStarts.get(recordingId);
-    if (this.stopped || !playback || started === undefined) return;
+    const recording = this.recordingStarts.get(recordingId);
+    if (this.stopped || !playback || recording === undefined) return;
+    const { segments, backlog, originalSegments } = reply;
+    const translated = isTranslation(recording.languages);
+    // The words the audio says: a translation's are not, and have no times of their own. Dual
+    // captions bring them beside it; a translation alone has none, and nothing is silenced.
+    const spoken = translated ? (originalSegments ?? []) : segments;
+    const started = recording.at;
     // The context's clock drifts from the wall clock, so the recording is pinned to it where this
     // reply's words begin: what the page makes of them in media time is right there.
     const pin = segments[0]?.words[0]?.start_seconds ?? 0;
     const startedAtMs = playback.wallClockOfContextTime(started + pin) - pin * 1000;
-    this.latency.observe(recordingId, startedAtMs, segments, Date.now());
+    this.latency.observe(recordingId, startedAtMs, spoken.length > 0 ? spoken : segments, Date.now());
     this.reportCaptionStats(backlog);
-    this.silenceBlockedWords(playback, recordingId, started, segments);
+    this.silenceBlockedWords(playback, recordingId, started, spoken);
     this.events.onCaptions({
       type: 'earshot/captions',
       tabId: this.config.tabId,
@@ -245,6 +277,8 @@ export class TabCapture {
       recordingStartedAtMs: startedAtMs,
       playbackDelaySeconds: playback.delaySeconds,
       segments,
+      ...(translated ? { translated: true } : {}),
+      ...(originalSegments ? { originalSegments } : {}),
     });
   }
 

@@ -92,12 +92,17 @@ export class PageTranscript {
     return this.key ? { videoKey: this.key, title: this.doc.title } : undefined;
   }
 
-  /** Places a reply's final segments, and the blocked words of all its segments, on the media timeline and caches them. */
+  /**
+   * Places a reply's final segments, and the blocked words of all its segments in the spoken
+   * language (dual captions' originals, for a translation), on the media timeline and caches them.
+   */
   addCaptions(update: CaptionsUpdate): void {
     if (!this.key) return;
     const wallMsAt = (seconds: number) => update.recordingStartedAtMs + seconds * 1000;
-    const cues = cuesInMediaTime(update.segments, wallMsAt, this.clock);
-    const heard = this.filter ? heardBlockedWords(update.segments, this.filter, wallMsAt, this.clock) : [];
+    const translated = update.translated === true;
+    const cues = cuesInMediaTime(update.segments, wallMsAt, this.clock, translated);
+    const spoken = translated ? (update.originalSegments ?? []) : update.segments;
+    const heard = this.filter ? heardBlockedWords(spoken, this.filter, wallMsAt, this.clock) : [];
     if (cues.length === 0 && heard.length === 0) return;
     this.cues = mergeCues(this.cues, cues);
     this.heardBlocked = mergeHeardBlockedWords(this.heardBlocked, heard);
@@ -155,7 +160,8 @@ export class PageTranscript {
       this.blocked = [];
       return;
     }
-    const words = this.cues.flatMap((c) => c.words);
+    // A translation's words are not what the audio says: only the spoken language's are silenced.
+    const words = this.cues.filter((c) => !c.translated).flatMap((c) => c.words);
     this.blocked = [
       ...filter
         .hits(words)

@@ -23,7 +23,7 @@ export function mergeCues(
       if (!heardAgain(w)) sides.at(-1)?.push(w);
       else if (sides.at(-1)?.length) sides.push([]);
     }
-    return sides.flatMap((words) => cueOf(words) ?? []);
+    return sides.flatMap((words) => cueOf(words, old.translated) ?? []);
   });
   const merged = [...kept, ...fresh].sort((a, b) => a.start_seconds - b.start_seconds);
   return merged.slice(-MAX_CUES_PER_VIDEO);
@@ -56,22 +56,30 @@ export function wordInMediaTime(
   return { ...w, start_seconds: start, end_seconds: end };
 }
 
-function cueOf(words: Word[]): TranscriptCue | undefined {
+function cueOf(words: Word[], translated?: boolean): TranscriptCue | undefined {
   const first = words[0];
   const last = words.at(-1);
   if (!first || !last) return undefined;
   const text = words.map((w) => w.word.trim()).join(' ');
-  return { start_seconds: first.start_seconds, end_seconds: last.end_seconds, text, words };
+  return {
+    start_seconds: first.start_seconds,
+    end_seconds: last.end_seconds,
+    text,
+    words,
+    ...(translated ? { translated } : {}),
+  };
 }
 
 /**
  * The final segments of a reply as cues in media time. A segment whose words straddle a seek is
- * split there, each side a cue of its own; words the clock cannot place yet are left out.
+ * split there, each side a cue of its own; words the clock cannot place yet are left out. Cues of
+ * a translation say so.
  */
 export function cuesInMediaTime(
   segments: readonly Segment[],
   wallMsAt: (recordingSeconds: number) => number,
   clock: MediaClock,
+  translated = false,
 ): TranscriptCue[] {
   const cues: TranscriptCue[] = [];
   for (const segment of segments) {
@@ -79,7 +87,7 @@ export function cuesInMediaTime(
     let run: Word[] = [];
     let runEndMs: number | undefined;
     const close = () => {
-      const cue = cueOf(run);
+      const cue = cueOf(run, translated);
       if (cue) cues.push(cue);
       run = [];
     };

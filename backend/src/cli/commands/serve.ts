@@ -2,9 +2,9 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { defaultModelId } from '../../models';
 import type { RunningServer, StartServerOptions } from '../../server/start';
-import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
+import { type LanguageCliOptions, languageDefaults } from '../language-options';
 
-export interface ServeOptions extends WhisperCliOptions {
+export interface ServeOptions extends LanguageCliOptions {
   /** Every `--model` given, in order; the first is the default. */
   model?: string[];
   /** Fast model for interims beside the default model's finals. */
@@ -84,7 +84,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     port,
     ...(everyNChunks !== undefined ? { everyNChunks } : {}),
     ...(options.vad !== undefined ? { vad: options.vad } : {}),
-    whisper: whisperOptions(options),
+    languages: languageDefaults(options),
     ...apiKeyOptions(options),
     ...(options.allowedHost?.length ? { allowedHosts: options.allowedHost } : {}),
     ...tlsOptions(options),

@@ -2,10 +2,10 @@ import { stat, writeFile } from 'node:fs/promises';
 import { decodeAudioFile } from '../../audio/file-decoder';
 import { parseDevice } from '../../engine/device-request';
 import { defaultModelId, resolveModel } from '../../models';
+import { type LanguageCliOptions, languageDefaults } from '../language-options';
 import { formatTranscript, TRANSCRIPT_FORMATS, type TranscriptFormat } from '../transcript-format';
-import { type WhisperCliOptions, whisperOptions } from '../whisper-options';
 
-export interface TranscribeOptions extends WhisperCliOptions {
+export interface TranscribeOptions extends LanguageCliOptions {
   model?: string;
   device: string;
   format: string;
@@ -36,7 +36,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
     throw new Error(`unknown format "${options.format}": use ${TRANSCRIPT_FORMATS.join(', ')}`);
   }
   parseDevice(options.device);
-  const whisper = whisperOptions(options);
+  const languages = languageDefaults(options);
   if (!(await stat(file).catch(() => null))) throw new Error(`file not found: ${file}`);
   // A GPU that cannot be had stops here, before the file is decoded.
   const { checkDevice, expectedDeviceKind } = await import('../../engine/device');
@@ -52,7 +52,7 @@ export async function transcribeCommand(file: string, options: TranscribeOptions
   const { loadVadChoice } = await import('../../vad-choice');
   const vad = await loadVadChoice(options.vad, WITHOUT_VAD);
   const speech = await vad?.speechSegments(samples).finally(() => vad.release());
-  const recognizer = await loadModelRecognizer(model, options.device, whisper);
+  const recognizer = await loadModelRecognizer(model, options.device, languages);
   try {
     const result = await transcribeLong(recognizer, samples, {
       onProgress: progressLine(process.stderr),

@@ -6,13 +6,16 @@ import { type Accelerator, warmUpAccelerator } from '../accelerator.js';
 import { CpuLedger } from '../cpu-ledger.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
+import { chooseLanguages } from '../language-support.js';
+import { modelFile } from '../model-files.js';
 import { floatInputType, floatTensor, releaseGpuOutputs, requireNames } from '../onnx-io.js';
 import type {
-  LanguageSetup,
+  LanguageSupport,
   RecognitionResult,
   Recognizer,
   RecognizerStream,
   StreamOptions,
+  WordTiming,
 } from '../types.js';
 import type { SileroVad } from '../vad.js';
 import { WaveformStream } from '../waveform-stream.js';
@@ -45,9 +48,12 @@ export interface WhisperOptions extends OpenSessionsOptions {
   device: string;
   encoderFile?: string;
   decoderFile?: string;
-  /** Spoken language (`en`, `de`, …) for multilingual models; detected per window when unset. */
+  /**
+   * Spoken language (`en`, `de`, …) of streams that name none, for multilingual models; detected per
+   * window when unset.
+   */
   language?: string;
-  /** `translate` writes English text for speech in any language (multilingual models). */
+  /** `translate`: streams that name no target language are written in English (multilingual models). */
   task?: 'transcribe' | 'translate';
   timestamps?: boolean;
   guards?: Partial<GuardThresholds>;
@@ -87,6 +93,10 @@ interface Window {
   voiced: boolean;
   /** Decoded once, without falling back to higher temperatures (see StreamOptions.live). */
   once: boolean;
+  /** The stream's spoken language; undefined: detected. */
+  language: string | undefined;
+  /** Write English whatever the spoken language. */
+  translate: boolean;
 }
 
 /**
@@ -217,11 +227,16 @@ export class WhisperRecognizer implements Recognizer {
     }
   }
 
-  get languageSetup(): LanguageSetup {
+  /** Multilingual models know their `<|xx|>` languages, detect one per window and translate into English. */
+  get languages(): LanguageSupport {
+    const { isMultilingual, languages } = this.config;
+    const language = this.options.language ?? (isMultilingual ? undefined : 'en');
     return {
-      multilingual: this.config.isMultilingual,
-      ...(this.options.language !== undefined ? { language: this.options.language } : {}),
-      task: this.options.task ?? 'transcribe',
+      languages: isMultilingual ? [...languages.keys()] : ['en'],
+      detects: isMultilingual,
+      translation: isMultilingual ? { '*': ['en'] } : {},
+      ...(language !== undefined ? { defaultLanguage: language } : {}),
+      ...(this.options.task === 'translate' ? { defaultTarget: 'en' } : {}),
     };
   }
 
@@ -230,8 +245,21 @@ export class WhisperRecognizer implements Recognizer {
     return this.decoder.hasAlignment;
   }
 
+  get wordTiming(): WordTiming {
+    return this.decoder.hasAlignment ? 'measured' : 'spread';
+  }
+
+  /** Refuses a language the model does not know, or a translation it cannot make, when the stream is made. */
   createStream(options: StreamOptions = {}): RecognizerStream {
-    return new WaveformStream<WhisperRecognizer, WhisperResult>(this, this.sampleRate, options);
+    const { language, targetLanguage, ...rest } = options;
+    const chosen = chooseLanguages(this, {
+      ...(language !== undefined ? { language } : {}),
+      ...(targetLanguage !== undefined ? { targetLanguage } : {}),
+    });
+    return new WaveformStream<WhisperRecognizer, WhisperResult>(this, this.sampleRate, {
+      ...rest,
+      ...chosen,
+    });
   }
 
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
@@ -251,6 +279,8 @@ export class WhisperRecognizer implements Recognizer {
       splitWindows(stream.samples(), this.sampleRate, this.previousText(stream.options.prompt), {
         voiced: stream.options.voiced === true,
         once: stream.options.live === true,
+        language: stream.options.language,
+        translate: stream.options.targetLanguage === 'en' && stream.options.language !== 'en',
       }),
     );
     const flat = windows.flat();
@@ -258,7 +288,7 @@ export class WhisperRecognizer implements Recognizer {
     let next = 0;
     streams.forEach((stream, s) => {
       const parts = (windows[s] ?? []).map((w) => ({ window: w, result: results[next++] as WhisperResult }));
-      stream.setResult(joinWindows(parts, this.defaultLanguage()));
+      stream.setResult(joinWindows(parts, stream.options.language ?? 'en'));
     });
   }
 
@@ -274,11 +304,7 @@ export class WhisperRecognizer implements Recognizer {
     return [this.config.sotPrev, ...this.text.encode(` ${text}`).slice(-keep)];
   }
 
-  private defaultLanguage(): string {
-    return this.options.language ?? 'en';
-  }
-
-  private emptyResult(droppedBy: GuardVerdict | null, language = this.defaultLanguage()): WhisperResult {
+  private emptyResult(droppedBy: GuardVerdict | null, language: string): WhisperResult {
     return {
       text: '',
       tokens: [],
@@ -296,13 +322,13 @@ export class WhisperRecognizer implements Recognizer {
   private async decodeWindows(windows: Window[]): Promise<WhisperResult[]> {
     const results: (WhisperResult | null)[] = await Promise.all(
       windows.map(async (w) => {
-        if (w.samples.length === 0) return this.emptyResult(null);
+        if (w.samples.length === 0) return this.emptyResult(null, w.language ?? 'en');
         if (
           !w.voiced &&
           this.options.vad &&
           (await this.options.vad.speechSegments(w.samples)).length === 0
         ) {
-          return this.emptyResult('no_voice');
+          return this.emptyResult('no_voice', w.language ?? 'en');
         }
         return null;
       }),
@@ -326,7 +352,10 @@ export class WhisperRecognizer implements Recognizer {
     encoded: ort.Tensor,
     results: (WhisperResult | null)[],
   ): Promise<WhisperResult[]> {
-    const languages = await this.languages(encoded, audible.length);
+    const languages = await this.windowLanguages(
+      encoded,
+      audible.map((i) => (windows[i] as Window).language),
+    );
     let pending = audible.map((index, row) => ({ index, row }));
     const temperatures = this.guards.temperatures.length > 0 ? this.guards.temperatures : [0];
     for (const [attempt, temperature] of temperatures.entries()) {
@@ -425,15 +454,20 @@ export class WhisperRecognizer implements Recognizer {
     return out.last_hidden_state as ort.Tensor;
   }
 
-  /** The language of each window: the one asked for, or the likeliest language token after SOT. */
-  private async languages(encoded: ort.Tensor, count: number): Promise<string[]> {
-    if (!this.config.isMultilingual || this.options.language) {
-      return new Array<string>(count).fill(this.defaultLanguage());
+  /**
+   * The language of each encoded window: the one asked for, or (multilingual models) the likeliest
+   * language token after SOT.
+   */
+  private async windowLanguages(encoded: ort.Tensor, asked: (string | undefined)[]): Promise<string[]> {
+    if (!this.config.isMultilingual || asked.every((l) => l !== undefined)) {
+      return asked.map((l) => l ?? 'en');
     }
     const logits = await this.cpu.measure('decoding', () =>
       this.decoder.promptLogits(encoded, [this.config.sot]),
     );
-    return logits.map((rows) => {
+    return logits.map((rows, row) => {
+      const given = asked[row];
+      if (given !== undefined) return given;
       const scores = rows[0] as Float32Array;
       let best = 'en';
       let bestScore = -Infinity;
@@ -453,7 +487,7 @@ export class WhisperRecognizer implements Recognizer {
     const prompt = [...window.previous, config.sot];
     if (config.isMultilingual) {
       const languageToken = config.languages.get(language);
-      const taskToken = options.task === 'translate' ? config.translate : config.transcribe;
+      const taskToken = window.translate && language !== 'en' ? config.translate : config.transcribe;
       if (languageToken !== undefined) prompt.push(languageToken);
       if (taskToken !== undefined) prompt.push(taskToken);
     }
@@ -517,17 +551,11 @@ export class WhisperRecognizer implements Recognizer {
   }
 }
 
-function modelFile(dir: string, name: string): string {
-  const file = path.join(dir, name);
-  if (!existsSync(file)) throw new ModelLoadError(`Model directory ${dir} has no ${name}`);
-  return file;
-}
-
 function splitWindows(
   samples: Float32Array,
   sampleRate: number,
   previous: readonly number[],
-  hints: Pick<Window, 'voiced' | 'once'>,
+  hints: Pick<Window, 'voiced' | 'once' | 'language' | 'translate'>,
 ): Window[] {
   const size = WINDOW_SECONDS * sampleRate;
   if (samples.length <= size) return [{ samples, offset: 0, previous, ...hints }];

@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 /** A live WebSocket session of any door: closing it stops its recognition and releases its models. */
 export interface SocketSession {
   close(): void;
+  /** The languages it chose, where its door lets a session choose them (OpenAI's realtime). */
+  readonly languages?: { language?: string; targetLanguage?: string };
 }
 
 /** The open WebSocket sessions of every door; all of them stop when the server closes. */
@@ -13,6 +15,11 @@ export class RealtimeSessions {
 
   get count(): number {
     return this.open.size;
+  }
+
+  /** The languages each open session chose. */
+  languagesChosen(): { language?: string; targetLanguage?: string; dual: boolean }[] {
+    return [...this.open].map((session) => ({ ...(session.languages ?? {}), dual: false }));
   }
 
   get full(): boolean {

@@ -32,8 +32,16 @@ const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app, option
     }),
     lastWindowCutAt: () => app.metrics.lastWindowCutAt,
   });
-  status.countSessions('http', () => app.sessions.count);
-  status.countSessions('websocket', () => app.realtimeSessions.count);
+  status.countSessions(
+    'http',
+    () => app.sessions.count,
+    () => app.sessions.languagesChosen(),
+  );
+  status.countSessions(
+    'websocket',
+    () => app.realtimeSessions.count,
+    () => app.realtimeSessions.languagesChosen(),
+  );
   app.decorate('status', status);
 
   const registers = [app.metrics.registry];

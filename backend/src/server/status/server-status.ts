@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { SessionTransport, StatusModel, StatusResponse } from '@earshot/shared';
+import type { LanguageUse, SessionTransport, StatusModel, StatusResponse } from '@earshot/shared';
+import type { Recognizer } from '../../engine/types';
 import { backpressureLevel } from './backpressure';
 import { adapterOf, adapterWithMemory, placementOf } from './gpu-report';
 import type { ServedModel } from './loaded-models';
@@ -20,12 +21,35 @@ export interface ServerStatusOptions {
 export class ServerStatus {
   private readonly startedAt = performance.now();
   private readonly sessionCounters = new Map<SessionTransport, () => number>();
+  private readonly languageCounters: (() => readonly SessionLanguages[])[] = [];
 
   constructor(private readonly options: ServerStatusOptions) {}
 
-  /** A transport says how to count its open sessions. */
-  countSessions(transport: SessionTransport, count: () => number): void {
+  /** A transport says how to count its open sessions, and what languages they chose. */
+  countSessions(
+    transport: SessionTransport,
+    count: () => number,
+    languages: () => readonly SessionLanguages[] = () => [],
+  ): void {
     this.sessionCounters.set(transport, count);
+    this.languageCounters.push(languages);
+  }
+
+  /** Open recordings by the languages they chose. */
+  sessionsByLanguage(): LanguageUse[] {
+    const uses = new Map<string, LanguageUse>();
+    for (const session of this.languageCounters.flatMap((count) => count())) {
+      const use = {
+        language: session.language ?? null,
+        target_language: session.targetLanguage ?? null,
+        dual: session.dual,
+      };
+      const key = JSON.stringify(use);
+      const known = uses.get(key);
+      if (known) known.sessions += 1;
+      else uses.set(key, { ...use, sessions: 1 });
+    }
+    return [...uses.values()];
   }
 
   sessionsByTransport(): Record<SessionTransport, number> {
@@ -64,6 +88,7 @@ export class ServerStatus {
       sessions: {
         total: Object.values(byTransport).reduce((sum, n) => sum + n, 0),
         by_transport: byTransport,
+        by_language: this.sessionsByLanguage(),
       },
       config: this.options.config,
     };
@@ -80,6 +105,7 @@ function describeModel({ id, recognizer, queue, readiness }: ServedModel, isDefa
     providers: [...recognizer.providers],
     adapter: adapterOf(recognizer),
     placement: placementOf(recognizer),
+    languages: languagesOf(recognizer),
     ready: readiness.ready,
     queue: {
       waiting: queue.depthByKind,
@@ -102,6 +128,26 @@ function describeModel({ id, recognizer, queue, readiness }: ServedModel, isDefa
   };
   if (!readiness.ready) model.not_ready_reason = readiness.reason;
   return model;
+}
+
+/** The languages one open recording chose (undefined: the model's default or its detection). */
+export interface SessionLanguages {
+  language?: string;
+  targetLanguage?: string;
+  dual: boolean;
+}
+
+function languagesOf(recognizer: Recognizer): StatusModel['languages'] {
+  const support = recognizer.languages;
+  if (!support) return null;
+  return {
+    spoken: [...support.languages],
+    detects: support.detects,
+    translates: Object.fromEntries(Object.entries(support.translation).map(([from, to]) => [from, [...to]])),
+    default_language: support.defaultLanguage ?? null,
+    default_target_language: support.defaultTarget ?? null,
+    word_times: recognizer.wordTiming ?? 'measured',
+  };
 }
 
 function round(value: number): number {

@@ -42,6 +42,7 @@ const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
         segments: answer.segments,
         behind: answer.behind,
         lag_seconds: Math.round(answer.lagSeconds * 1000) / 1000,
+        ...(answer.originalSegments ? { original_segments: answer.originalSegments } : {}),
       };
     },
   );

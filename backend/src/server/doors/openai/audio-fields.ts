@@ -16,6 +16,8 @@ export const OPENAI_DEFAULT_MODEL = 'whisper-1';
 export const AudioFieldsSchema = z.object({
   model: z.string().min(1, 'name a model (`whisper-1` is the one this server serves)'),
   language: z.string().trim().toLowerCase().min(1).optional(),
+  /** Not OpenAI's: write the text in this language (Canary, or English from Whisper). */
+  target_language: z.string().trim().toLowerCase().min(1).optional(),
   prompt: z
     .string()
     .max(
@@ -35,6 +37,7 @@ export const AudioFieldsSchema = z.object({
 export interface AudioRequest {
   model: string;
   language?: string;
+  targetLanguage?: string;
   /** Whisper's previous-text prompt; Parakeet ignores it. */
   prompt?: string;
   format: ResponseFormat;
@@ -83,6 +86,7 @@ export function parseAudioFields(form: Map<string, string[]>): AudioRequest {
   return {
     model: fields.model,
     ...(fields.language !== undefined ? { language: fields.language } : {}),
+    ...(fields.target_language !== undefined ? { targetLanguage: fields.target_language } : {}),
     ...(fields.prompt?.trim() ? { prompt: fields.prompt } : {}),
     format,
     granularities: fields['timestamp_granularities[]'],

@@ -29,6 +29,7 @@ export async function acceptOpenAiUpload(
     ...(fields.model !== OPENAI_DEFAULT_MODEL ? { model: fields.model } : {}),
     task,
     ...(fields.language !== undefined ? { language: fields.language } : {}),
+    ...(fields.targetLanguage !== undefined ? { targetLanguage: fields.targetLanguage } : {}),
     ...(fields.prompt !== undefined ? { prompt: fields.prompt } : {}),
   });
   return { fields, audio };
@@ -56,6 +57,8 @@ const audioRoutes: FastifyPluginAsync = async (app) => {
     const rendered = renderTranscript(transcript, fields.format, {
       task,
       language: audio.language,
+      ...(audio.targetLanguage ? { targetLanguage: audio.targetLanguage } : {}),
+      wordTiming: audio.wordTiming,
       granularities: fields.granularities,
       filename: audio.filename,
     });

@@ -123,6 +123,8 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
       const rendered = renderTranscript(job.result, fields.format, {
         task: job.details.task,
         language: job.details.language,
+        ...(job.details.targetLanguage ? { targetLanguage: job.details.targetLanguage } : {}),
+        wordTiming: job.details.wordTiming,
         granularities: fields.granularities,
         filename: job.details.filename,
       });

@@ -83,7 +83,7 @@ const realtimeSttDoor: FastifyPluginAsyncZod = async (app) => {
         conn,
         holdModel: () => holdRecognition(app.models, {}),
         checkLanguage: (modelId, language) =>
-          checkTask(app.models.get(modelId).recognizer, 'transcribe', language),
+          checkTask(app.models.get(modelId).recognizer, 'transcribe', language ? { language } : {}).report,
         ...liveStreamOptions(app, request),
         ...(app.voiceActivity.createSpeechActivity
           ? { createSpeechActivity: app.voiceActivity.createSpeechActivity }

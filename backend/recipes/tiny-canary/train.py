@@ -1,0 +1,287 @@
+"""Train tiny-canary on the cached features: cross-entropy on the decoder's pieces after the canary2
+prompt (transcription: source and target language the same; translation: the other language's
+word-by-word text), plus an auxiliary CTC loss on the encoder over the spoken words (not exported).
+The encoder starts from tiny-en's trained weights. With --world 2 two processes (one core each)
+take alternate batches and average gradients."""
+import argparse
+import glob
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import aed  # noqa: E402
+import lexicon as L  # noqa: E402
+
+tiny_train = L.tiny_en_module("train")  # batching by length, non-speech padding, joining, WER
+N_MELS = 128
+
+
+def other(lang):
+    return "de" if lang == "en" else "en"
+
+
+def load_shards(work, loaded, data, world):
+    paths = sorted(glob.glob(os.path.join(work, "train", "feats_*.pt")))
+    count = torch.tensor([len(paths)])
+    if world > 1:  # every rank must build the same batches
+        dist.broadcast(count, 0)
+    for p in paths[: int(count)]:
+        if p not in loaded:
+            loaded.add(p)
+            d = torch.load(p)
+            data["feats"].extend(d["feats"])
+            data["langs"].extend(d["langs"])
+            data["words"].extend(d["words"])
+
+
+def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, specaug=False):
+    """One batch. `tasks[g]` is "transcribe" or "translate" for input g; inputs join `join`
+    neighbouring utterances (all of one language). Returns features, lengths, decoder input,
+    labels (-100 where no loss), CTC targets and lengths, and each input's (source, target) text."""
+    share, max_seconds = silence
+    feats = [tiny_train.pad_with_silence(data["feats"][i].float(), rng, max_seconds)
+             if share > 0 and rng.random() < share else data["feats"][i].float() for i in idx]
+    groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
+    inputs, texts = [], []
+    for g, task in zip(groups, tasks):
+        lang = data["langs"][idx[g[0]]]
+        words = [w for j in g for w in data["words"][idx[j]]]
+        f = tiny_train.join_utterances([feats[j] for j in g], rng) if len(g) > 1 else feats[g[0]]
+        if rng.random() < empty_share:
+            # Non-speech alone (the utterance's noise floor or digital silence): nothing to write.
+            frames = int(rng.uniform(0.5, 3.0) * 100)
+            quiet = tiny_train.digital_silence(f, rng) if rng.random() < 0.5 else None
+            f = tiny_train.standardise(tiny_train.non_speech(f, frames, quiet) + 0.05 * torch.randn(frames, N_MELS))
+            words = []
+        target = lang if task == "transcribe" else other(lang)
+        inputs.append(f)
+        texts.append((lang, target, L.sentence_text(words, lang), L.sentence_text(words, target)))
+    B = len(inputs)
+    T = max(f.shape[0] for f in inputs)
+    x = torch.zeros(B, N_MELS, T)
+    lens = torch.zeros(B, dtype=torch.long)
+    for b, f in enumerate(inputs):
+        f = f.t()
+        if specaug:
+            f = f.clone()
+            for _ in range(2):
+                w = rng.randint(0, 15)
+                s = rng.randint(0, N_MELS - w)
+                f[s:s + w] = 0
+        x[b, :, :f.shape[1]] = f
+        lens[b] = f.shape[1]
+    seqs = [(L.prompt(src, tgt), L.encode_text(tgt_text)) for src, tgt, _, tgt_text in texts]
+    n = max(len(p) + len(t) for p, t in seqs)
+    dec_in = torch.full((B, n), L.PAD, dtype=torch.long)
+    labels = torch.full((B, n), -100, dtype=torch.long)
+    for b, (p, t) in enumerate(seqs):
+        dec_in[b, :len(p) + len(t)] = torch.tensor(p + t)
+        labels[b, len(p) - 1:len(p) + len(t)] = torch.tensor(t + [L.EOS])
+    src = [L.encode_text(s) for _, _, s, _ in texts]
+    ctc_y = torch.zeros(B, max(1, max(len(s) for s in src)), dtype=torch.long)
+    ctc_len = torch.tensor([len(s) for s in src])
+    for b, s in enumerate(src):
+        ctc_y[b, :len(s)] = torch.tensor(s, dtype=torch.long)
+    return x, lens, dec_in, labels, ctc_y, ctc_len, texts
+
+
+def run(rank, args):
+    torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)
+    if args.world > 1:
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=rank,
+                                world_size=args.world)
+    torch.manual_seed(args.seed + rank)
+    rng = random.Random(args.seed + rank)
+    lead = rank == 0
+
+    loaded, data = set(), {"feats": [], "langs": [], "words": []}
+    load_shards(args.work, loaded, data, args.world)
+    # The dev set: the first n_dev utterances of each language in the first shard, never trained on.
+    dev = [i for lang in L.LANGS for i in [j for j, l in enumerate(data["langs"]) if l == lang][:args.n_dev]]
+    dev_set = set(dev)
+
+    prior_steps = prior_seconds = 0
+    if args.init:
+        ck = torch.load(args.init)
+        net = aed.from_checkpoint(ck)
+        ctc_head = torch.nn.Linear(net.cfg["d_enc"], net.cfg["vocab"] + 1)
+        ctc_head.load_state_dict({k: v.float() for k, v in ck["ctc"].items()})
+        prior_steps, prior_seconds = ck["step"], ck["train_seconds"]
+    else:
+        net = aed.Canary()
+        ctc_head = torch.nn.Linear(net.cfg["d_enc"], net.cfg["vocab"] + 1)
+        enc = torch.load(args.encoder_from)["model"]
+        net.encoder.load_state_dict({k[len("encoder."):]: v for k, v in enc.items() if k.startswith("encoder.")})
+    blank = net.cfg["vocab"]
+    # The subsampling convolutions keep tiny-en's weights (and BatchNorm statistics): they run at
+    # the feature frame rate, so their backward pass would be most of a step's cost.
+    frozen = [net.encoder.c1, net.encoder.bn1, net.encoder.c2, net.encoder.bn2]
+    for mod in frozen:
+        mod.requires_grad_(False)
+
+    def train_mode():
+        net.train()
+        for mod in frozen:
+            mod.eval()
+
+    train_mode()
+    enc_params = [p for p in net.encoder.parameters() if p.requires_grad]
+    other_params = [p for n, p in net.named_parameters() if not n.startswith("encoder.")] + list(ctc_head.parameters())
+    params = enc_params + other_params
+    nparam = sum(p.numel() for p in net.parameters())
+    if lead:
+        print("params", nparam, "vocab", net.cfg["vocab"], flush=True)
+    opt = torch.optim.AdamW([{"params": enc_params, "scale": args.encoder_lr_scale},
+                             {"params": other_params, "scale": 1.0}],
+                            lr=args.lr, betas=(0.9, 0.98), weight_decay=1e-3)
+    budget = args.minutes * 60
+    os.makedirs(os.path.join(args.work, "ckpt"), exist_ok=True)
+    t0 = time.time()
+
+    def save(name, step):
+        torch.save({"model": net.state_dict(), "ctc": ctc_head.state_dict(), "cfg": net.cfg,
+                    "step": prior_steps + step, "params": nparam,
+                    "train_seconds": prior_seconds + time.time() - t0},
+                   os.path.join(args.work, "ckpt", name))
+
+    @torch.no_grad()
+    def dev_wer(n, join=1):
+        """Greedy WER on the dev utterances, per language and task (join > 1: that many joined)."""
+        net.eval()
+        drng = random.Random(5)
+        scores = {}
+        for lang in L.LANGS:
+            idx = [i for i in dev if data["langs"][i] == lang][:n]
+            for task in ("transcribe", "translate"):
+                errs = words = 0
+                for s in range(0, len(idx), 20 * join):
+                    part = idx[s:s + 20 * join]
+                    groups = (len(part) + join - 1) // join
+                    x, l, _, _, _, _, texts = collate(data, part, drng, [task] * groups, join=join)
+                    src, tgt = lang, (lang if task == "transcribe" else other(lang))
+                    hyps = net.greedy(x, l, torch.tensor([L.prompt(src, tgt)] * groups))
+                    for h, t in zip(hyps, texts):
+                        e, w = tiny_train.wer_counts(t[3], L.decode_ids(h))
+                        errs += e
+                        words += w
+                scores[f"{lang}>{lang if task == 'transcribe' else other(lang)}"] = 100.0 * errs / max(1, words)
+        train_mode()
+        return " ".join(f"{k} {v:.1f}%" for k, v in scores.items())
+
+    step, epoch, la = 0, 0, None
+    done = False
+    while not done:
+        load_shards(args.work, loaded, data, args.world)
+        train_idx = [i for i in range(len(data["feats"])) if i not in dev_set]
+        batches = []
+        brng = random.Random(args.seed + epoch)
+        for lang in L.LANGS:
+            sub = [i for i in train_idx if data["langs"][i] == lang]
+            lens = [data["feats"][i].shape[0] for i in sub]
+            batches += [[sub[j] for j in b] for b in tiny_train.make_batches(lens, args.max_frames, args.max_utts, brng)]
+        brng.shuffle(batches)
+        batches = batches[: len(batches) // args.world * args.world][rank::args.world]
+        if lead:
+            hours = sum(data["feats"][i].shape[0] for i in train_idx) / 360000
+            print(f"epoch {epoch}: {len(train_idx)} utts, {hours:.2f} h", flush=True)
+        for bidx in batches:
+            elapsed = torch.tensor([time.time() - t0])
+            if args.world > 1:
+                dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
+            if float(elapsed) > budget:
+                done = True
+                break
+            lr = args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * min(1.0, float(elapsed) / budget))))
+            if step < args.warmup:
+                lr *= (step + 1) / args.warmup
+            for g in opt.param_groups:
+                g["lr"] = lr * g["scale"]
+            join = rng.choice((2, 3)) if rng.random() < args.join_share else 1
+            groups = (len(bidx) + join - 1) // join
+            tasks = ["translate" if rng.random() < args.translate_share else "transcribe" for _ in range(groups)]
+            x, l, dec_in, labels, cy, cl, _ = collate(
+                data, bidx, rng, tasks, join=join, silence=(args.silence_share, args.silence_seconds),
+                empty_share=args.empty_share, specaug=True)
+            enc, el, emb, mask = net.encode(x, l)
+            logits, _ = net.decoder(dec_in, emb, mask, net.empty_mems(x.shape[0]))
+            ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100,
+                                 label_smoothing=args.smoothing)
+            lp = torch.log_softmax(ctc_head(enc.transpose(1, 2)), -1).transpose(0, 1)
+            keep = cl > 0
+            ctc = F.ctc_loss(lp[:, keep], cy[keep], el[keep], cl[keep], blank=blank, reduction="mean",
+                             zero_infinity=True) if bool(keep.any()) else torch.zeros(())
+            opt.zero_grad()
+            (ce + args.ctc * ctc).backward()
+            if args.world > 1:
+                for prm in params:
+                    if prm.grad is not None:
+                        dist.all_reduce(prm.grad)
+                        prm.grad /= args.world
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            step += 1
+            cur = torch.tensor([float(ce), float(ctc)])
+            la = cur if la is None else 0.95 * la + 0.05 * cur
+            if lead and step % 20 == 0:
+                print(f"step {step} ep {epoch} ce {la[0]:.3f} ctc {la[1]:.3f} lr {lr:.2e} "
+                      f"min {(time.time() - t0) / 60:.1f}", flush=True)
+            if lead and step % 100 == 0:
+                save("last.pt", step)
+            if lead and step % args.snapshot_steps == 0:
+                save(f"step{prior_steps + step:06d}.pt", step)
+            if lead and step % args.dev_steps == 0:
+                print(f"step {step} dev WER (40 utts each) {dev_wer(40)}", flush=True)
+        epoch += 1
+    if lead:
+        save(args.out_name, step)
+        print(f"done step {prior_steps + step} minutes {(time.time() - t0) / 60:.1f}\n"
+              f"dev WER ({args.n_dev} utts each): {dev_wer(args.n_dev)}\n"
+              f"dev WER, threes joined: {dev_wer(args.n_dev, join=3)}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--encoder-from", help="tiny-en checkpoint whose encoder starts training")
+    ap.add_argument("--init", help="tiny-canary checkpoint to continue from")
+    ap.add_argument("--out-name", default="final.pt")
+    ap.add_argument("--minutes", type=float, required=True, help="wall-clock budget; the LR schedule follows it")
+    ap.add_argument("--world", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--port", type=int, default=29541)
+    ap.add_argument("--max-frames", type=int, default=12000)
+    ap.add_argument("--max-utts", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--encoder-lr-scale", type=float, default=0.5)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--ctc", type=float, default=0.3)
+    ap.add_argument("--smoothing", type=float, default=0.1)
+    ap.add_argument("--translate-share", type=float, default=0.4)
+    ap.add_argument("--join-share", type=float, default=0.2)
+    ap.add_argument("--silence-share", type=float, default=0.3)
+    ap.add_argument("--silence-seconds", type=float, default=1.5)
+    ap.add_argument("--empty-share", type=float, default=0.02)
+    ap.add_argument("--n-dev", type=int, default=100)
+    ap.add_argument("--dev-steps", type=int, default=300)
+    ap.add_argument("--snapshot-steps", type=int, default=500)
+    ap.add_argument("--seed", type=int, default=11)
+    args = ap.parse_args()
+    if not args.init and not args.encoder_from:
+        ap.error("give --encoder-from (a tiny-en checkpoint) or --init")
+    if args.world > 1:
+        mp.spawn(run, args=(args,), nprocs=args.world)
+    else:
+        run(0, args)
+
+
+if __name__ == "__main__":
+    main()
