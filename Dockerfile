@@ -62,11 +62,13 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg ca-certificates libatomic1 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --uid 10001 --user-group --no-create-home --home-dir /var/cache/earshot --shell /usr/sbin/nologin earshot \
- && mkdir -p /var/cache/earshot /etc/earshot && chown earshot:earshot /var/cache/earshot
+ && mkdir -p /var/cache/earshot /etc/earshot /var/lib/earshot/jobs \
+ && chown earshot:earshot /var/cache/earshot /var/lib/earshot/jobs
 COPY --from=build /opt/node/bin/node /usr/local/bin/node
 COPY --from=build /app /app
 COPY deploy/container/healthcheck.mjs /usr/local/lib/earshot/healthcheck.mjs
-# Models (downloaded on first start), Silero VAD and usage totals live on this volume.
+# Models (downloaded on first start), Silero VAD and usage totals live on this volume; a cluster's
+# workers share a volume at /var/lib/earshot/jobs (compose.cluster.yaml).
 ENV EARSHOT_CACHE_DIR=/var/cache/earshot \
     NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
     EARSHOT_HOST=0.0.0.0 \

@@ -13,8 +13,20 @@ export default defineConfig({
         test: {
           name: 'backend',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/gpu/**'],
+          exclude: [...configDefaults.exclude, 'test/gpu/**', 'test/cluster/**'],
           sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Three workers and a Redis keep both cores busy: alone, after the timing-sensitive tests
+        // (alone: `vitest run --project cluster`).
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          sequence: { groupOrder: 2 },
         },
       },
       {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AsrStreamRequest, type Segment, SegmentSchema } from '@earshot/shared';
+import { type AsrStreamRequest, RECORDING_ROUTING, type Segment, SegmentSchema } from '@earshot/shared';
 import { z } from 'zod';
 import type { PlannedChunk } from './webm-chunks';
 
@@ -43,7 +43,9 @@ const ReplySchema = z.object({
  */
 export async function runTab(baseUrl: string, plan: TabPlan): Promise<ResponseRecord[]> {
   const records: ResponseRecord[] = [];
-  const endpoint = new URL('/asr/stream', baseUrl).toString();
+  // As the extension sends it: the recording id where a load balancer hashes it (bench:cluster).
+  const endpoint = new URL('/asr/stream', baseUrl);
+  endpoint.searchParams.set(RECORDING_ROUTING.query, plan.recordingId);
   let chunkStartedAtMs = plan.captureStartMs;
   for (const [seq, chunk] of plan.chunks.entries()) {
     const emittedAtMs = plan.captureStartMs + chunk.emitAt * 1000;
@@ -63,7 +65,7 @@ export async function runTab(baseUrl: string, plan: TabPlan): Promise<ResponseRe
     const sentAtMs = Date.now();
     const response = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', [RECORDING_ROUTING.header]: plan.recordingId },
       body: JSON.stringify(body),
     });
     const reply = ReplySchema.parse(await response.json());

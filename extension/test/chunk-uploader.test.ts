@@ -13,6 +13,8 @@ type Reply = { status: number; body: unknown };
 /** A real HTTP endpoint that answers each POST /asr/stream with whatever the test decides. */
 class ScriptedBackend {
   readonly received: AsrStreamRequest[] = [];
+  /** Each request's URL and recording header, where a load balancer reads them. */
+  readonly routing: string[] = [];
   inFlight = 0;
   maxInFlight = 0;
   private server: Server | undefined;
@@ -36,6 +38,7 @@ class ScriptedBackend {
     for await (const part of req) raw += part;
     const request = JSON.parse(raw) as AsrStreamRequest;
     this.received.push(request);
+    this.routing.push(`${req.url} ${req.headers['x-earshot-recording']}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const reply = await this.answer(request);
     this.inFlight -= 1;
@@ -136,6 +139,7 @@ describe('ChunkUploader', () => {
       final: false,
     });
     expect(b.received[2]?.final).toBe(true);
+    expect(b.routing).toEqual(Array(3).fill('/asr/stream?recording=rec-a rec-a'));
   });
 
   it('keeps chunks while the backend is down and delivers them once it comes up', async () => {

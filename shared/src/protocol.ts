@@ -27,6 +27,13 @@ export type Segment = z.infer<typeof SegmentSchema>;
 /** Upper bound on one chunk's base64 payload (a few seconds of opus is a few KiB). */
 export const MAX_AUDIO_B64_LENGTH = 4 * 1024 * 1024;
 
+/**
+ * A live recording's id, repeated outside the body on every POST /asr/stream so a load balancer in front
+ * of several workers can hash it and keep the recording on one worker (docs/cluster.md): a header, and
+ * the same as a query parameter for balancers that read only the URL.
+ */
+export const RECORDING_ROUTING = { header: 'X-Earshot-Recording', query: 'recording' } as const;
+
 /** A language as the models name theirs: an ISO 639-1 code (`en`, `de`), lower case. */
 export const LanguageCodeSchema = z
   .string()

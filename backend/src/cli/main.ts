@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { gpuSetupCommand } from './commands/gpu';
-import { addKeyCommand, hashKeysCommand, listKeysCommand } from './commands/keys';
+import { addKeyCommand, hashKeysCommand, listKeysCommand, revokeKeyCommand } from './commands/keys';
 import { downloadModelCommand, listModelsCommand, verifyModelCommand } from './commands/models';
 import { serveCommand } from './commands/serve';
 import { transcribeCommand } from './commands/transcribe';
@@ -73,7 +73,15 @@ keys
   )
   .argument('<name>', 'what the key is called in usage and /metrics')
   .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE); created if missing')
+  .option('--redis <url>', "a cluster's Redis instead of a file: every worker accepts the key within seconds")
   .action(addKeyCommand);
+keys
+  .command('revoke')
+  .description('remove a key: requests with it are refused from then on')
+  .argument('<name>', 'the name of the key')
+  .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE)')
+  .option('--redis <url>', "a cluster's Redis instead of a file: every worker refuses the key within seconds")
+  .action(revokeKeyCommand);
 keys
   .command('hash')
   .description('replace the keys a key file holds in clear text by their hashes (the keys keep working)')
@@ -83,6 +91,7 @@ keys
   .command('list')
   .description('show the names in the key file (never the keys)')
   .option('--file <keys.json>', 'key file (default: $EARSHOT_API_KEYS_FILE)')
+  .option('--redis <url>', "a cluster's Redis instead of a file")
   .action(listKeysCommand);
 
 program
@@ -191,6 +200,24 @@ program
   .option('--max-upload-mb <n>', 'largest audio file /v1/audio accepts, in MiB (default: 1024)')
   .option('--max-jobs <n>', 'asynchronous jobs waiting or running at most (default: 16)')
   .option('--keep-jobs <seconds>', 'how long a finished job and its result are kept (default: 3600)')
+  .addOption(
+    new Option(
+      '--redis <url>',
+      'serve as one worker of a cluster: file jobs, usage and API keys shared through this Redis (docs/cluster.md)',
+    ).env('EARSHOT_REDIS_URL'),
+  )
+  .addOption(
+    new Option(
+      '--jobs-dir <dir>',
+      'with --redis: a directory every worker can read and write (a shared volume) where uploaded audio waits for its job',
+    ).env('EARSHOT_JOBS_DIR'),
+  )
+  .addOption(
+    new Option(
+      '--drain-seconds <n>',
+      'with --redis: on SIGTERM, how long open recordings and the running job get to finish (default: 30)',
+    ).env('EARSHOT_DRAIN_SECONDS'),
+  )
   .action(serveCommand);
 
 try {

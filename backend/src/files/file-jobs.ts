@@ -5,8 +5,10 @@ export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancell
 
 /** What a job runs: its file, transcribed with the abort signal and progress callback given. */
 export interface JobWork<Details> {
-  /** What the caller wants back with the job (model, task, …). */
+  /** What the caller wants back with the job (model, task, …); plain JSON. */
   details: Details;
+  /** The uploaded audio, for a queue that hands the job to another process. */
+  upload: { path: string; filename: string };
   run(
     signal: AbortSignal,
     onProgress: (doneSeconds: number, totalSeconds: number) => void,
@@ -41,11 +43,63 @@ export class TooManyJobsError extends Error {
 }
 
 /**
+ * Where file jobs wait and run: in this process (FileJobs) or, for a cluster, in a queue every worker
+ * takes from. The routes know only this.
+ */
+export interface JobQueue<Details> {
+  /** Queues a job; refuses with TooManyJobsError (releasing its work) when the queue is full. */
+  submit(work: JobWork<Details>): Promise<Job<Details>>;
+  get(id: string): Promise<Job<Details> | undefined>;
+  /** Every job kept, newest first. */
+  list(): Promise<Job<Details>[]>;
+  /** Cancels a queued or running job; returns it, or undefined if unknown. */
+  cancel(id: string): Promise<Job<Details> | undefined>;
+  close(): Promise<void>;
+}
+
+/** Runs a job on whichever process takes it, from what the job holds alone. */
+export type JobRunner<Details> = (
+  job: { id: string; details: Details; upload: JobWork<Details>['upload'] },
+  signal: AbortSignal,
+  onProgress: (doneSeconds: number, totalSeconds: number) => void,
+) => Promise<FileTranscript>;
+
+/** Makes the queue the job routes use; FileJobs' own when none is given. */
+export type JobQueueFactory = <Details>(
+  options: FileJobsOptions,
+  runner: JobRunner<Details>,
+) => JobQueue<Details>;
+
+/** Seconds a running job has left, from its pace so far; null until some audio is done. */
+export function jobEtaSeconds(job: Job<unknown>, now = Date.now()): number | null {
+  if (job.status !== 'running' || job.startedAt === null || job.totalSeconds === null) return null;
+  if (job.doneSeconds <= 0) return null;
+  const pace = (now - job.startedAt) / 1000 / job.doneSeconds;
+  return Math.max(0, (job.totalSeconds - job.doneSeconds) * pace);
+}
+
+/** A job as submitted, not yet started. */
+export function newJob<Details>(details: Details): Job<Details> {
+  return {
+    id: `job_${randomUUID().replaceAll('-', '')}`,
+    status: 'queued',
+    details,
+    createdAt: Date.now(),
+    startedAt: null,
+    finishedAt: null,
+    doneSeconds: 0,
+    totalSeconds: null,
+    result: null,
+    error: null,
+  };
+}
+
+/**
  * Asynchronous file jobs, run one at a time in submission order (they share one recognizer queue
  * at batch priority, so running several at once would not finish any sooner). A job's uploaded
  * file lives until the job ends: done, failed, cancelled, or the registry closed.
  */
-export class FileJobs<Details> {
+export class FileJobs<Details> implements JobQueue<Details> {
   private readonly jobs = new Map<string, Job<Details>>();
   private readonly work = new Map<string, JobWork<Details>>();
   private readonly running = new Map<string, AbortController>();
@@ -59,7 +113,6 @@ export class FileJobs<Details> {
     return [...this.jobs.values()].filter((j) => j.status === 'queued' || j.status === 'running').length;
   }
 
-  /** Queues a job; refuses with TooManyJobsError (releasing its work) when the queue is full. */
   async submit(work: JobWork<Details>): Promise<Job<Details>> {
     if (this.closed || this.pending >= this.options.maxPending) {
       await work.release();
@@ -67,30 +120,18 @@ export class FileJobs<Details> {
         `${this.options.maxPending} jobs are already waiting or running; try again when one has finished`,
       );
     }
-    const job: Job<Details> = {
-      id: `job_${randomUUID().replaceAll('-', '')}`,
-      status: 'queued',
-      details: work.details,
-      createdAt: Date.now(),
-      startedAt: null,
-      finishedAt: null,
-      doneSeconds: 0,
-      totalSeconds: null,
-      result: null,
-      error: null,
-    };
+    const job = newJob(work.details);
     this.jobs.set(job.id, job);
     this.work.set(job.id, work);
     this.line = this.line.then(() => this.runJob(job));
     return job;
   }
 
-  get(id: string): Job<Details> | undefined {
+  async get(id: string): Promise<Job<Details> | undefined> {
     return this.jobs.get(id);
   }
 
-  /** Every job kept, newest first. */
-  list(): Job<Details>[] {
+  async list(): Promise<Job<Details>[]> {
     return [...this.jobs.values()].sort((a, b) => b.createdAt - a.createdAt);
   }
 
@@ -109,14 +150,6 @@ export class FileJobs<Details> {
       this.running.get(id)?.abort(new Error('the job was cancelled'));
     }
     return job;
-  }
-
-  /** Seconds left, from the pace so far; null until some audio is done. */
-  etaSeconds(job: Job<Details>, now = Date.now()): number | null {
-    if (job.status !== 'running' || job.startedAt === null || job.totalSeconds === null) return null;
-    if (job.doneSeconds <= 0) return null;
-    const pace = (now - job.startedAt) / 1000 / job.doneSeconds;
-    return Math.max(0, (job.totalSeconds - job.doneSeconds) * pace);
   }
 
   /** Cancels everything and frees every uploaded file; waits for the running job to stop. */

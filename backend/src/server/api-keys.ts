@@ -51,8 +51,13 @@ export class ApiKeyFileError extends Error {
   }
 }
 
+/** Names the key a request presents: a key file's keys, or the keys a cluster shares. */
+export interface KeyRing {
+  identify(presented: string): string | undefined;
+}
+
 /** The named keys a server accepts; only their SHA-256 digests are kept in memory. */
-export class ApiKeys {
+export class ApiKeys implements KeyRing {
   private readonly digests: { name: string; digest: Buffer }[];
 
   constructor(entries: readonly KeyEntry[]) {
@@ -80,7 +85,7 @@ export class ApiKeys {
   }
 }
 
-function sha256(text: string): Buffer {
+export function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 

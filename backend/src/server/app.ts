@@ -3,8 +3,9 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Recognizer } from '../engine/types';
+import type { JobQueueFactory } from '../files/file-jobs';
 import type { FrameClassifier, SpeechActivityFactory } from '../streaming/speech-activity';
-import type { ApiKeys } from './api-keys';
+import type { KeyRing } from './api-keys';
 import { DEFAULT_SERVER_CONFIG, MAX_WEBSOCKET_FRAME_BYTES, type ServerConfig } from './config';
 import earshotDoors from './doors/earshot';
 import mvpStackDoor from './doors/mvp-stack';
@@ -15,6 +16,7 @@ import reverbDoor from './doors/reverb';
 import type { ModelLoader } from './model-loader';
 import authPlugin from './plugins/auth';
 import corsPlugin from './plugins/cors';
+import drainingPlugin from './plugins/draining';
 import errorReplies from './plugins/error-replies';
 import filesPlugin from './plugins/files';
 import metricsPlugin from './plugins/metrics';
@@ -48,9 +50,11 @@ export interface BuildAppOptions {
   loadModel?: ModelLoader;
   config?: Partial<ServerConfig>;
   /** Bearer keys every route but /health needs; without them the server is open (loopback only). */
-  apiKeys?: ApiKeys;
+  apiKeys?: KeyRing;
   /** Where usage per key is kept across restarts; in memory only without a file. */
   usage?: Omit<UsagePluginOptions, 'keysRequired'>;
+  /** Where jobs wait when they are shared with other workers (cluster mode). */
+  sharedJobs?: { createQueue: JobQueueFactory };
   logger?: FastifyServerOptions['logger'];
   /** Voice activity detection per recording (Silero); without it every window is recognized. */
   createSpeechActivity?: SpeechActivityFactory;
@@ -88,6 +92,7 @@ export async function buildApp({
   createVadStream,
   tls,
   trustedProxies,
+  sharedJobs,
 }: BuildAppOptions): Promise<FastifyInstance> {
   const settings: ServerConfig = { ...DEFAULT_SERVER_CONFIG, ...config };
   const served = [recognizer, ...moreRecognizers].map((r) => r.modelId);
@@ -104,6 +109,7 @@ export async function buildApp({
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorReplies);
+  await app.register(drainingPlugin);
   // Before the request guard: a refused upgrade's socket is only closed by this plugin's own hooks.
   await app.register(websocket, { options: { maxPayload: MAX_WEBSOCKET_FRAME_BYTES } });
   await app.register(requestGuard, {
@@ -147,6 +153,7 @@ export async function buildApp({
     maxUploadBytes: settings.maxUploadBytes,
     maxPendingJobs: settings.maxPendingJobs,
     keepFinishedSeconds: settings.keepJobSeconds,
+    ...(sharedJobs ? { createQueue: sharedJobs.createQueue } : {}),
     ...(createVadStream ? { createVadStream } : {}),
   });
   // Each family of doors is a folder of thin adapters over the plugins above; a new door is a new folder.

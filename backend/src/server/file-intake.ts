@@ -1,7 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../audio/file-decoder';
+import type { LanguageChoice } from '../engine/language-support';
 import type { WordTiming } from '../engine/types';
-import { FileJobs, type Job, TooManyJobsError } from '../files/file-jobs';
+import {
+  FileJobs,
+  type Job,
+  type JobQueue,
+  type JobQueueFactory,
+  type JobRunner,
+  TooManyJobsError,
+} from '../files/file-jobs';
 import {
   type CreateVadStream,
   type FileTranscript,
@@ -11,6 +19,7 @@ import {
 import type { ResponseFormat, TimestampGranularity } from '../files/openai-transcript';
 import { HttpError } from './http-error';
 import { leaseFileModel } from './model-lease';
+import type { ModelLease } from './model-pool';
 import { type AudioTask, checkTask } from './model-task';
 
 /** An audio file a door has stored for the request: in a private temporary place until discarded. */
@@ -37,6 +46,12 @@ export interface FileAsk {
 /** A file accepted for a task on a loaded model, holding the file and the model until released. */
 export interface AcceptedAudio {
   filename: string;
+  /** Where the file is, for a job queue that hands it to another worker. */
+  path: string;
+  /** Whose usage its audio counts as. */
+  key: string | undefined;
+  /** What its transcription is asked, to run it on another worker the same. */
+  asked: AskedTranscription;
   task: AudioTask;
   modelId: string;
   /** The language to report when the engine does not say. */
@@ -61,6 +76,16 @@ export interface FileJobDetails {
   /** The format its result is rendered in when fetched without naming one. */
   format: ResponseFormat;
   granularities: TimestampGranularity[];
+  /** Whose usage the job's audio counts as, wherever it runs. */
+  key: string | null;
+  /** What its transcription is asked, wherever it runs. */
+  asked: AskedTranscription;
+}
+
+/** The settled languages and Whisper's previous-text prompt a file is transcribed with. */
+export interface AskedTranscription {
+  languages: LanguageChoice;
+  prompt?: string;
 }
 
 export interface FileIntakeOptions {
@@ -71,6 +96,8 @@ export interface FileIntakeOptions {
   maxPendingJobs: number;
   /** Seconds a finished job and its result are kept. */
   keepFinishedSeconds: number;
+  /** A job queue shared beyond this process (cluster mode); jobs run in this process without it. */
+  createQueue?: JobQueueFactory;
 }
 
 /**
@@ -79,17 +106,37 @@ export interface FileIntakeOptions {
  * in the one job list. It knows nothing of the door the file came through.
  */
 export class FileIntake {
-  readonly jobs: FileJobs<FileJobDetails>;
+  readonly jobs: JobQueue<FileJobDetails>;
 
   constructor(
     private readonly app: FastifyInstance,
     readonly options: FileIntakeOptions,
   ) {
-    this.jobs = new FileJobs({
-      maxPending: options.maxPendingJobs,
-      keepFinishedMs: options.keepFinishedSeconds * 1000,
-    });
+    const limits = { maxPending: options.maxPendingJobs, keepFinishedMs: options.keepFinishedSeconds * 1000 };
+    this.jobs = options.createQueue
+      ? options.createQueue<FileJobDetails>(limits, this.runAccepted)
+      : new FileJobs<FileJobDetails>(limits);
   }
+
+  /** Runs a job another worker accepted: its model leased here, its file read where that worker left it. */
+  private readonly runAccepted: JobRunner<FileJobDetails> = async (
+    { id, details, upload },
+    signal,
+    onProgress,
+  ) => {
+    const { model, release } = leaseFileModel(this.app, details.modelId);
+    try {
+      const transcript = await transcribeLeased(model, upload, details.asked, this.options.createVadStream, {
+        key: `job-${id}`,
+        signal,
+        onProgress,
+      });
+      this.app.usage.audioRecognized(details.key ?? undefined, transcript.durationSeconds);
+      return transcript;
+    } finally {
+      release();
+    }
+  };
 
   /** Leases the model and checks the task; anything refused here has already freed the file. */
   async accept(request: FastifyRequest, audio: StoredAudio, ask: FileAsk): Promise<AcceptedAudio> {
@@ -105,9 +152,13 @@ export class FileIntake {
         ...(ask.language !== undefined ? { language: ask.language } : {}),
         ...(ask.targetLanguage !== undefined ? { targetLanguage: ask.targetLanguage } : {}),
       });
-      const { createVadStream } = this.options;
+      const key = this.app.usage.keyOf(request);
+      const asked = { languages, ...(ask.prompt !== undefined ? { prompt: ask.prompt } : {}) };
       return {
         filename: audio.filename,
+        path: audio.path,
+        key,
+        asked,
         task: ask.task,
         modelId: model.id,
         language: languages.language ?? report,
@@ -115,24 +166,10 @@ export class FileIntake {
         wordTiming: model.recognizer.wordTiming ?? 'measured',
         release,
         transcribe: (options) =>
-          transcribeFileThroughQueue(
-            audio.path,
-            { queue: model.queue, sampleRate: model.recognizer.sampleRate },
-            {
-              ...options,
-              languages,
-              ...(ask.prompt !== undefined ? { prompt: ask.prompt } : {}),
-              ...(createVadStream ? { createVadStream } : {}),
-            },
-          ).then(
-            (transcript) => {
-              this.app.usage.audioRecognized(request, transcript.durationSeconds);
-              return transcript;
-            },
-            (error: unknown) => {
-              throw fileError(error, audio);
-            },
-          ),
+          transcribeLeased(model, audio, asked, this.options.createVadStream, options).then((transcript) => {
+            this.app.usage.audioRecognized(key, transcript.durationSeconds);
+            return transcript;
+          }),
       };
     } catch (error) {
       await release();
@@ -159,7 +196,7 @@ export class FileIntake {
     audio: AcceptedAudio,
     rendering: Pick<FileJobDetails, 'format' | 'granularities'> = { format: 'json', granularities: [] },
   ): Promise<Job<FileJobDetails>> {
-    const { modelId, task, language, targetLanguage, wordTiming, filename } = audio;
+    const { modelId, task, language, targetLanguage, wordTiming, filename, path, key, asked } = audio;
     try {
       return await this.jobs.submit({
         details: {
@@ -169,8 +206,11 @@ export class FileIntake {
           ...(targetLanguage !== undefined ? { targetLanguage } : {}),
           wordTiming,
           filename,
+          key: key ?? null,
+          asked,
           ...rendering,
         },
+        upload: { path, filename },
         run: (signal, onProgress) => audio.transcribe({ key: `job-${request.id}`, signal, onProgress }),
         release: audio.release,
       });
@@ -181,8 +221,8 @@ export class FileIntake {
   }
 
   /** The job with this id, or a 404 naming it. */
-  job(id: string): Job<FileJobDetails> {
-    const job = this.jobs.get(id);
+  async job(id: string): Promise<Job<FileJobDetails>> {
+    const job = await this.jobs.get(id);
     if (!job) throw new HttpError(404, 'job_not_found', `there is no job ${id}`, 'id');
     return job;
   }
@@ -192,8 +232,26 @@ export class FileIntake {
   }
 }
 
-/** ffmpeg's message names the temporary file; the client knows its own file name. */
-function fileError(error: unknown, audio: StoredAudio): unknown {
-  if (!(error instanceof AudioFileError)) return error;
-  return new AudioFileError(error.message.replaceAll(audio.path, audio.filename));
+/** Transcribes a stored file with a leased model through its inference queue at batch priority. */
+function transcribeLeased(
+  model: ModelLease['model'],
+  audio: { path: string; filename: string },
+  asked: AskedTranscription,
+  createVadStream: CreateVadStream | undefined,
+  options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>,
+): Promise<FileTranscript> {
+  return transcribeFileThroughQueue(
+    audio.path,
+    { queue: model.queue, sampleRate: model.recognizer.sampleRate },
+    {
+      ...options,
+      languages: asked.languages,
+      ...(asked.prompt !== undefined ? { prompt: asked.prompt } : {}),
+      ...(createVadStream ? { createVadStream } : {}),
+    },
+  ).catch((error: unknown) => {
+    // ffmpeg's message names the stored file; the client knows its own file name.
+    if (!(error instanceof AudioFileError)) throw error;
+    throw new AudioFileError(error.message.replaceAll(audio.path, audio.filename));
+  });
 }

@@ -1,6 +1,7 @@
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Cluster, ClusterOptions } from '../cluster';
 import type { LanguageDefaults } from '../engine';
 import { checkDevice } from '../engine/device';
 import type { Recognizer } from '../engine/types';
@@ -61,6 +62,11 @@ export interface StartServerOptions {
    * X-Forwarded-Host, -For and -Proto are read.
    */
   trustedProxies?: readonly string[];
+  /**
+   * Serve as one worker of a cluster: file jobs, usage and API keys shared through Redis, uploads in a
+   * directory every worker reads, and a stop that drains first (docs/cluster.md).
+   */
+  cluster?: ClusterOptions;
 }
 
 const SERVER_WITHOUT_VAD =
@@ -77,8 +83,14 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   if (options.models.length === 0) throw new Error('give at least one model to serve');
   // Before any model loads: a refusal should cost the user nothing.
+  if (options.cluster && options.apiKeysFile !== undefined) {
+    throw new Error(
+      'with --redis the API keys live in Redis, shared by every worker: add them with earshot keys add <name> --redis <url> instead of --api-keys',
+    );
+  }
   checkBinding(options.host, {
-    keys: options.apiKeysFile !== undefined,
+    // A cluster's keys are in Redis: a worker beyond loopback always asks for one.
+    keys: options.apiKeysFile !== undefined || options.cluster !== undefined,
     insecureNoAuth: options.insecureNoAuth === true,
     tls: options.tls !== undefined,
     behindProxy: options.trustedProxies !== undefined,
@@ -87,7 +99,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const tls = options.tls && (await readTlsFiles(options.tls));
   const keyEntries =
     options.apiKeysFile === undefined ? undefined : await readKeyEntries(options.apiKeysFile);
-  const apiKeys = keyEntries && new ApiKeys(keyEntries);
+  // Loaded only for a cluster: a single server never touches Redis or BullMQ.
+  const cluster = options.cluster && (await (await import('../cluster')).joinCluster(options.cluster));
+  const apiKeys = keyEntries ? new ApiKeys(keyEntries) : cluster && clusterKeys(cluster, options.host);
   const exposure = options.apiKeysFile && (await keyFileExposure(options.apiKeysFile));
   if (exposure) process.stderr.write(`earshot: WARNING: ${exposure}\n`);
   const inClear = keyEntries ? keysInClear(keyEntries) : [];
@@ -110,6 +124,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     device: options.device,
     progress: streamProgress(process.stderr),
     ...(options.languages ? { languages: options.languages } : {}),
+  }).catch(async (error: unknown) => {
+    await cluster?.close();
+    throw error;
   });
   const [recognizer, ...moreRecognizers] = recognizers as [Recognizer, ...Recognizer[]];
   const servedAs = (idOrDir: string | undefined) =>
@@ -117,8 +134,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const interim = interimModel === undefined ? undefined : recognizers[ids.indexOf(interimModel)];
   const roles = { parakeet: servedAs(nvidiaModels.parakeet), canary: servedAs(nvidiaModels.canary) };
   const releaseModels = () => Promise.all(recognizers.map((r) => r.release()));
+  const releaseAll = () => Promise.all([releaseModels(), cluster?.close()]);
   const vad = await loadVadChoice(options.vad, SERVER_WITHOUT_VAD).catch(async (error: unknown) => {
-    await releaseModels();
+    await releaseAll();
     throw error;
   });
   let app: FastifyInstance | undefined;
@@ -142,7 +160,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
       config,
       ...(apiKeys ? { apiKeys } : {}),
-      usage: { file: usageFile(storeSettings()) },
+      usage: cluster ? { store: cluster.usage } : { file: usageFile(storeSettings()) },
+      ...(cluster ? { sharedJobs: cluster.jobs } : {}),
       logger: { level: 'warn' },
       ...(tls ? { tls } : {}),
       ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
@@ -157,7 +176,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const { port } = app.server.address() as AddressInfo;
     const url = `${tls ? 'https' : 'http'}://${urlHost(options.host)}:${port}`;
     process.stdout.write(
-      `earshot: serving ${url} model=${recognizer.modelId}${interim ? ` interim-model=${interim.modelId}` : ''}${moreModels(moreRecognizers.filter((r) => r !== interim))}${roles.parakeet ? ` parakeet-model=${roles.parakeet}` : ''}${roles.canary ? ` canary-model=${roles.canary}` : ''} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${apiKeys ? `${apiKeys.names.length}-keys` : 'off'}\n`,
+      `earshot: serving ${url} model=${recognizer.modelId}${interim ? ` interim-model=${interim.modelId}` : ''}${moreModels(moreRecognizers.filter((r) => r !== interim))}${roles.parakeet ? ` parakeet-model=${roles.parakeet}` : ''}${roles.canary ? ` canary-model=${roles.canary}` : ''} device=${recognizer.device} providers=${recognizer.providers.join(',')} vad=${vad ? VAD_MODEL_ID : 'off'} auth=${authSummary(apiKeys, keyEntries)}${cluster ? ' cluster=redis' : ''}\n`,
     );
     const served = app;
     return {
@@ -167,15 +186,42 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         (served.server as unknown as HttpsServer).setSecureContext(await readTlsFiles(options.tls));
       },
       async close() {
+        // The running job and open recordings finish while the models are still there.
+        if (cluster) await Promise.all([cluster.stopTakingJobs(), drain(served, cluster.drainMs)]);
         // Models loaded while serving are released by the app; the starting ones after it closed.
         await served.close();
-        await Promise.all([releaseModels(), vad?.release()]);
+        await Promise.all([releaseAll(), vad?.release()]);
       },
     };
   } catch (error) {
     await app?.close();
-    await Promise.all([releaseModels(), vad?.release()]);
+    await Promise.all([releaseAll(), vad?.release()]);
     throw error;
+  }
+}
+
+/**
+ * A cluster's keys ask for a key when Redis holds some, or when the worker serves beyond loopback;
+ * a loopback cluster without keys is open, as a loopback server without a key file is.
+ */
+function clusterKeys(cluster: Cluster, host: string): Cluster['keys'] | undefined {
+  return cluster.keys.count > 0 || !isLoopbackHost(host) ? cluster.keys : undefined;
+}
+
+function authSummary(keys: unknown, fromFile: readonly unknown[] | undefined): string {
+  if (!keys) return 'off';
+  return fromFile ? `${fromFile.length}-keys` : 'redis-keys';
+}
+
+/**
+ * A stopping worker of a cluster: /ready says so (the load balancer takes it out), new recordings are
+ * refused (and retried elsewhere), and open ones get up to `boundMs` to end before the server closes.
+ */
+async function drain(app: FastifyInstance, boundMs: number): Promise<void> {
+  app.draining.begin();
+  const deadline = Date.now() + boundMs;
+  while (app.sessions.count > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

@@ -15,6 +15,16 @@ export interface KeyUsage {
 }
 
 type Counted = Exclude<keyof KeyUsage, 'since'>;
+export type UsageCounts = Partial<Record<Counted, number>>;
+
+/** Where usage per key name is counted: a file of this process, or a store the workers of a cluster share. */
+export interface UsageStore {
+  add(key: string, counts: UsageCounts): void;
+  get(key: string): Promise<KeyUsage>;
+  entries(): Promise<[string, KeyUsage][]>;
+  /** Makes what was added so far durable (written, or acknowledged by the shared store). */
+  save(): Promise<void>;
+}
 
 const FILE_VERSION = 1;
 
@@ -22,7 +32,7 @@ const FILE_VERSION = 1;
  * Usage per key name, kept in memory and, given a file, saved to it as JSON: written to a temporary
  * file and renamed over the old one, so a crash leaves either the old or the new totals, never half.
  */
-export class UsageBook {
+export class UsageBook implements UsageStore {
   private readonly byKey = new Map<string, KeyUsage>();
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
@@ -50,7 +60,7 @@ export class UsageBook {
     return book;
   }
 
-  add(key: string, counts: Partial<Record<Counted, number>>): void {
+  add(key: string, counts: UsageCounts): void {
     const usage = this.usageOf(key);
     for (const [field, amount] of Object.entries(counts) as [Counted, number][]) {
       if (amount > 0) usage[field] += amount;
@@ -58,12 +68,12 @@ export class UsageBook {
     this.dirty = true;
   }
 
-  get(key: string): KeyUsage {
+  async get(key: string): Promise<KeyUsage> {
     const usage = this.byKey.get(key);
-    return usage ? { ...usage } : empty();
+    return usage ? { ...usage } : emptyUsage();
   }
 
-  entries(): [string, KeyUsage][] {
+  async entries(): Promise<[string, KeyUsage][]> {
     return [...this.byKey.entries()].map(([name, usage]) => [name, { ...usage }]);
   }
 
@@ -89,14 +99,14 @@ export class UsageBook {
   private usageOf(key: string): KeyUsage {
     let usage = this.byKey.get(key);
     if (!usage) {
-      usage = { ...empty(), since: new Date().toISOString() };
+      usage = { ...emptyUsage(), since: new Date().toISOString() };
       this.byKey.set(key, usage);
     }
     return usage;
   }
 }
 
-function empty(): KeyUsage {
+export function emptyUsage(): KeyUsage {
   return { requests: 0, audioSeconds: 0, liveSeconds: 0, errors: 0, since: new Date().toISOString() };
 }
 

@@ -82,4 +82,34 @@ describe('earshot keys', () => {
     const nowhere = await runCli(['keys', 'list'], { EARSHOT_API_KEYS_FILE: '' });
     expect(nowhere.stderr).toMatch(/--file <keys\.json> \(or set EARSHOT_API_KEYS_FILE\)/);
   });
+
+  it('revokes a key by name: the file no longer accepts it, and keeps at least one key', async () => {
+    const file = join(dir, 'revoke.json');
+    const alice = (await runCli(['keys', 'add', 'alice', '--file', file])).stdout.trim();
+    const bob = (await runCli(['keys', 'add', 'bob', '--file', file])).stdout.trim();
+    const revoked = await runCli(['keys', 'revoke', 'alice', '--file', file]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const keys = await readApiKeyFile(file);
+    expect(keys.identify(alice)).toBeUndefined();
+    expect(keys.identify(bob)).toBe('bob');
+
+    const unknown = await runCli(['keys', 'revoke', 'alice', '--file', file]);
+    expect(lines(unknown.stderr)).toEqual([expect.stringMatching(/has no key named "alice"/)]);
+    const last = await runCli(['keys', 'revoke', 'bob', '--file', file]);
+    expect(last.code).not.toBe(0);
+    expect(last.stderr).toMatch(/"bob" is the last key/);
+    expect((await readApiKeyFile(file)).identify(bob)).toBe('bob');
+  });
+
+  it('says a cluster Redis that cannot be reached in one line', async () => {
+    const down = await runCli(['keys', 'list', '--redis', 'redis://127.0.0.1:1']);
+    expect(down.code).not.toBe(0);
+    expect(lines(down.stderr)).toEqual([
+      expect.stringMatching(/^earshot: cannot reach Redis at redis:\/\/127\.0\.0\.1:1/),
+    ]);
+    const wrong = await runCli(['keys', 'list', '--redis', 'http://x']);
+    expect(lines(wrong.stderr)).toEqual([
+      expect.stringMatching(/--redis must be a redis:\/\/ or rediss:\/\/ URL/),
+    ]);
+  });
 });

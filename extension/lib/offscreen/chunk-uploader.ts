@@ -1,4 +1,9 @@
-import { type AsrStreamRequest, type CaptionLanguageChoice, streamLanguageFields } from '@earshot/shared';
+import {
+  type AsrStreamRequest,
+  type CaptionLanguageChoice,
+  RECORDING_ROUTING,
+  streamLanguageFields,
+} from '@earshot/shared';
 import { authHeaders } from '../backend-auth';
 import { classifyReply, type StreamReply, type UploadOutcome } from './backend-reply';
 import { blobToBase64 } from './base64';
@@ -131,10 +136,17 @@ export class ChunkUploader {
       final: chunk.final,
       ...streamLanguageFields(chunk.languages),
     };
+    // The recording id where a load balancer can hash it, so the recording stays on one worker.
+    const url = new URL(this.endpoint);
+    url.searchParams.set(RECORDING_ROUTING.query, chunk.recordingId);
     try {
-      const response = await fetch(this.endpoint, {
+      const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...authHeaders(this.options.apiKey) },
+        headers: {
+          'content-type': 'application/json',
+          [RECORDING_ROUTING.header]: chunk.recordingId,
+          ...authHeaders(this.options.apiKey),
+        },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });

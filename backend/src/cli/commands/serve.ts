@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import { defaultModelId } from '../../models';
 import type { RunningServer, StartServerOptions } from '../../server/start';
 import { type LanguageCliOptions, languageDefaults } from '../language-options';
@@ -31,6 +32,10 @@ export interface ServeOptions extends LanguageCliOptions {
   maxUploadMb?: string;
   maxJobs?: string;
   keepJobs?: string;
+  /** Cluster mode: the Redis URL, the shared jobs directory and the drain bound. */
+  redis?: string;
+  jobsDir?: string;
+  drainSeconds?: string;
 }
 
 function integerIn(name: string, value: string, min: number, max: number): number {
@@ -84,6 +89,7 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     ...(options.allowedHost?.length ? { allowedHosts: options.allowedHost } : {}),
     ...tlsOptions(options),
     files: fileLimits(options),
+    ...clusterOptions(options),
   });
   if (options.tlsCert !== undefined) {
     const running = server;
@@ -113,6 +119,36 @@ function fileLimits(options: ServeOptions): NonNullable<StartServerOptions['file
     ...(options.keepJobs !== undefined
       ? { keepJobSeconds: integerIn('--keep-jobs', options.keepJobs, 1, 30 * 24 * 3600) }
       : {}),
+  };
+}
+
+function clusterOptions(options: ServeOptions): Pick<StartServerOptions, 'cluster'> {
+  const redisUrl = options.redis?.trim() || undefined;
+  if (redisUrl === undefined) {
+    const stray =
+      options.jobsDir !== undefined
+        ? '--jobs-dir'
+        : options.drainSeconds !== undefined
+          ? '--drain-seconds'
+          : undefined;
+    if (stray)
+      throw new Error(`${stray} is a cluster setting; give --redis <url> too (or EARSHOT_REDIS_URL)`);
+    return {};
+  }
+  const jobsDir = options.jobsDir?.trim();
+  if (!jobsDir) {
+    throw new Error(
+      '--redis needs --jobs-dir <dir> (or EARSHOT_JOBS_DIR): a directory every worker can read, where uploaded audio waits for its job',
+    );
+  }
+  return {
+    cluster: {
+      redisUrl,
+      jobsDir: resolve(jobsDir),
+      ...(options.drainSeconds !== undefined
+        ? { drainMs: integerIn('--drain-seconds', options.drainSeconds, 0, 24 * 3600) * 1000 }
+        : {}),
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { ApiKeys } from '../api-keys';
+import type { KeyRing } from '../api-keys';
 import { HttpError } from '../http-error';
 import { DOCS_PREFIX, OPENAPI_PATH } from './openapi';
 
@@ -13,7 +13,7 @@ declare module 'fastify' {
 
 export interface AuthPluginOptions {
   /** Without keys every request is let through (a loopback-only server). */
-  keys?: ApiKeys;
+  keys?: KeyRing;
 }
 
 /** Browsers cannot set headers on a WebSocket; OpenAI's clients send the key as a subprotocol instead. */

@@ -1,3 +1,4 @@
+import { RECORDING_ROUTING } from '@earshot/shared';
 import cors from '@fastify/cors';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
@@ -9,8 +10,8 @@ const corsPlugin: FastifyPluginAsync<{ allowedOrigins?: string[] }> = async (app
   await app.register(cors, {
     origin: (origin, callback) => callback(null, origin !== undefined && allowed(origin)),
     methods: ['GET', 'POST'],
-    // The extension sends its API key when one is set.
-    allowedHeaders: ['Content-Type', 'Authorization'],
+    // The extension sends its API key when one is set, and each recording's id for load balancers.
+    allowedHeaders: ['Content-Type', 'Authorization', RECORDING_ROUTING.header],
     maxAge: 600,
   });
 };

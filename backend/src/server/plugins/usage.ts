@@ -1,19 +1,21 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
-import { type KeyUsage, UsageBook } from '../usage-book';
+import { type KeyUsage, UsageBook, type UsageCounts, type UsageStore } from '../usage-book';
 
 /** The name usage is kept under when the server runs without keys. */
 export const ANONYMOUS = 'anonymous';
 
 /** What routes tell about the audio they had recognized for a request's caller. */
 export interface UsageRecorder {
-  /** Audio of a file or job recognized. */
-  audioRecognized(request: FastifyRequest, seconds: number): void;
+  /** The name usage of this request is kept under; undefined for a request without a key on a server with keys. */
+  keyOf(request: FastifyRequest): string | undefined;
+  /** Audio of a file or job recognized for a key (as `keyOf` named it when the audio was accepted). */
+  audioRecognized(key: string | undefined, seconds: number): void;
   /** Live recording audio decoded (and so recognized). */
   liveAudio(request: FastifyRequest, seconds: number): void;
   /** The caller's totals; undefined for a request that carries no key on a server with keys. */
-  of(request: FastifyRequest): { key: string; usage: KeyUsage } | undefined;
+  of(request: FastifyRequest): Promise<{ key: string; usage: KeyUsage } | undefined>;
 }
 
 declare module 'fastify' {
@@ -27,6 +29,8 @@ export interface UsagePluginOptions {
   keysRequired: boolean;
   /** JSON file the totals are kept in across restarts; without it they live only in memory. */
   file?: string;
+  /** A store shared with other workers instead of the file (cluster mode). */
+  store?: UsageStore;
   /** How often changed totals are written (they are written on close too). */
   flushIntervalMs?: number;
 }
@@ -40,20 +44,21 @@ const COUNTERS: [keyof Omit<KeyUsage, 'since'>, string, string][] = [
 
 /** Usage per API key: requests, audio seconds, live seconds and errors, in /metrics and GET /v1/usage. */
 const usagePlugin: FastifyPluginAsync<UsagePluginOptions> = async (app, options) => {
-  const book = await UsageBook.open(options.file);
+  const book = options.store ?? (await UsageBook.open(options.file));
   const keyOf = (request: FastifyRequest) =>
     request.apiKeyName ?? (options.keysRequired ? undefined : ANONYMOUS);
-  const add = (request: FastifyRequest, counts: Parameters<UsageBook['add']>[1]) => {
-    const key = keyOf(request);
+  const addFor = (key: string | undefined, counts: UsageCounts) => {
     if (key !== undefined) book.add(key, counts);
   };
+  const add = (request: FastifyRequest, counts: UsageCounts) => addFor(keyOf(request), counts);
 
   app.decorate('usage', {
-    audioRecognized: (request, seconds) => add(request, { audioSeconds: seconds }),
+    keyOf,
+    audioRecognized: (key, seconds) => addFor(key, { audioSeconds: seconds }),
     liveAudio: (request, seconds) => add(request, { audioSeconds: seconds, liveSeconds: seconds }),
-    of: (request) => {
+    of: async (request) => {
       const key = keyOf(request);
-      return key === undefined ? undefined : { key, usage: book.get(key) };
+      return key === undefined ? undefined : { key, usage: await book.get(key) };
     },
   } satisfies UsageRecorder);
 
@@ -69,9 +74,10 @@ const usagePlugin: FastifyPluginAsync<UsagePluginOptions> = async (app, options)
       help,
       labelNames: ['key'],
       registers: [app.metrics.registry],
-      collect() {
+      async collect() {
+        const entries = await book.entries();
         this.reset();
-        for (const [key, usage] of book.entries()) this.inc({ key }, usage[field]);
+        for (const [key, usage] of entries) this.inc({ key }, usage[field]);
       },
     });
   }

@@ -1,5 +1,6 @@
 import { AsrStreamRequestSchema, AsrStreamResponseSchema, ErrorResponseSchema } from '@earshot/shared';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { HttpError } from '../../http-error';
 
 /** POST /asr/stream: one MediaRecorder chunk in, the recording's new final segments and interim out. */
 const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
@@ -28,6 +29,10 @@ const asrStreamRoute: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { audio_b64, ...chunk } = request.body;
+      // A stopping worker finishes its recordings but starts none: the load balancer retries elsewhere.
+      if (app.draining.active && chunk.seq === 0) {
+        throw new HttpError(503, 'not_ready', 'this worker is stopping; send the recording to another');
+      }
       const answer = await app.sessions.receive({
         request: chunk,
         bytes: Buffer.from(audio_b64, 'base64'),

@@ -4,7 +4,8 @@ import { errorBody } from '../../http-error';
 
 /**
  * GET /ready: 200 once the default model (and the interim model beside it) is loaded and warmed up,
- * 503 `not_ready` before (or if a warm-up failed).
+ * 503 `not_ready` before (or if a warm-up failed), and while a worker of a cluster is stopping, so its
+ * load balancer sends new work elsewhere.
  */
 const readyRoute: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -18,6 +19,9 @@ const readyRoute: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (_request, reply) => {
+      if (app.draining.active) {
+        return reply.code(503).send(errorBody('not_ready', 'this worker is stopping'));
+      }
       const { readiness } = app.models;
       if (readiness.ready) return { ready: true as const };
       return reply.code(503).send(errorBody('not_ready', readiness.reason));

@@ -25,7 +25,7 @@ const usageRoute: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const own = app.usage.of(request);
+      const own = await app.usage.of(request);
       if (!own) throw new HttpError(401, 'unauthorized', 'send your API key to see its usage');
       const { usage } = own;
       return {

@@ -84,7 +84,7 @@ const nvidiaJobs: FastifyPluginAsyncZod<NvidiaJobsOptions> = async (app, { accep
       },
     },
     async (request) => {
-      const job = nvidiaJob(files, request.params.job_id);
+      const job = await nvidiaJob(files, request.params.job_id);
       return {
         job_id: job.id,
         status: NVIDIA_STATUS[job.status],
@@ -108,7 +108,7 @@ const nvidiaJobs: FastifyPluginAsyncZod<NvidiaJobsOptions> = async (app, { accep
       },
     },
     async (request) => {
-      const job = nvidiaJob(files, request.params.job_id);
+      const job = await nvidiaJob(files, request.params.job_id);
       const done = result(job);
       if (done) return done;
       if (job.status === 'failed') {
@@ -138,7 +138,7 @@ const nvidiaJobs: FastifyPluginAsyncZod<NvidiaJobsOptions> = async (app, { accep
       },
     },
     async (request) => {
-      const job = nvidiaJob(files, request.params.job_id);
+      const job = await nvidiaJob(files, request.params.job_id);
       if (job.status !== 'queued' && job.status !== 'running') {
         throw new HttpError(
           400,
@@ -153,8 +153,8 @@ const nvidiaJobs: FastifyPluginAsyncZod<NvidiaJobsOptions> = async (app, { accep
 };
 
 /** The job, or the NVIDIA server's 404. */
-function nvidiaJob(files: FileIntake, id: string): Job<FileJobDetails> {
-  const job = files.jobs.get(id);
+async function nvidiaJob(files: FileIntake, id: string): Promise<Job<FileJobDetails>> {
+  const job = await files.jobs.get(id);
   if (!job) throw new HttpError(404, 'job_not_found', `Job ${id} not found`);
   return job;
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AudioFileError } from '../../../audio/file-decoder';
-import type { Job } from '../../../files/file-jobs';
+import { type Job, jobEtaSeconds } from '../../../files/file-jobs';
 import { renderTranscript } from '../../../files/openai-transcript';
 import type { FileJobDetails } from '../../file-intake';
 import { HttpError } from '../../http-error';
@@ -35,7 +35,7 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
     progress: job.totalSeconds ? round(Math.min(1, job.doneSeconds / job.totalSeconds)) : 0,
     audio_seconds_done: round(job.doneSeconds),
     audio_seconds_total: job.totalSeconds === null ? null : round(job.totalSeconds),
-    eta_seconds: ((eta) => (eta === null ? null : round(eta)))(files.jobs.etaSeconds(job)),
+    eta_seconds: ((eta) => (eta === null ? null : round(eta)))(jobEtaSeconds(job)),
     expires_at:
       job.finishedAt === null ? null : seconds(job.finishedAt + files.options.keepFinishedSeconds * 1000),
     error: job.error ? { code: errorCode(job.error), message: job.error.message } : null,
@@ -65,23 +65,22 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
     { schema: { summary: 'Earshot: every job kept, newest first', tags: TAGS } },
     async () => ({
       object: 'list',
-      data: files.jobs.list().map(view),
+      data: (await files.jobs.list()).map(view),
     }),
   );
 
   app.get<{ Params: { id: string } }>(
     '/audio/jobs/:id',
     { schema: { summary: "Earshot: a job's status and progress", tags: TAGS, params: JobParamsSchema } },
-    async (request) => view(files.job(request.params.id)),
+    async (request) => view(await files.job(request.params.id)),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/audio/jobs/:id',
     { schema: { summary: 'Earshot: cancel a queued or running job', tags: TAGS, params: JobParamsSchema } },
     async (request) => {
-      const job = files.job(request.params.id);
-      await files.jobs.cancel(job.id);
-      return view(job);
+      const job = await files.job(request.params.id);
+      return view((await files.jobs.cancel(job.id)) ?? job);
     },
   );
 
@@ -95,7 +94,7 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const job = files.job(request.params.id);
+      const job = await files.job(request.params.id);
       if (job.status === 'queued' || job.status === 'running') {
         throw new HttpError(
           409,

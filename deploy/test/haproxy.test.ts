@@ -1,0 +1,277 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../backend/test/cli/serve-process';
+import {
+  type GroupProcess,
+  type RunningRedis,
+  startGroup,
+  startRedis,
+  startWorker,
+  until,
+  type Worker,
+} from '../../backend/test/cluster/cluster-processes';
+import {
+  cutAtArbitraryOffsets,
+  ONE_SECOND_OF_WEBM,
+  speechWebm,
+} from '../../backend/test/sessions/webm-fixture';
+
+// The shipped HAProxy config in front of three real workers sharing a real Redis: recordings stay on
+// one worker, a stopping worker drains without a 5xx, a killed one is replaced by a new recording.
+
+const run = promisify(execFile);
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const SHIPPED = path.join(REPO, 'deploy/haproxy/earshot.cfg');
+const TEXT = 'the dog ran to the park to play with a red ball and the children walk near the river at night';
+
+let dir: string;
+let redis: RunningRedis;
+let haproxy: GroupProcess;
+let workers: Worker[] = [];
+let url: string;
+let chunks: Buffer[];
+let workerPorts: number[];
+let speech: Buffer;
+
+interface Answer {
+  status: number;
+  worker: string | null;
+  code?: string;
+  /** Captions (interim or final) in the answer. */
+  captions: number;
+}
+
+/** One chunk of a recording through HAProxy, sent as the extension sends it. */
+async function post(recordingId: string, seq: number, final = false): Promise<Answer> {
+  const response = await fetch(`${url}/asr/stream?recording=${recordingId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-earshot-recording': recordingId },
+    body: JSON.stringify({
+      user_id: 'user-1',
+      tab_id: 1,
+      recording_id: recordingId,
+      seq,
+      mime_type: 'audio/webm;codecs=opus',
+      audio_b64: (chunks[seq] as Buffer).toString('base64'),
+      final,
+    }),
+  });
+  const body = (await response.json()) as { segments?: unknown[]; error?: { code: string } };
+  return {
+    status: response.status,
+    worker: response.headers.get('x-earshot-worker'),
+    ...(body.error ? { code: body.error.code } : {}),
+    captions: body.segments?.length ?? 0,
+  };
+}
+
+/**
+ * Recordings streamed as the extension does: a chunk every `everyMs`, a new recording (new id, seq 0) at
+ * once when the worker answers that it does not know the current one. Records every answer.
+ */
+class LiveTab {
+  readonly answers: (Answer & { at: number; recordingId: string })[] = [];
+  private recordingId = '';
+  private seq = 0;
+  private restarts = 0;
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(
+    private readonly name: string,
+    everyMs: number,
+  ) {
+    this.recordingId = `${name}-0`;
+    this.done = (async () => {
+      while (!this.stopped) {
+        const started = Date.now();
+        const answer = await post(this.recordingId, this.seq);
+        this.answers.push({ ...answer, at: Date.now(), recordingId: this.recordingId });
+        if (answer.status === 200) this.seq += 1;
+        // A recording the worker does not know, or one at the end of the fixture's audio: a new one.
+        if (answer.code === 'recording_restart_required' || this.seq === chunks.length) {
+          this.restarts += 1;
+          this.recordingId = `${this.name}-${this.restarts}`;
+          this.seq = 0;
+          if (answer.status !== 200) continue;
+        }
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, everyMs - (Date.now() - started))));
+      }
+    })();
+  }
+
+  get worker(): string | null | undefined {
+    return this.answers.at(-1)?.worker;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.done;
+  }
+}
+
+async function startHaproxy(ports: number[], port: number): Promise<void> {
+  // The shipped file as it is, its addresses from the environment.
+  haproxy = startGroup('haproxy', ['-db', '-f', SHIPPED], {
+    EARSHOT_PROXY_BIND: `127.0.0.1:${port}`,
+    EARSHOT_PUBLIC_HOST: `127.0.0.1:${port}`,
+    ...Object.fromEntries(ports.map((p, i) => [`EARSHOT_WORKER${i + 1}`, `127.0.0.1:${p}`])),
+  });
+  url = `http://127.0.0.1:${port}`;
+  // Up once every worker has answered through it (round-robin for requests without a recording id).
+  const seen = new Set<string>();
+  await until(
+    async () => {
+      const response = await fetch(`${url}/health`);
+      const worker = response.headers.get('x-earshot-worker');
+      if (response.status === 200 && worker) seen.add(worker);
+      return seen.size === 3;
+    },
+    `haproxy to reach three workers: ${haproxy.output()}`,
+    20_000,
+  );
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'earshot-haproxy-'));
+  const jobsDir = path.join(dir, 'jobs');
+  mkdirSync(jobsDir);
+  // About 50 s of speech, in chunks of about a second.
+  speech = (await speechWebm(Array(8).fill(TEXT).join(' '))).webm;
+  chunks = cutAtArbitraryOffsets(speech, ONE_SECOND_OF_WEBM, 5);
+  redis = await startRedis(dir);
+  const ports = [await freePort(), await freePort(), await freePort()];
+  workerPorts = ports;
+  const proxyPort = await freePort();
+  for (const port of ports) {
+    workers.push(
+      await startWorker(
+        [
+          ...['--model', 'tiny-en', '--vad', 'off', '--redis', redis.url, '--jobs-dir', jobsDir],
+          // The name clients use through the proxy, and the worker's own for the test's readiness probe.
+          ...['--drain-seconds', '4', '--allowed-host', `127.0.0.1:${proxyPort},127.0.0.1:${port}`],
+        ],
+        {},
+        port,
+      ),
+    );
+  }
+  await startHaproxy(ports, proxyPort);
+}, 300_000);
+
+afterAll(async () => {
+  await haproxy?.stop('SIGTERM');
+  await Promise.all(workers.map((w) => w.stop('SIGTERM')));
+  await redis?.stop('SIGKILL');
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('the shipped HAProxy config in front of three workers', () => {
+  it('keeps each of 30 recordings on one worker for its whole life, spread over all three', async () => {
+    const placed = new Map<string, Set<string>>();
+    for (let batch = 0; batch < 3; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const id = `spread-${batch * 10 + i}`;
+          const where = new Set<string>();
+          for (let seq = 0; seq < 3; seq++) {
+            const answer = await post(id, seq, seq === 2);
+            expect(answer.status, JSON.stringify(answer)).toBe(200);
+            where.add(answer.worker ?? '?');
+          }
+          placed.set(id, where);
+        }),
+      );
+    }
+    expect(placed.size).toBe(30);
+    for (const where of placed.values()) expect(where.size).toBe(1);
+    const used = new Set([...placed.values()].map((where) => [...where][0]));
+    expect(used.size).toBe(3);
+  });
+
+  it('drains a worker on SIGTERM: its recordings finish or move, its jobs run elsewhere, and no request gets a 5xx', async () => {
+    const tabs = Array.from({ length: 6 }, (_, i) => new LiveTab(`term-${i}`, 500));
+    await until(async () => tabs.every((t) => t.answers.length >= 2), 'every tab to stream', 20_000);
+    const busy = tabs[0]?.worker as string;
+    const victim = workers.find((w) => w.port === portOf(busy)) as Worker;
+    const stopping = victim.stop('SIGTERM', 30_000);
+    // A job sent to the stopping worker itself joins the cluster's queue and runs on another worker.
+    await until(
+      async () => (await fetch(`${victim.url}/ready`)).status === 503,
+      'the worker to say it stops',
+      5000,
+    );
+    const form = new FormData();
+    form.append('file', new Blob([speech]), 'speech.webm');
+    form.append('model', 'whisper-1');
+    const submitted = await fetch(`${victim.url}/v1/audio/jobs`, { method: 'POST', body: form });
+    expect(submitted.status, await submitted.clone().text()).toBe(202);
+    const { id } = (await submitted.json()) as { id: string };
+    expect(await stopping).toBe(0);
+    const done = await until(
+      async () => {
+        const job = (await (await fetch(`${url}/v1/audio/jobs/${id}`)).json()) as { status: string };
+        return job.status === 'succeeded' ? job : undefined;
+      },
+      'the job to succeed on another worker',
+      30_000,
+    );
+    expect(done.status).toBe('succeeded');
+    // The job's record in Redis names the worker that ran it.
+    const { stdout } = await run('redis-cli', ['-u', redis.url, 'HGET', `earshot:job:${id}`, 'worker']);
+    expect(stdout.trim()).toMatch(/:\d+$/);
+    expect(stdout.trim().endsWith(`:${victim.pid}`)).toBe(false);
+    // Another few seconds of streaming after the worker left.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await Promise.all(tabs.map((t) => t.stop()));
+    workers = workers.filter((w) => w !== victim);
+    const answers = tabs.flatMap((t) => t.answers);
+    expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    for (const tab of tabs) {
+      expect(tab.answers.at(-1)?.status).toBe(200);
+      expect(tab.worker).not.toBe(busy);
+    }
+    // The stopped worker's recordings went on as new recordings elsewhere.
+    expect(tabs[0]?.answers.at(-1)?.recordingId).not.toBe('term-0-0');
+  });
+
+  it('replaces the recordings of a killed worker by new ones on another worker at once, and measures the gap', async () => {
+    const tabs = Array.from({ length: 4 }, (_, i) => new LiveTab(`kill-${i}`, 500));
+    await until(async () => tabs.every((t) => t.answers.length >= 2), 'every tab to stream', 20_000);
+    const onVictim = tabs.filter((t) => t.worker === tabs[0]?.worker);
+    const name = tabs[0]?.worker as string;
+    const victim = workers.find((w) => w.port === portOf(name)) as Worker;
+    const killedAt = Date.now();
+    await victim.stop('SIGKILL');
+    workers = workers.filter((w) => w !== victim);
+    await until(
+      async () => onVictim.every((t) => t.answers.some((a) => a.at > killedAt && a.captions > 0)),
+      'the killed worker’s tabs to show captions again',
+      30_000,
+    );
+    await Promise.all(tabs.map((t) => t.stop()));
+    const answers = tabs.flatMap((t) => t.answers);
+    expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    for (const tab of onVictim) {
+      const after = tab.answers.filter((a) => a.at > killedAt);
+      const accepted = after.find((a) => a.status === 200);
+      const captioned = after.find((a) => a.captions > 0);
+      const seconds = (answer: { at: number } | undefined) => ((answer?.at ?? Number.NaN) - killedAt) / 1000;
+      console.log(
+        `${tab.answers[0]?.recordingId}: after kill -9, audio accepted again in ${seconds(accepted).toFixed(2)} s, captions again in ${seconds(captioned).toFixed(2)} s, on ${accepted?.worker}`,
+      );
+      expect(accepted?.worker).not.toBe(name);
+      expect(seconds(captioned)).toBeLessThan(15);
+    }
+  });
+});
+
+/** The port of the worker HAProxy names `workerN`. */
+function portOf(serverName: string): number {
+  return workerPorts[Number(serverName.replace('worker', '')) - 1] as number;
+}
