@@ -3,9 +3,10 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type Accelerator, warmUpAccelerator } from './accelerator.js';
 import { CpuLedger } from './cpu-ledger.js';
+import { DecodeTurns } from './decode-turns.js';
 import { DecoderJoint } from './decoder-joint.js';
 import { type OpenSessionsOptions, openSessions } from './device.js';
-import { EngineError, ModelLoadError } from './errors.js';
+import { ModelLoadError } from './errors.js';
 import { type ParakeetConfig, readParakeetConfig } from './model-config.js';
 import { modelFile, preprocessorFile } from './model-files.js';
 import { releaseGpuOutputs, requireNames, tensorData } from './onnx-io.js';
@@ -54,8 +55,7 @@ export class ParakeetRecognizer implements Recognizer {
   readonly chunking: ChunkedDecoding;
   private readonly spent = { decodes: 0, totalMs: 0, featuresSessionMs: 0, encoderSessionMs: 0, loopMs: 0 };
   private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
-  private queue: Promise<unknown> = Promise.resolve();
-  private released: Promise<void> | undefined;
+  private readonly turns = new DecodeTurns<ParakeetRecognizer, RecognitionResult>(this);
   private gpu: Accelerator | undefined;
 
   private constructor(
@@ -142,17 +142,8 @@ export class ParakeetRecognizer implements Recognizer {
     );
   }
 
-  /** Decodes in call order: concurrent callers wait instead of competing for the same cores. */
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
-    const own = streams.map((stream) => {
-      if (!(stream instanceof WaveformStream) || stream.owner !== this) {
-        throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
-      }
-      return stream;
-    });
-    const run = this.queue.then(() => this.decodeNow(own));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.turns.take(streams, (own) => this.decodeNow(own));
   }
 
   cpuSeconds(): Readonly<Record<string, number>> {
@@ -277,11 +268,9 @@ export class ParakeetRecognizer implements Recognizer {
     );
   }
 
-  /** Frees the ONNX sessions once the decode under way is done; later calls wait for the same release. */
   release(): Promise<void> {
-    this.released ??= this.queue.then(() =>
-      Promise.all([this.preprocessor.release(), this.encoder.release(), this.joint.release()]).then(() => {}),
+    return this.turns.release(() =>
+      Promise.all([this.preprocessor.release(), this.encoder.release(), this.joint.release()]),
     );
-    return this.released;
   }
 }

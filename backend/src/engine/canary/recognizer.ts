@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { type Accelerator, warmUpAccelerator } from '../accelerator.js';
 import { CpuLedger } from '../cpu-ledger.js';
+import { DecodeTurns } from '../decode-turns.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
 import { chooseLanguages } from '../language-support.js';
@@ -84,8 +85,7 @@ export class CanaryRecognizer implements Recognizer {
   readonly wordTiming = 'spread' as const;
   readonly languages: LanguageSupport;
   private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
-  private queue: Promise<unknown> = Promise.resolve();
-  private released: Promise<void> | undefined;
+  private readonly turns = new DecodeTurns<CanaryRecognizer, CanaryResult>(this);
   private gpu: Accelerator | undefined;
 
   private constructor(
@@ -179,15 +179,7 @@ export class CanaryRecognizer implements Recognizer {
   }
 
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
-    const own = streams.map((stream) => {
-      if (!(stream instanceof WaveformStream) || stream.owner !== this) {
-        throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
-      }
-      return stream as CanaryStream;
-    });
-    const run = this.queue.then(() => this.decodeNow(own));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.turns.take(streams, (own) => this.decodeNow(own));
   }
 
   /** One second of silence through every session. */
@@ -292,10 +284,7 @@ export class CanaryRecognizer implements Recognizer {
   }
 
   release(): Promise<void> {
-    this.released ??= this.queue.then(() =>
-      Promise.all(Object.values(this.sessions).map((s) => s.release())).then(() => {}),
-    );
-    return this.released;
+    return this.turns.release(() => Promise.all(Object.values(this.sessions).map((s) => s.release())));
   }
 }
 

@@ -4,6 +4,7 @@ import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { type Accelerator, warmUpAccelerator } from '../accelerator.js';
 import { CpuLedger } from '../cpu-ledger.js';
+import { DecodeTurns } from '../decode-turns.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
 import { chooseLanguages } from '../language-support.js';
@@ -109,8 +110,7 @@ interface Window {
  */
 export class WhisperRecognizer implements Recognizer {
   readonly sampleRate: number;
-  private queue: Promise<unknown> = Promise.resolve();
-  private released: Promise<void> | undefined;
+  private readonly turns = new DecodeTurns<WhisperRecognizer, WhisperResult>(this);
   private readonly guards: GuardThresholds;
   private random: () => number;
   private readonly cpu = new CpuLedger(['features', 'encoder', 'decoding']);
@@ -263,15 +263,7 @@ export class WhisperRecognizer implements Recognizer {
   }
 
   async decode(streams: readonly RecognizerStream[]): Promise<void> {
-    const own = streams.map((stream) => {
-      if (!(stream instanceof WaveformStream) || stream.owner !== this) {
-        throw new EngineError('foreign_stream', 'decode() was given a stream not created by this recognizer');
-      }
-      return stream;
-    });
-    const run = this.queue.then(() => this.decodeNow(own));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.turns.take(streams, (own) => this.decodeNow(own));
   }
 
   private async decodeNow(streams: WhisperStream[]): Promise<void> {
@@ -543,11 +535,10 @@ export class WhisperRecognizer implements Recognizer {
 
   /** Frees the ONNX sessions once the decode under way is done; later calls wait for the same release. */
   release(): Promise<void> {
-    this.released ??= this.queue.then(async () => {
+    return this.turns.release(async () => {
       await Promise.all([this.encoder.release(), this.decoderSession.release()]);
       await this.options.vad?.release();
     });
-    return this.released;
   }
 }
 
