@@ -18,7 +18,7 @@ export interface Accelerator {
  * the provider's shaders, seconds on a first run), then says in the log which adapter computes and
  * which nodes the provider left on the CPU. Undefined on the CPU.
  */
-export async function warmUpAccelerator<K extends string>(
+async function warmUpAccelerator<K extends string>(
   modelId: string,
   opened: DeviceSessions<K>,
   warmUp: () => Promise<void>,
@@ -42,4 +42,25 @@ export async function warmUpAccelerator<K extends string>(
   );
   for (const [part, where] of Object.entries(placement)) info(`${modelId} ${describePlacement(part, where)}`);
   return { adapter, placement, memoryUsedBytes, memoryTotalBytes };
+}
+
+/**
+ * Makes a recognizer over sessions just opened and, on a GPU, warms it up (see warmUpAccelerator).
+ * If either fails, the sessions are released before the error goes on.
+ */
+export async function startRecognizer<K extends string, R>(
+  modelId: string,
+  opened: DeviceSessions<K>,
+  make: () => R,
+  warmUp: (recognizer: R) => Promise<void>,
+  info?: (line: string) => void,
+): Promise<{ recognizer: R; gpu: Accelerator | undefined }> {
+  try {
+    const recognizer = make();
+    const gpu = await warmUpAccelerator(modelId, opened, () => warmUp(recognizer), info);
+    return { recognizer, gpu };
+  } catch (error) {
+    await Promise.all(Object.values<ort.InferenceSession>(opened.sessions).map((s) => s.release()));
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type Accelerator, warmUpAccelerator } from './accelerator.js';
+import { type Accelerator, startRecognizer } from './accelerator.js';
 import { CpuLedger } from './cpu-ledger.js';
 import { DecodeTurns } from './decode-turns.js';
 import { DecoderJoint } from './decoder-joint.js';
@@ -92,39 +92,37 @@ export class ParakeetRecognizer implements Recognizer {
       { preprocessor: 1, decoder: 1 },
     );
     const { device, providers, sessions } = opened;
-    try {
-      requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
-        'waveforms',
-        'waveforms_lens',
-      ]);
-      requireNames(files.preprocessor, 'outputs', sessions.preprocessor.outputNames, [
-        'features',
-        'features_lens',
-      ]);
-      requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
-      requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['outputs', 'encoded_lengths']);
-      const joint = new DecoderJoint(sessions.decoder, files.decoder);
-      const recognizer = new ParakeetRecognizer(
-        options.modelId,
-        device,
-        providers,
-        config,
-        vocab,
-        sessions.preprocessor,
-        sessions.encoder,
-        joint,
-      );
-      recognizer.gpu = await warmUpAccelerator(
-        options.modelId,
-        opened,
-        () => recognizer.warmUp(),
-        options.info,
-      );
-      return recognizer;
-    } catch (error) {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
-      throw error;
-    }
+    const { recognizer, gpu } = await startRecognizer(
+      options.modelId,
+      opened,
+      () => {
+        requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
+          'waveforms',
+          'waveforms_lens',
+        ]);
+        requireNames(files.preprocessor, 'outputs', sessions.preprocessor.outputNames, [
+          'features',
+          'features_lens',
+        ]);
+        requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
+        requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['outputs', 'encoded_lengths']);
+        const joint = new DecoderJoint(sessions.decoder, files.decoder);
+        return new ParakeetRecognizer(
+          options.modelId,
+          device,
+          providers,
+          config,
+          vocab,
+          sessions.preprocessor,
+          sessions.encoder,
+          joint,
+        );
+      },
+      (recognizer) => recognizer.warmUp(),
+      options.info,
+    );
+    recognizer.gpu = gpu;
+    return recognizer;
   }
 
   /** The GPU the sessions run on, with the nodes its provider left on the CPU; undefined on the CPU. */

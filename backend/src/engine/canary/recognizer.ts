@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { type Accelerator, warmUpAccelerator } from '../accelerator.js';
+import { type Accelerator, startRecognizer } from '../accelerator.js';
 import { CpuLedger } from '../cpu-ledger.js';
 import { DecodeTurns } from '../decode-turns.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
@@ -117,48 +117,46 @@ export class CanaryRecognizer implements Recognizer {
     };
     const opened = await openSessions(options.device, files, options, { preprocessor: 1 });
     const { device, providers, sessions } = opened;
-    try {
-      requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
-        'waveforms',
-        'waveforms_lens',
-      ]);
-      requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
-      requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, [
-        'encoder_embeddings',
-        'encoder_mask',
-      ]);
-      requireNames(files.decoder, 'inputs', sessions.decoder.inputNames, [
-        'input_ids',
-        'encoder_embeddings',
-        'encoder_mask',
-        'decoder_mems',
-      ]);
-      requireNames(files.decoder, 'outputs', sessions.decoder.outputNames, [
-        'logits',
-        'decoder_hidden_states',
-      ]);
-      const recognizer = new CanaryRecognizer(
-        options.modelId,
-        device,
-        providers,
-        config,
-        vocab,
-        prompt,
-        sessions,
-        cacheShape(sessions.decoder, files.decoder),
-        options,
-      );
-      recognizer.gpu = await warmUpAccelerator(
-        options.modelId,
-        opened,
-        () => recognizer.warmUp(),
-        options.info,
-      );
-      return recognizer;
-    } catch (error) {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
-      throw error;
-    }
+    const { recognizer, gpu } = await startRecognizer(
+      options.modelId,
+      opened,
+      () => {
+        requireNames(files.preprocessor, 'inputs', sessions.preprocessor.inputNames, [
+          'waveforms',
+          'waveforms_lens',
+        ]);
+        requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['audio_signal', 'length']);
+        requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, [
+          'encoder_embeddings',
+          'encoder_mask',
+        ]);
+        requireNames(files.decoder, 'inputs', sessions.decoder.inputNames, [
+          'input_ids',
+          'encoder_embeddings',
+          'encoder_mask',
+          'decoder_mems',
+        ]);
+        requireNames(files.decoder, 'outputs', sessions.decoder.outputNames, [
+          'logits',
+          'decoder_hidden_states',
+        ]);
+        return new CanaryRecognizer(
+          options.modelId,
+          device,
+          providers,
+          config,
+          vocab,
+          prompt,
+          sessions,
+          cacheShape(sessions.decoder, files.decoder),
+          options,
+        );
+      },
+      (recognizer) => recognizer.warmUp(),
+      options.info,
+    );
+    recognizer.gpu = gpu;
+    return recognizer;
   }
 
   get accelerator(): Accelerator | undefined {

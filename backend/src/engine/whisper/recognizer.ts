@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WhisperFeatureExtractor } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
-import { type Accelerator, warmUpAccelerator } from '../accelerator.js';
+import { type Accelerator, startRecognizer } from '../accelerator.js';
 import { CpuLedger } from '../cpu-ledger.js';
 import { DecodeTurns } from '../decode-turns.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
@@ -178,33 +178,31 @@ export class WhisperRecognizer implements Recognizer {
       gpuOutputs: { encoder: ['last_hidden_state'], decoder: presents },
     });
     const { device, providers, sessions } = opened;
-    try {
-      requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['input_features']);
-      requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['last_hidden_state']);
-      const decoder = new MergedDecoder(sessions.decoder, config, files.decoder);
-      const recognizer = new WhisperRecognizer(
-        options.modelId,
-        device,
-        providers,
-        config,
-        text,
-        features,
-        sessions.encoder,
-        decoder,
-        sessions.decoder,
-        { ...options, ...(language !== undefined ? { language } : {}) },
-      );
-      recognizer.gpu = await warmUpAccelerator(
-        options.modelId,
-        opened,
-        () => recognizer.warmUp(),
-        options.info,
-      );
-      return recognizer;
-    } catch (error) {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
-      throw error;
-    }
+    const { recognizer, gpu } = await startRecognizer(
+      options.modelId,
+      opened,
+      () => {
+        requireNames(files.encoder, 'inputs', sessions.encoder.inputNames, ['input_features']);
+        requireNames(files.encoder, 'outputs', sessions.encoder.outputNames, ['last_hidden_state']);
+        const decoder = new MergedDecoder(sessions.decoder, config, files.decoder);
+        return new WhisperRecognizer(
+          options.modelId,
+          device,
+          providers,
+          config,
+          text,
+          features,
+          sessions.encoder,
+          decoder,
+          sessions.decoder,
+          { ...options, ...(language !== undefined ? { language } : {}) },
+        );
+      },
+      (recognizer) => recognizer.warmUp(),
+      options.info,
+    );
+    recognizer.gpu = gpu;
+    return recognizer;
   }
 
   /** The GPU the sessions run on, with the nodes its provider left on the CPU; undefined on the CPU. */
