@@ -6,22 +6,16 @@ import { webGpuAdapter } from '../src/engine/gpu-adapter';
 import { BUNDLED_NEMO128_PREPROCESSOR } from '../src/engine/locations';
 import { probeWebGpu, webGpuBackend } from '../src/engine/webgpu';
 import { concat, silence, speak } from '../test/engine/speech-audio';
+import { positiveWholeNumbers, wholeNumber } from './options';
 import { percentile } from './stats';
 
 // The bare cost of a Parakeet model on this machine: its ONNX Runtime sessions called directly,
 // with the smallest greedy TDT loop that decodes, and nothing of Earshot's around them.
 
-const list = (v: string) =>
-  v.split(',').map((x) => {
-    const n = Number(x);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected whole numbers');
-    return n;
-  });
-
 const program = new Command('bench:floor')
   .requiredOption('--model <dir>', 'a model directory in the Parakeet ONNX layout')
-  .option('--windows <seconds>', 'window lengths', list, [1, 2, 4, 8, 16])
-  .option('--threads <list>', 'intra-op thread counts', list, [1, 2])
+  .option('--windows <seconds>', 'window lengths', positiveWholeNumbers, [1, 2, 4, 8, 16])
+  .option('--threads <list>', 'intra-op thread counts', positiveWholeNumbers, [1, 2])
   .option('--variants <list>', 'fp32,int8', (v) => v.split(','), ['fp32', 'int8'])
   .option(
     '--devices <list>',
@@ -29,7 +23,7 @@ const program = new Command('bench:floor')
     (v) => v.split(','),
     ['cpu'],
   )
-  .option('--repeats <n>', 'timed runs per cell (after one warm-up)', (v) => list(v)[0] ?? 3, 3)
+  .option('--repeats <n>', 'timed runs per cell (after one warm-up)', wholeNumber(1), 3)
   .parse();
 
 const opts = program.opts<{

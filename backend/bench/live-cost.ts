@@ -3,11 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { wordErrorRate } from '../src/transcript/word-errors';
 import { benchFixtures, ensureFixture, type Fixture, type OfflineTranscript } from './fixtures';
 import { type RecognitionPass, recognitionPass, type SpokenRecording } from './live-profile';
 import { measureRun, type RunMeasures, type TabOutcome } from './measures';
+import { positiveWholeNumbers, wholeNumber } from './options';
 import { checkVocabulary } from './sentences';
 import { metricSamples, scrapeMetrics } from './server-metrics';
 import { groupCpuSeconds, ownCpuSeconds, type ServerProcess, startServerProcess } from './server-process';
@@ -27,13 +28,6 @@ const SERVER_PART = 'HTTP, JSON, sessions and the rest of the server';
 /** Live captions hold when no audio is given up and no tab is further behind than this. */
 const HOLD_LAG_SECONDS = 2;
 
-const positiveInts = (v: string) =>
-  v.split(',').map((x) => {
-    const n = Number(x);
-    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected positive whole numbers');
-    return n;
-  });
-
 const program = new Command('bench:live-cost')
   .description('Live captions against one decode of the same audio: CPU, latency, accuracy, tabs that hold')
   .option(
@@ -41,17 +35,13 @@ const program = new Command('bench:live-cost')
     'models, comma separated; FINAL+FAST runs a pair (fast interims, strong finals); default: tiny-en, and the int8 twin, the pair and the tiny random Whisper where built',
     (v) => v.split(',').filter(Boolean),
   )
-  .option('--tabs <list>', 'tab counts', positiveInts, [1, 4, 8])
-  .option('--seconds <n>', 'most seconds of audio per recording', (v) => positiveInts(v)[0] ?? 30, 30)
+  .option('--tabs <list>', 'tab counts', positiveWholeNumbers, [1, 4, 8])
+  .option('--seconds <n>', 'most seconds of audio per recording', wholeNumber(1), 30)
   .option('--device <device>', 'cpu | auto | cuda | cuda:N', 'cpu')
   .option(
     '--recordings <n>',
     'recordings (of --seconds each) streamed one at a time through the pipeline in this process, for word error rates over more audio and the CPU profile',
-    (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
-      return n;
-    },
+    wholeNumber(0),
     8,
   )
   .parse();

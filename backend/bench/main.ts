@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { loadModelRecognizer, type Recognizer, SileroVad } from '../src/engine';
 import { ParakeetRecognizer } from '../src/engine/parakeet';
@@ -19,6 +19,7 @@ import {
   offlineTranscript,
 } from './fixtures';
 import { measureRun } from './measures';
+import { positiveWholeNumbers, wholeNumber } from './options';
 import {
   type Design,
   type EngineSpend,
@@ -33,23 +34,12 @@ import { checkVocabulary } from './sentences';
 const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
 const WORD_LIST = fileURLToPath(new URL('../models/tiny-en/words.txt', import.meta.url));
 
-const positiveInt = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
-  return n;
-};
-
 const program = new Command('bench')
   .description(
     'Streams espeak-ng fixtures as MediaRecorder would from simulated tabs, through Earshot and the simple 3×1 s baseline',
   )
-  .option(
-    '--tabs <list>',
-    'tab counts to run, comma separated',
-    (v) => v.split(',').map(positiveInt),
-    [1, 2, 4, 8, 16],
-  )
-  .option('--seconds <n>', 'most seconds of audio per fixture', positiveInt, 60)
+  .option('--tabs <list>', 'tab counts to run, comma separated', positiveWholeNumbers, [1, 2, 4, 8, 16])
+  .option('--seconds <n>', 'most seconds of audio per fixture', wholeNumber(1), 60)
   .option(
     '--model <ids>',
     'model ids or directories, comma separated; each is measured in the same run (e.g. tiny-en,whisper-base)',
@@ -66,8 +56,8 @@ const program = new Command('bench')
     (v) => v.split(',').filter(Boolean),
     ['cpu'],
   )
-  .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", positiveInt, 250)
-  .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', positiveInt)
+  .option('--timeslice <ms>', "Earshot tabs' MediaRecorder timeslice in ms", wholeNumber(1), 250)
+  .option('--every-n-chunks <n>', 'server setting: recognize after this many chunks', wholeNumber(1))
   .option('--no-vad', 'run the Earshot server without Silero VAD gating (the product gates by default)')
   .parse();
 
