@@ -9,6 +9,7 @@ import { benchFixtures, ensureFixture, type Fixture, type OfflineTranscript } fr
 import { type RecognitionPass, recognitionPass, type SpokenRecording } from './live-profile';
 import { measureRun, type RunMeasures, type TabOutcome } from './measures';
 import { positiveWholeNumbers, wholeNumber } from './options';
+import { untilReady } from './ready';
 import { checkVocabulary } from './sentences';
 import { metricSamples, scrapeMetrics } from './server-metrics';
 import { groupCpuSeconds, ownCpuSeconds, type ServerProcess, startServerProcess } from './server-process';
@@ -321,15 +322,6 @@ async function transcribeFile(url: string, wav: Buffer): Promise<OfflineTranscri
 /** Lets the last answers and reaped decoders be counted before CPU is read. */
 function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 500));
-}
-
-async function untilReady(url: string): Promise<void> {
-  for (let tries = 0; tries < 1200; tries++) {
-    const response = await fetch(new URL('/ready', url));
-    if (response.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready within 2 minutes`);
 }
 
 const seconds = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');

@@ -20,6 +20,7 @@ import {
 } from './fixtures';
 import { measureRun } from './measures';
 import { positiveWholeNumbers, wholeNumber } from './options';
+import { untilReady } from './ready';
 import {
   type Design,
   type EngineSpend,
@@ -252,16 +253,6 @@ async function loadInterim(
 async function listen(app: FastifyInstance): Promise<string> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-}
-
-/** Earshot answers GET /ready once its model is warmed up; a server without the route counts as ready. */
-async function untilReady(baseUrl: string): Promise<void> {
-  for (let tries = 0; tries < 1200; tries++) {
-    const response = await fetch(new URL('/ready', baseUrl));
-    if (response.ok || response.status === 404) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${baseUrl} did not become ready within 120 s`);
 }
 
 function log(message: string): void {
