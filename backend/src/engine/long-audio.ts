@@ -190,7 +190,8 @@ export function planWindows(
   });
 }
 
-function shiftResult(result: RecognitionResult, offset: number): RecognitionResult {
+/** A result with its times moved `offset` seconds later, rounded to the microsecond. */
+export function shiftResult(result: RecognitionResult, offset: number): RecognitionResult {
   const at = (seconds: number) => Math.round((seconds + offset) * 1e6) / 1e6;
   return {
     text: result.text,

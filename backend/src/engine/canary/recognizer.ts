@@ -6,7 +6,9 @@ import { CpuLedger } from '../cpu-ledger.js';
 import { DecodeTurns } from '../decode-turns.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
+import { fixedWindows } from '../fixed-windows.js';
 import { chooseLanguages } from '../language-support.js';
+import { shiftResult } from '../long-audio.js';
 import { modelFile, preprocessorFile } from '../model-files.js';
 import { requireNames, tensorData } from '../onnx-io.js';
 import type {
@@ -191,7 +193,7 @@ export class CanaryRecognizer implements Recognizer {
     const choices = streams.map((s) => this.languagesOf(s));
     const windows = streams.flatMap((stream, index) => {
       const { language, target } = choices[index] as { language: string; target: string };
-      return splitWindows(stream.samples(), this.sampleRate).map((w) => ({
+      return fixedWindows(stream.samples(), this.sampleRate, CANARY_WINDOW_SECONDS).map((w) => ({
         ...w,
         stream: index,
         prompt: this.prompt.tokens(language, target),
@@ -274,9 +276,9 @@ export class CanaryRecognizer implements Recognizer {
     const tokens: CanaryResult['tokens'] = [];
     for (const { window, tokens: decoded } of parts) {
       const spread = spreadWords(piecesToWords(decoded, this.vocab), window.samples, this.sampleRate);
-      const at = (s: number) => Math.round((s + window.offset) * 1e6) / 1e6;
-      words.push(...spread.words.map((w) => ({ ...w, start: at(w.start), end: at(w.end) })));
-      tokens.push(...spread.tokens.map((t) => ({ ...t, start: at(t.start) })));
+      const shifted = shiftResult({ text: '', ...spread }, window.offset);
+      words.push(...shifted.words);
+      tokens.push(...shifted.tokens);
     }
     return { text: words.map((w) => w.word).join(' '), tokens, words, language, targetLanguage };
   }
@@ -341,17 +343,4 @@ function cacheShape(decoder: ort.InferenceSession, file: string): { layers: numb
     );
   }
   return { layers, width };
-}
-
-function splitWindows(
-  samples: Float32Array,
-  sampleRate: number,
-): { samples: Float32Array; offset: number }[] {
-  const size = CANARY_WINDOW_SECONDS * sampleRate;
-  if (samples.length <= size) return [{ samples, offset: 0 }];
-  const windows = [];
-  for (let start = 0; start < samples.length; start += size) {
-    windows.push({ samples: samples.subarray(start, start + size), offset: start / sampleRate });
-  }
-  return windows;
 }

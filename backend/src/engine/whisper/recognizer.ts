@@ -7,6 +7,7 @@ import { CpuLedger } from '../cpu-ledger.js';
 import { DecodeTurns } from '../decode-turns.js';
 import { type OpenSessionsOptions, openSessions } from '../device.js';
 import { EngineError, ModelLoadError } from '../errors.js';
+import { fixedWindows } from '../fixed-windows.js';
 import { chooseLanguages } from '../language-support.js';
 import { modelFile } from '../model-files.js';
 import { floatInputType, floatTensor, releaseGpuOutputs, requireNames } from '../onnx-io.js';
@@ -546,14 +547,7 @@ function splitWindows(
   previous: readonly number[],
   hints: Pick<Window, 'voiced' | 'once' | 'language' | 'translate'>,
 ): Window[] {
-  const size = WINDOW_SECONDS * sampleRate;
-  if (samples.length <= size) return [{ samples, offset: 0, previous, ...hints }];
-  const windows: Window[] = [];
-  for (let start = 0; start < samples.length; start += size) {
-    const piece = samples.subarray(start, start + size);
-    windows.push({ samples: piece, offset: start / sampleRate, previous, ...hints });
-  }
-  return windows;
+  return fixedWindows(samples, sampleRate, WINDOW_SECONDS).map((w) => ({ ...w, previous, ...hints }));
 }
 
 function joinWindows(parts: { window: Window; result: WhisperResult }[], language: string): WhisperResult {
