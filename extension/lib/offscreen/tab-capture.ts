@@ -10,6 +10,7 @@ import {
   type OutputLevels,
   type Segment,
   silenceSpan,
+  spokenSegmentsOf,
   type TabCaptureState,
   type WordFilterSettings,
 } from '@earshot/shared';
@@ -258,28 +259,26 @@ export class TabCapture {
     const recording = this.recordingStarts.get(recordingId);
     if (this.stopped || !playback || recording === undefined) return;
     const { segments, backlog, originalSegments } = reply;
-    const translated = isTranslation(recording.languages);
-    // The words the audio says: a translation's are not, and have no times of their own. Dual
-    // captions bring them beside it; a translation alone has none, and nothing is silenced.
-    const spoken = translated ? (originalSegments ?? []) : segments;
     const started = recording.at;
     // The context's clock drifts from the wall clock, so the recording is pinned to it where this
     // reply's words begin: what the page makes of them in media time is right there.
     const pin = segments[0]?.words[0]?.start_seconds ?? 0;
     const startedAtMs = playback.wallClockOfContextTime(started + pin) - pin * 1000;
-    this.latency.observe(recordingId, startedAtMs, spoken.length > 0 ? spoken : segments, Date.now());
-    this.reportCaptionStats(backlog);
-    this.silenceBlockedWords(playback, recordingId, started, spoken);
-    this.events.onCaptions({
+    const update: CaptionsUpdate = {
       type: 'earshot/captions',
       tabId: this.config.tabId,
       recordingId,
       recordingStartedAtMs: startedAtMs,
       playbackDelaySeconds: playback.delaySeconds,
       segments,
-      ...(translated ? { translated: true } : {}),
+      ...(isTranslation(recording.languages) ? { translated: true } : {}),
       ...(originalSegments ? { originalSegments } : {}),
-    });
+    };
+    const spoken = spokenSegmentsOf(update);
+    this.latency.observe(recordingId, startedAtMs, spoken.length > 0 ? spoken : segments, Date.now());
+    this.reportCaptionStats(backlog);
+    this.silenceBlockedWords(playback, recordingId, started, spoken);
+    this.events.onCaptions(update);
   }
 
   private silenceBlockedWords(
