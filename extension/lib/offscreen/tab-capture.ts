@@ -103,9 +103,7 @@ export class TabCapture {
     this.languages = languages;
     const current = this.recording;
     if (this.stopped || !current) return;
-    this.recording = undefined;
-    if (current.recorder.state !== 'inactive') current.recorder.stop();
-    this.startRecording();
+    this.startNextRecording(current);
   }
 
   /** New word-filter settings: they apply from the next reply (and the delay changes at once). */
@@ -247,9 +245,14 @@ export class TabCapture {
       this.fail(`The backend keeps rejecting the audio: ${reason}`);
       return;
     }
-    this.recording = undefined;
     current.abandoned = true;
     this.uploader?.dropRecording(current.id);
+    this.startNextRecording(current);
+  }
+
+  /** Ends the recording under way (its last chunk still goes, unless it was abandoned) and starts the next. */
+  private startNextRecording(current: Recording): void {
+    this.recording = undefined;
     if (current.recorder.state !== 'inactive') current.recorder.stop();
     this.startRecording();
   }
