@@ -1,7 +1,7 @@
 import { type CaptionLanguageChoice, captionLanguagesOn, type OffscreenLanguages } from '@earshot/shared';
+import { hostnameOf } from '../page-host';
 import { captionLanguagesItem, getCaptionLanguages } from '../storage-items';
 import { sendToEachCapture } from './capture-states';
-import { hostnameOf } from './page-host';
 
 /** The caption languages of a page: its site's own, else the default. */
 export async function languagesForPage(url: string | undefined): Promise<CaptionLanguageChoice> {

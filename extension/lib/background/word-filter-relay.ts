@@ -7,9 +7,9 @@ import {
   type WordFilterSettings,
 } from '@earshot/shared';
 import { browser } from '#imports';
+import { hostnameOf } from '../page-host';
 import { filterStatsItem, getWordFilterSettings, wordFilterItem } from '../storage-items';
 import { getCaptureState, isActive, sendToEachCapture } from './capture-states';
-import { hostnameOf } from './page-host';
 
 /** The filter settings as they apply to a page: switched off where the user turned the filter off. */
 export async function filterForPage(url: string | undefined): Promise<WordFilterSettings> {
