@@ -66,8 +66,8 @@ export const OffscreenStartSchema = z.object({
   timesliceMs: z.number().int().positive(),
   /** Word-filter settings for this tab's site (`enabled` is false where the filter is off). */
   filter: WordFilterSettingsSchema,
-  /** The caption languages of this tab's site; absent: automatic. */
-  languages: CaptionLanguageChoiceSchema.optional(),
+  /** The caption languages of this tab's site. */
+  languages: CaptionLanguageChoiceSchema,
 });
 export type OffscreenStart = z.infer<typeof OffscreenStartSchema>;
 

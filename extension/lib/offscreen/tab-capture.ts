@@ -1,5 +1,4 @@
 import {
-  AUTOMATIC_LANGUAGE,
   type CaptionLanguageChoice,
   type CaptionStatsReport,
   type CaptionsUpdate,
@@ -90,7 +89,7 @@ export class TabCapture {
   ) {
     this.state = { tabId: config.tabId, status: 'starting' };
     this.filter = config.filter;
-    this.languages = config.languages ?? AUTOMATIC_LANGUAGE;
+    this.languages = config.languages;
     this.blockedWords = new BlockedWordTracker(config.filter);
   }
 
