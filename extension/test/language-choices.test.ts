@@ -1,10 +1,4 @@
-import {
-  captionLanguagesOn,
-  DEFAULT_CAPTION_LANGUAGES,
-  readCaptionLanguages,
-  type StatusLanguages,
-  streamLanguageFields,
-} from '@earshot/shared';
+import { captionLanguagesOn, DEFAULT_CAPTION_LANGUAGES, type StatusLanguages } from '@earshot/shared';
 import { describe, expect, it } from 'vitest';
 import {
   describeChoice,
@@ -65,30 +59,6 @@ describe('caption language choices', () => {
     expect(captionLanguagesOn(forSite, 'other.org')).toEqual(DEFAULT_CAPTION_LANGUAGES.default);
     const back = withChoice(forSite, 'www.example.de', false, german);
     expect(back).toEqual({ default: german, sites: {} });
-  });
-
-  it('reads stored settings whole, dropping what does not parse', () => {
-    expect(
-      readCaptionLanguages({
-        default: { language: 'xx-yy' },
-        sites: { 'a.de': { language: 'de', translateTo: 'en', dual: false }, b: 1 },
-      }),
-    ).toEqual({
-      default: DEFAULT_CAPTION_LANGUAGES.default,
-      sites: { 'a.de': { language: 'de', translateTo: 'en', dual: false } },
-    });
-  });
-
-  it('sends a translation and dual captions only when they differ from the spoken language', () => {
-    expect(streamLanguageFields({ language: 'auto', translateTo: 'off', dual: true })).toEqual({});
-    expect(streamLanguageFields({ language: 'de', translateTo: 'de', dual: true })).toEqual({
-      language: 'de',
-    });
-    expect(streamLanguageFields({ language: 'de', translateTo: 'en', dual: true })).toEqual({
-      language: 'de',
-      target_language: 'en',
-      dual: true,
-    });
   });
 
   it('says what dual captions cost, and that a translation alone leaves the sound unfiltered', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AsrStreamRequest } from './protocol';
+import { siteCovers } from './sites';
 
 /**
  * The language captions are made in, for one site or as the default: the spoken language (`auto`:
@@ -48,9 +49,8 @@ export function readCaptionLanguages(stored: unknown): CaptionLanguages {
 
 /** The site entry that covers a hostname (the most specific one), or undefined. */
 export function languageSiteOf(settings: CaptionLanguages, hostname: string): string | undefined {
-  const host = hostname.toLowerCase();
   return Object.keys(settings.sites)
-    .filter((site) => host === site || host.endsWith(`.${site}`))
+    .filter((site) => siteCovers(site, hostname))
     .sort((a, b) => b.length - a.length)[0];
 }
 

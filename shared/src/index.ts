@@ -3,6 +3,7 @@ export * from './clean-captions';
 export * from './correlation';
 export * from './messages';
 export * from './protocol';
+export * from './sites';
 export * from './status';
 export * from './subtitles';
 export * from './word-filter';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CaptionLanguageChoiceSchema } from './caption-languages';
-import { SegmentSchema, type Word, WordSchema } from './protocol';
+import { type Segment, SegmentSchema, type Word, WordSchema } from './protocol';
 import { WordFilterSettingsSchema } from './word-filter/settings';
 
 /** Runtime messages between extension pages (popup, background, offscreen, content script). */
@@ -42,6 +42,17 @@ export const CaptionsUpdateSchema = z.object({
 });
 export type CaptionsUpdate = z.infer<typeof CaptionsUpdateSchema>;
 
+/**
+ * An update's segments in the spoken language, the words the audio says (what silences and latency
+ * go by): a translation's are not, and have no times of their own; dual captions bring the spoken
+ * ones beside it, a translation alone has none.
+ */
+export function spokenSegmentsOf(
+  update: Pick<CaptionsUpdate, 'segments' | 'translated' | 'originalSegments'>,
+): Segment[] {
+  return update.translated ? (update.originalSegments ?? []) : update.segments;
+}
+
 /** Background → offscreen document: start capturing a tab from a tabCapture stream id. */
 export const OffscreenStartSchema = z.object({
   type: z.literal('earshot/offscreen-start'),
@@ -55,8 +66,8 @@ export const OffscreenStartSchema = z.object({
   timesliceMs: z.number().int().positive(),
   /** Word-filter settings for this tab's site (`enabled` is false where the filter is off). */
   filter: WordFilterSettingsSchema,
-  /** The caption languages of this tab's site; absent: automatic. */
-  languages: CaptionLanguageChoiceSchema.optional(),
+  /** The caption languages of this tab's site. */
+  languages: CaptionLanguageChoiceSchema,
 });
 export type OffscreenStart = z.infer<typeof OffscreenStartSchema>;
 

@@ -13,6 +13,7 @@ import {
 } from '@earshot/shared';
 import { browser } from '#imports';
 import { backendLoad, describeBackend } from '../../lib/backend-health';
+import { hostnameOf } from '../../lib/page-host';
 import { BACKPRESSURE_WORDS, summariseCaptions } from '../../lib/popup/caption-summary';
 import { describeFilterMode, describeLatencyFit } from '../../lib/popup/filter-summary';
 import {
@@ -129,7 +130,7 @@ async function showBackendLoad(url: string, apiKey: string): Promise<void> {
 async function showFilter(tabId: number, stats: TabFilterStats | undefined): Promise<void> {
   const settings = await getWordFilterSettings();
   const tab = await browser.tabs.get(tabId).catch(() => undefined);
-  const enabledHere = filterEnabledOn(settings, tab?.url ? new URL(tab.url).hostname : '');
+  const enabledHere = filterEnabledOn(settings, hostnameOf(tab?.url));
   filteredCount.textContent = String(stats?.filteredWords ?? 0);
   filterMode.textContent = describeFilterMode(settings, enabledHere);
   latencyFit.hidden = !(enabledHere && settings.audioMode === 'protect');
@@ -226,7 +227,7 @@ async function main(): Promise<void> {
     renderSummary();
   });
   const tab = await browser.tabs.get(tabId).catch(() => undefined);
-  void showLanguages(tab?.url ? new URL(tab.url).hostname : '');
+  void showLanguages(hostnameOf(tab?.url));
   const refreshFilter = async () => showFilter(tabId, (await filterStatsItem.getValue())[tabId]);
   void refreshFilter();
   filterStatsItem.watch(() => void refreshFilter());

@@ -1,5 +1,6 @@
 import type { TabCaptureState } from '@earshot/shared';
-import { captureStatesItem } from '../storage-items';
+import { browser } from '#imports';
+import { capturedPagesItem, captureStatesItem } from '../storage-items';
 
 /** States that hold a live media stream in the offscreen document. */
 export function isActive(state: TabCaptureState | undefined): boolean {
@@ -38,4 +39,14 @@ export async function activeTabIds(): Promise<number[]> {
   return Object.values(await captureStatesItem.getValue())
     .filter(isActive)
     .map((state) => state.tabId);
+}
+
+/** Sends every running capture a command made for its own page (a setting it follows changed). */
+export async function sendToEachCapture(
+  commandFor: (tabId: number, pageUrl: string | undefined) => Promise<unknown>,
+): Promise<void> {
+  const pages = await capturedPagesItem.getValue();
+  for (const tabId of await activeTabIds()) {
+    await browser.runtime.sendMessage(await commandFor(tabId, pages[tabId])).catch(() => undefined);
+  }
 }

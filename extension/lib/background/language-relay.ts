@@ -1,8 +1,7 @@
 import { type CaptionLanguageChoice, captionLanguagesOn, type OffscreenLanguages } from '@earshot/shared';
-import { browser } from '#imports';
-import { captionLanguagesItem, capturedPagesItem, getCaptionLanguages } from '../storage-items';
-import { activeTabIds } from './capture-states';
-import { hostnameOf } from './page-host';
+import { hostnameOf } from '../page-host';
+import { captionLanguagesItem, getCaptionLanguages } from '../storage-items';
+import { sendToEachCapture } from './capture-states';
 
 /** The caption languages of a page: its site's own, else the default. */
 export async function languagesForPage(url: string | undefined): Promise<CaptionLanguageChoice> {
@@ -14,15 +13,13 @@ export async function languagesForPage(url: string | undefined): Promise<Caption
  * languages changed goes on in a new recording (the popup changes them while captions run).
  */
 export function followCaptionLanguages(): void {
-  captionLanguagesItem.watch(async () => {
-    const pages = await capturedPagesItem.getValue();
-    for (const tabId of await activeTabIds()) {
-      const command: OffscreenLanguages = {
+  captionLanguagesItem.watch(() =>
+    sendToEachCapture(
+      async (tabId, page): Promise<OffscreenLanguages> => ({
         type: 'earshot/offscreen-languages',
         tabId,
-        languages: await languagesForPage(pages[tabId]),
-      };
-      await browser.runtime.sendMessage(command).catch(() => undefined);
-    }
-  });
+        languages: await languagesForPage(page),
+      }),
+    ),
+  );
 }

@@ -7,9 +7,9 @@ import {
   type WordFilterSettings,
 } from '@earshot/shared';
 import { browser } from '#imports';
-import { capturedPagesItem, filterStatsItem, getWordFilterSettings, wordFilterItem } from '../storage-items';
-import { activeTabIds, getCaptureState, isActive } from './capture-states';
-import { hostnameOf } from './page-host';
+import { hostnameOf } from '../page-host';
+import { filterStatsItem, getWordFilterSettings, wordFilterItem } from '../storage-items';
+import { getCaptureState, isActive, sendToEachCapture } from './capture-states';
 
 /** The filter settings as they apply to a page: switched off where the user turned the filter off. */
 export async function filterForPage(url: string | undefined): Promise<WordFilterSettings> {
@@ -19,17 +19,15 @@ export async function filterForPage(url: string | undefined): Promise<WordFilter
 
 /** Sends changed settings to every running capture, each for its own page. */
 export function followFilterSettings(): void {
-  wordFilterItem.watch(async () => {
-    const pages = await capturedPagesItem.getValue();
-    for (const tabId of await activeTabIds()) {
-      const command: OffscreenFilter = {
+  wordFilterItem.watch(() =>
+    sendToEachCapture(
+      async (tabId, page): Promise<OffscreenFilter> => ({
         type: 'earshot/offscreen-filter',
         tabId,
-        filter: await filterForPage(pages[tabId]),
-      };
-      await browser.runtime.sendMessage(command).catch(() => undefined);
-    }
-  });
+        filter: await filterForPage(page),
+      }),
+    ),
+  );
 }
 
 export async function resetFilterStats(tabId: number): Promise<void> {

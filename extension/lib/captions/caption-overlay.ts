@@ -64,7 +64,7 @@ export class CaptionOverlay {
     /** The user dragged the box to a place (fractions of its area), or put it back (undefined). */
     private readonly onDragged: (position: { x: number; y: number } | undefined) => void,
     /** Dual captions: the spoken language's pieces, shown above the translation's. */
-    private readonly currentOriginal: () => CaptionPiece[] = () => [],
+    private readonly currentOriginal: () => CaptionPiece[],
   ) {
     this.host = doc.createElement('div');
     this.host.setAttribute('data-earshot-captions', '');

@@ -1,5 +1,4 @@
 import {
-  AUTOMATIC_LANGUAGE,
   type CaptionLanguageChoice,
   type CaptionStatsReport,
   type CaptionsUpdate,
@@ -10,6 +9,7 @@ import {
   type OutputLevels,
   type Segment,
   silenceSpan,
+  spokenSegmentsOf,
   type TabCaptureState,
   type WordFilterSettings,
 } from '@earshot/shared';
@@ -89,7 +89,7 @@ export class TabCapture {
   ) {
     this.state = { tabId: config.tabId, status: 'starting' };
     this.filter = config.filter;
-    this.languages = config.languages ?? AUTOMATIC_LANGUAGE;
+    this.languages = config.languages;
     this.blockedWords = new BlockedWordTracker(config.filter);
   }
 
@@ -102,9 +102,7 @@ export class TabCapture {
     this.languages = languages;
     const current = this.recording;
     if (this.stopped || !current) return;
-    this.recording = undefined;
-    if (current.recorder.state !== 'inactive') current.recorder.stop();
-    this.startRecording();
+    this.startNextRecording(current);
   }
 
   /** New word-filter settings: they apply from the next reply (and the delay changes at once). */
@@ -246,9 +244,14 @@ export class TabCapture {
       this.fail(`The backend keeps rejecting the audio: ${reason}`);
       return;
     }
-    this.recording = undefined;
     current.abandoned = true;
     this.uploader?.dropRecording(current.id);
+    this.startNextRecording(current);
+  }
+
+  /** Ends the recording under way (its last chunk still goes, unless it was abandoned) and starts the next. */
+  private startNextRecording(current: Recording): void {
+    this.recording = undefined;
     if (current.recorder.state !== 'inactive') current.recorder.stop();
     this.startRecording();
   }
@@ -258,28 +261,26 @@ export class TabCapture {
     const recording = this.recordingStarts.get(recordingId);
     if (this.stopped || !playback || recording === undefined) return;
     const { segments, backlog, originalSegments } = reply;
-    const translated = isTranslation(recording.languages);
-    // The words the audio says: a translation's are not, and have no times of their own. Dual
-    // captions bring them beside it; a translation alone has none, and nothing is silenced.
-    const spoken = translated ? (originalSegments ?? []) : segments;
     const started = recording.at;
     // The context's clock drifts from the wall clock, so the recording is pinned to it where this
     // reply's words begin: what the page makes of them in media time is right there.
     const pin = segments[0]?.words[0]?.start_seconds ?? 0;
     const startedAtMs = playback.wallClockOfContextTime(started + pin) - pin * 1000;
-    this.latency.observe(recordingId, startedAtMs, spoken.length > 0 ? spoken : segments, Date.now());
-    this.reportCaptionStats(backlog);
-    this.silenceBlockedWords(playback, recordingId, started, spoken);
-    this.events.onCaptions({
+    const update: CaptionsUpdate = {
       type: 'earshot/captions',
       tabId: this.config.tabId,
       recordingId,
       recordingStartedAtMs: startedAtMs,
       playbackDelaySeconds: playback.delaySeconds,
       segments,
-      ...(translated ? { translated: true } : {}),
+      ...(isTranslation(recording.languages) ? { translated: true } : {}),
       ...(originalSegments ? { originalSegments } : {}),
-    });
+    };
+    const spoken = spokenSegmentsOf(update);
+    this.latency.observe(recordingId, startedAtMs, spoken.length > 0 ? spoken : segments, Date.now());
+    this.reportCaptionStats(backlog);
+    this.silenceBlockedWords(playback, recordingId, started, spoken);
+    this.events.onCaptions(update);
   }
 
   private silenceBlockedWords(

@@ -4,9 +4,8 @@ import {
   isTranslation,
   languageSiteOf,
   type StatusLanguages,
-  StatusResponseSchema,
 } from '@earshot/shared';
-import { authHeaders } from '../backend-auth';
+import { backendStatus } from '../backend-health';
 
 /** What the backend's default model (the one captions use) offers, from GET /status. */
 export interface ModelLanguages {
@@ -19,17 +18,8 @@ export async function modelLanguages(
   backendUrl: string,
   apiKey?: string,
 ): Promise<ModelLanguages | undefined> {
-  try {
-    const response = await fetch(new URL('/status', backendUrl), {
-      headers: authHeaders(apiKey),
-      signal: AbortSignal.timeout(3000),
-    });
-    const status = StatusResponseSchema.parse(await response.json());
-    const model = status.models.find((m) => m.default) ?? status.models[0];
-    return model ? { model: model.id, languages: model.languages ?? null } : undefined;
-  } catch {
-    return undefined;
-  }
+  const model = (await backendStatus(backendUrl, apiKey))?.model;
+  return model ? { model: model.id, languages: model.languages ?? null } : undefined;
 }
 
 const names = new Intl.DisplayNames(['en'], { type: 'language' });

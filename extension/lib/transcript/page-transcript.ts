@@ -3,6 +3,7 @@ import {
   type CachedTranscript,
   type CaptionsUpdate,
   type MuteAhead,
+  spokenSegmentsOf,
   type TranscriptCue,
   type TranscriptPut,
   type Word,
@@ -99,9 +100,8 @@ export class PageTranscript {
   addCaptions(update: CaptionsUpdate): void {
     if (!this.key) return;
     const wallMsAt = (seconds: number) => update.recordingStartedAtMs + seconds * 1000;
-    const translated = update.translated === true;
-    const cues = cuesInMediaTime(update.segments, wallMsAt, this.clock, translated);
-    const spoken = translated ? (update.originalSegments ?? []) : update.segments;
+    const cues = cuesInMediaTime(update.segments, wallMsAt, this.clock, update.translated === true);
+    const spoken = spokenSegmentsOf(update);
     const heard = this.filter ? heardBlockedWords(spoken, this.filter, wallMsAt, this.clock) : [];
     if (cues.length === 0 && heard.length === 0) return;
     this.cues = mergeCues(this.cues, cues);

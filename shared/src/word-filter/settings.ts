@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { siteCovers } from '../sites';
 
 /**
  * What happens to the tab's sound around a blocked word. `instant`: silenced over the word as
@@ -61,6 +62,5 @@ export function normalizeSite(text: string): string | undefined {
 /** Whether the filter works on a page of `hostname`. */
 export function filterEnabledOn(settings: WordFilterSettings, hostname: string): boolean {
   if (!settings.enabled) return false;
-  const host = hostname.toLowerCase();
-  return !settings.disabledSites.some((site) => host === site || host.endsWith(`.${site}`));
+  return !settings.disabledSites.some((site) => siteCovers(site, hostname));
 }
