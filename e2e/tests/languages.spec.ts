@@ -45,6 +45,11 @@ test.describe('captions in the viewer’s language, with a Canary model', () => 
   }) => {
     test.setTimeout(240_000);
     const quality = canaryBelowQualityBar();
+    if (quality) {
+      // The words a viewer would read are not checked while the model cannot write them; say so.
+      test.info().annotations.push({ type: 'word checks skipped', description: quality });
+      console.log(`languages: German and English word checks skipped: ${quality}`);
+    }
     const { context } = extensionBrowser;
     await control.setBackendUrl(canary.url);
     const video = await context.newPage();
