@@ -25,22 +25,20 @@ export function checkTask(
 ): SettledLanguages {
   const id = recognizer.modelId;
   const targetLanguage = asked.targetLanguage ?? (task === 'translate' ? 'en' : undefined);
-  if (!recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id)) {
-    if (asked.language !== undefined && asked.language !== 'en') {
-      throw new HttpError(
-        400,
-        'unsupported_language',
-        `${id} recognizes English only, not "${asked.language}"`,
-        'language',
-      );
-    }
+  const englishOnly = !recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id);
+  if (englishOnly && asked.language !== undefined && asked.language !== 'en') {
+    throw new HttpError(
+      400,
+      'unsupported_language',
+      `${id} recognizes English only, not "${asked.language}"`,
+      'language',
+    );
   }
   try {
     const chosen = chooseLanguages(recognizer, {
       ...(asked.language !== undefined ? { language: asked.language } : {}),
       ...(targetLanguage !== undefined ? { targetLanguage } : {}),
     });
-    const englishOnly = !recognizer.languages && ENGLISH_ONLY_PARAKEET.test(id);
     return {
       ...chosen,
       report: chosen.targetLanguage ?? chosen.language ?? (englishOnly ? 'en' : 'unknown'),
