@@ -17,14 +17,8 @@ export async function acceptOpenAiUpload(
   request: FastifyRequest,
   task: AudioTask,
 ): Promise<{ fields: AudioRequest; audio: AcceptedAudio }> {
-  const upload = await receiveAudioUpload(request);
-  let fields: AudioRequest;
-  try {
-    fields = parseAudioFields(upload.fields);
-  } catch (error) {
-    await upload.discard();
-    throw error;
-  }
+  const upload = await receiveAudioUpload(request, parseAudioFields);
+  const { fields } = upload;
   const audio = await app.files.accept(request, upload, {
     ...(fields.model !== OPENAI_DEFAULT_MODEL ? { model: fields.model } : {}),
     task,
