@@ -6,11 +6,10 @@ import { renderTranscript } from '../../../files/openai-transcript';
 import type { FileJobDetails } from '../../file-intake';
 import { HttpError } from '../../http-error';
 import { acceptOpenAiUpload, OpenAiUploadForm } from './audio';
+import { parseAudioFields } from './audio-fields';
 
 const JobParamsSchema = z.object({ id: z.string().min(1).max(128) });
 const TAGS = ['OpenAI'];
-
-import { parseAudioFields } from './audio-fields';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const round = (value: number) => Math.round(value * 1000) / 1000;
