@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli as runCliToEnd } from '../cli/run-cli';
-import { FIRST_PHRASE, SECOND_PHRASE, writeTwoPhraseSpeech } from '../two-phrase-speech';
+import { FIRST_PHRASE, SECOND_PHRASE, writeLoopedSpeech, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { type RunningRedis, runCli, startRedis, startWorker, until, type Worker } from './cluster-processes';
 
 // Three real workers sharing one real redis-server and one jobs directory, as docs/cluster.md runs them.
@@ -101,19 +100,7 @@ beforeAll(async () => {
   mkdirSync(jobsDir);
   speech = writeTwoPhraseSpeech(dir);
   // Three minutes of the two phrases over and over: long enough to be caught running.
-  long = join(dir, 'long.mp3');
-  execFileSync('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-stream_loop',
-    '36',
-    '-i',
-    speech,
-    '-b:a',
-    '32k',
-    long,
-  ]);
+  long = writeLoopedSpeech(speech, 36);
   redis = await startRedis(dir);
   inspect = new Redis(redis.url);
   alice = (await runCli(['keys', 'add', 'alice', '--redis', redis.url])).trim();
