@@ -92,6 +92,15 @@ const runningOn = (id: string) =>
     20,
   );
 
+/** Submits the long file and waits until a worker runs it and has made progress; that worker's pid and itself. */
+async function longJobUnderWay(): Promise<{ job: JobView; pid: number; worker: Worker }> {
+  const job = await submitJob(workers[0] as Worker, long);
+  const pid = await runningOn(job.id);
+  const worker = workers.find((w) => w.pid === pid) as Worker;
+  await until(async () => (await jobOn(worker, job.id)).progress > 0, 'the job to make progress', 60_000, 50);
+  return { job, pid, worker };
+}
+
 const uploadsLeft = () => readdirSync(jobsDir);
 
 beforeAll(async () => {
@@ -247,15 +256,7 @@ describe('file jobs shared through Redis by three workers', () => {
     expected = await resultText(workers[2] as Worker, reference.id);
     expect(expected.toLowerCase()).toContain(SECOND_PHRASE.split(' ').slice(-2).join(' '));
 
-    const job = await submitJob(workers[0] as Worker, long);
-    const pid = await runningOn(job.id);
-    const victim = workers.find((w) => w.pid === pid) as Worker;
-    await until(
-      async () => (await jobOn(victim, job.id)).progress > 0,
-      'the job to make progress',
-      60_000,
-      50,
-    );
+    const { job, pid, worker: victim } = await longJobUnderWay();
     const killedAt = Date.now();
     expect(await victim.stop('SIGKILL')).toBe('SIGKILL');
     workers = workers.filter((w) => w !== victim);
@@ -277,15 +278,7 @@ describe('file jobs shared through Redis by three workers', () => {
   });
 
   it('hands the running job of a worker stopped with SIGTERM back to the queue after its drain, to finish elsewhere', async () => {
-    const job = await submitJob(workers[0] as Worker, long);
-    const pid = await runningOn(job.id);
-    const stopped = workers.find((w) => w.pid === pid) as Worker;
-    await until(
-      async () => (await jobOn(stopped, job.id)).progress > 0,
-      'the job to make progress',
-      60_000,
-      50,
-    );
+    const { job, pid, worker: stopped } = await longJobUnderWay();
     // --drain-seconds 2: too short for the job, which goes back to the queue.
     expect(await stopped.stop('SIGTERM', 30_000)).toBe(0);
     workers = workers.filter((w) => w !== stopped);
