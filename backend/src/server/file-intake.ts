@@ -11,7 +11,6 @@ import {
   TooManyJobsError,
 } from '../files/file-jobs';
 import {
-  type CreateVadStream,
   type FileTranscript,
   type FileTranscriptionOptions,
   transcribeFileThroughQueue,
@@ -89,7 +88,6 @@ export interface AskedTranscription {
 }
 
 export interface FileIntakeOptions {
-  createVadStream?: CreateVadStream;
   /** Largest upload a door accepts. */
   maxUploadBytes: number;
   /** Jobs waiting or running at most; more are refused with 429. */
@@ -236,7 +234,8 @@ export class FileIntake {
     key: string | undefined,
     options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>,
   ): Promise<FileTranscript> {
-    const { createVadStream } = this.options;
+    // Where the file's speech is, when the server runs VAD.
+    const { createVadStream } = this.app.voiceActivity;
     const transcript = await transcribeFileThroughQueue(
       audio.path,
       { queue: model.queue, sampleRate: model.recognizer.sampleRate },
