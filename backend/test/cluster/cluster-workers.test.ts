@@ -3,9 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli as runCliToEnd } from '../cli/run-cli';
+import { runCli } from '../cli/run-cli';
 import { FIRST_PHRASE, SECOND_PHRASE, writeLoopedSpeech, writeTwoPhraseSpeech } from '../two-phrase-speech';
-import { type RunningRedis, runCli, startRedis, startWorker, until, type Worker } from './cluster-processes';
+import {
+  cliOutput,
+  type RunningRedis,
+  startRedis,
+  startWorker,
+  until,
+  type Worker,
+} from './cluster-processes';
 
 // Three real workers sharing one real redis-server and one jobs directory, as docs/cluster.md runs them.
 
@@ -112,7 +119,7 @@ beforeAll(async () => {
   long = writeLoopedSpeech(speech, 36);
   redis = await startRedis(dir);
   inspect = new Redis(redis.url);
-  alice = (await runCli(['keys', 'add', 'alice', '--redis', redis.url])).trim();
+  alice = (await cliOutput(['keys', 'add', 'alice', '--redis', redis.url])).trim();
   workers = [];
   for (let i = 0; i < 3; i++) workers.push(await startWorker(workerArgs()));
 }, 300_000);
@@ -147,7 +154,7 @@ async function transcribe(worker: Worker, key: string): Promise<number> {
 
 describe('cluster settings', () => {
   it('refuses, in one line and before loading a model, a cluster it cannot join', async () => {
-    const serve = (...args: string[]) => runCliToEnd(['serve', '--model', 'tiny-en', '--port', '0', ...args]);
+    const serve = (...args: string[]) => runCli(['serve', '--model', 'tiny-en', '--port', '0', ...args]);
     const noDir = await serve('--redis', redis.url);
     expect(noDir.stderr.trim()).toMatch(/^earshot: --redis needs --jobs-dir <dir>/);
     const down = await serve('--redis', 'redis://127.0.0.1:1', '--jobs-dir', jobsDir);
@@ -164,7 +171,7 @@ describe('cluster settings', () => {
 
 describe('usage and keys shared through Redis by three workers', () => {
   it("sums one key's usage spread over the three workers exactly, on every worker", async () => {
-    const bob = (await runCli(['keys', 'add', 'bob', '--redis', redis.url])).trim();
+    const bob = (await cliOutput(['keys', 'add', 'bob', '--redis', redis.url])).trim();
     let seconds = 0;
     for (let round = 0; round < 2; round++) {
       for (const worker of workers) seconds += await transcribe(worker, bob);
@@ -184,7 +191,7 @@ describe('usage and keys shared through Redis by three workers', () => {
   });
 
   it('accepts a key added through Redis on every worker, and refuses it on every worker once revoked', async () => {
-    const carol = (await runCli(['keys', 'add', 'carol', '--redis', redis.url])).trim();
+    const carol = (await cliOutput(['keys', 'add', 'carol', '--redis', redis.url])).trim();
     const statusOn = async (worker: Worker) =>
       (await fetch(`${worker.url}/v1/models`, { headers: auth(carol) })).status;
     for (const worker of workers) {
@@ -194,8 +201,8 @@ describe('usage and keys shared through Redis by three workers', () => {
         5000,
       );
     }
-    expect(await runCli(['keys', 'list', '--redis', redis.url])).toBe('alice\nbob\ncarol\n');
-    await runCli(['keys', 'revoke', 'carol', '--redis', redis.url]);
+    expect(await cliOutput(['keys', 'list', '--redis', redis.url])).toBe('alice\nbob\ncarol\n');
+    await cliOutput(['keys', 'revoke', 'carol', '--redis', redis.url]);
     for (const worker of workers) {
       await until(
         async () => (await statusOn(worker)) === 401,
