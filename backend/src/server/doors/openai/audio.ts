@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../../audio/file-decoder';
+import type { FileTranscript } from '../../../files/file-transcription';
 import { renderTranscript } from '../../../files/openai-transcript';
 import { receiveAudioUpload } from '../../audio-upload';
-import type { AcceptedAudio } from '../../file-intake';
+import type { AcceptedAudio, FileJobDetails } from '../../file-intake';
 import { HttpError, openAiErrorBody } from '../../http-error';
 import type { AudioTask } from '../../model-task';
 import { uploadForm } from '../../upload-form';
@@ -29,6 +30,22 @@ export async function acceptOpenAiUpload(
   return { fields, audio };
 }
 
+/** A file's transcript in the format asked, with the task, languages and name settled when it was accepted. */
+export function renderAsAccepted(
+  transcript: FileTranscript,
+  { format, granularities }: Pick<AudioRequest, 'format' | 'granularities'>,
+  file: Pick<FileJobDetails, 'task' | 'language' | 'targetLanguage' | 'wordTiming' | 'filename'>,
+) {
+  return renderTranscript(transcript, format, {
+    task: file.task,
+    language: file.language,
+    ...(file.targetLanguage ? { targetLanguage: file.targetLanguage } : {}),
+    wordTiming: file.wordTiming,
+    granularities,
+    filename: file.filename,
+  });
+}
+
 /**
  * POST /v1/audio/transcriptions and /v1/audio/translations, as OpenAI's API has them: a multipart
  * upload in, the transcript out in the asked format, or as Server-Sent Events with `stream=true`.
@@ -48,14 +65,7 @@ const audioRoutes: FastifyPluginAsync = async (app) => {
       );
     }
     const transcript = await app.files.transcribe(request, audio, { signal: stop.signal });
-    const rendered = renderTranscript(transcript, fields.format, {
-      task,
-      language: audio.language,
-      ...(audio.targetLanguage ? { targetLanguage: audio.targetLanguage } : {}),
-      wordTiming: audio.wordTiming,
-      granularities: fields.granularities,
-      filename: audio.filename,
-    });
+    const rendered = renderAsAccepted(transcript, fields, audio);
     return reply.type(rendered.contentType).send(rendered.body);
   };
 
