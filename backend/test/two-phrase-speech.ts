@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 // Two phrases made of words tiny-en was trained on (its words.txt), with 1.5 s of silence
 // between them: two stretches of speech for VAD, two segments, two subtitle cues.
@@ -38,6 +38,16 @@ export function writeTwoPhraseSpeech(dir: string): string {
   ffmpeg('-i', wav, '-ac', '2', '-ar', '44100', '-b:a', '128k', join(dir, 'speech.mp3'));
   ffmpeg('-i', wav, '-c:a', 'libvorbis', join(dir, 'speech.ogg'));
   return wav;
+}
+
+/**
+ * Writes the two phrases of `wav` (as writeTwoPhraseSpeech makes it) over and over, `loops` times
+ * after the first, into long.mp3 beside it at 32 kbit/s: a long file that stays small. Returns its path.
+ */
+export function writeLoopedSpeech(wav: string, loops: number): string {
+  const long = join(dirname(wav), 'long.mp3');
+  ffmpeg('-stream_loop', String(loops), '-i', wav, '-b:a', '32k', long);
+  return long;
 }
 
 /** Share of the spoken words found in `text`, in order-insensitive bag-of-words terms. */

@@ -41,6 +41,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
     );
   });
   const workerName = `${hostname()}:${process.pid}`;
+  const drainMs = options.drainMs ?? DEFAULT_DRAIN_MS;
   const redis = await connectRedis(options.redisUrl, `earshot:${workerName}`);
   const subscriber = redis.duplicate();
   const queues: RedisJobQueue<unknown>[] = [];
@@ -52,7 +53,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
       const queue = new RedisJobQueue<Details>({
         ...limits,
         lockMs: options.lockMs ?? DEFAULT_LOCK_MS,
-        drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
+        drainMs,
         redis,
         subscriber,
         jobsDir: options.jobsDir,
@@ -65,7 +66,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
     return {
       keys,
       usage,
-      drainMs: options.drainMs ?? DEFAULT_DRAIN_MS,
+      drainMs,
       jobs: { createQueue },
       async stopTakingJobs() {
         await Promise.all(queues.map((queue) => queue.stopTaking().catch(() => {})));

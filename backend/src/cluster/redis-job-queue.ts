@@ -228,15 +228,15 @@ export class RedisJobQueue<Details> implements JobQueue<Details> {
     });
     // Cancelled while it waited (or while a worker that died ran it), or expired.
     if (!started) return this.removeUpload(id);
-    const job = await this.get(id);
-    const upload = await this.options.redis.hget(jobKey(id), 'upload');
-    if (!job || !upload) return;
+    const hash = await this.options.redis.hgetall(jobKey(id));
+    const job = parseJob<Details>(id, hash);
+    if (!job || !hash.upload) return;
     const stop = new AbortController();
     this.running.set(id, stop);
     let handBack = false;
     try {
       const result = await this.options.runner(
-        { id, details: job.details, upload: JSON.parse(upload) },
+        { id, details: job.details, upload: JSON.parse(hash.upload) },
         stop.signal,
         (done, total) => {
           void this.options.redis

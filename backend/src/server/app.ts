@@ -154,7 +154,6 @@ export async function buildApp({
     maxPendingJobs: settings.maxPendingJobs,
     keepFinishedSeconds: settings.keepJobSeconds,
     ...(sharedJobs ? { createQueue: sharedJobs.createQueue } : {}),
-    ...(createVadStream ? { createVadStream } : {}),
   });
   // Each family of doors is a folder of thin adapters over the plugins above; a new door is a new folder.
   await app.register(earshotDoors, { version: BACKEND_VERSION });

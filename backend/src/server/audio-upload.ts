@@ -8,12 +8,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StoredAudio } from './file-intake';
 import { HttpError } from './http-error';
 
-/** A multipart upload: the audio in a temporary file, the other fields by name. */
-export interface AudioUpload extends StoredAudio {
-  bytes: number;
-  /** Every text field, each with all its values in order (`timestamp_granularities[]` repeats). */
-  fields: Map<string, string[]>;
+/** A multipart upload: the audio in a temporary file, the other fields as the door parsed them. */
+export interface AudioUpload<Fields> extends StoredAudio {
+  fields: Fields;
 }
+
+/** Every text field of a form, each with all its values in order (`timestamp_granularities[]` repeats). */
+export type FormFields = Map<string, string[]>;
 
 /** Lets a door's routes read multipart uploads, within the server's upload limit. */
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
@@ -24,13 +25,17 @@ export async function acceptUploads(app: FastifyInstance): Promise<void> {
 
 /**
  * Reads a multipart form whose `file` part is streamed to a private temporary directory (never held
- * in memory). The caller owns the file from then on and must `discard` it; a failure here removes it.
+ * in memory), and its text fields through the door's `parseFields`. The caller owns the file from then
+ * on and must `discard` it; a failure here, a refused field included, removes it.
  */
-export async function receiveAudioUpload(request: FastifyRequest): Promise<AudioUpload> {
+export async function receiveAudioUpload<Fields>(
+  request: FastifyRequest,
+  parseFields: (fields: FormFields) => Fields,
+): Promise<AudioUpload<Fields>> {
   const dir = await mkdtemp(path.join(tmpdir(), 'earshot-upload-'));
   const discard = () => rm(dir, { recursive: true, force: true });
   const file = path.join(dir, 'audio');
-  const fields = new Map<string, string[]>();
+  const fields: FormFields = new Map();
   let filename: string | null = null;
   try {
     for await (const part of request.parts()) {
@@ -50,7 +55,7 @@ export async function receiveAudioUpload(request: FastifyRequest): Promise<Audio
     }
     const { size } = await stat(file);
     if (size === 0) throw new HttpError(400, 'empty_file', `the uploaded file ${filename} is empty`, 'file');
-    return { path: file, filename, bytes: size, fields, discard };
+    return { path: file, filename, fields: parseFields(fields), discard };
   } catch (error) {
     await discard();
     throw error;

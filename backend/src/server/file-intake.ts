@@ -11,7 +11,6 @@ import {
   TooManyJobsError,
 } from '../files/file-jobs';
 import {
-  type CreateVadStream,
   type FileTranscript,
   type FileTranscriptionOptions,
   transcribeFileThroughQueue,
@@ -89,7 +88,6 @@ export interface AskedTranscription {
 }
 
 export interface FileIntakeOptions {
-  createVadStream?: CreateVadStream;
   /** Largest upload a door accepts. */
   maxUploadBytes: number;
   /** Jobs waiting or running at most; more are refused with 429. */
@@ -126,13 +124,11 @@ export class FileIntake {
   ) => {
     const { model, release } = leaseFileModel(this.app, details.modelId);
     try {
-      const transcript = await transcribeLeased(model, upload, details.asked, this.options.createVadStream, {
+      return await this.transcribeLeased(model, upload, details.asked, details.key ?? undefined, {
         key: `job-${id}`,
         signal,
         onProgress,
       });
-      this.app.usage.audioRecognized(details.key ?? undefined, transcript.durationSeconds);
-      return transcript;
     } finally {
       release();
     }
@@ -165,11 +161,7 @@ export class FileIntake {
         ...(languages.targetLanguage !== undefined ? { targetLanguage: languages.targetLanguage } : {}),
         wordTiming: model.recognizer.wordTiming ?? 'measured',
         release,
-        transcribe: (options) =>
-          transcribeLeased(model, audio, asked, this.options.createVadStream, options).then((transcript) => {
-            this.app.usage.audioRecognized(key, transcript.durationSeconds);
-            return transcript;
-          }),
+        transcribe: (options) => this.transcribeLeased(model, audio, asked, key, options),
       };
     } catch (error) {
       await release();
@@ -230,28 +222,35 @@ export class FileIntake {
   close(): Promise<void> {
     return this.jobs.close();
   }
-}
 
-/** Transcribes a stored file with a leased model through its inference queue at batch priority. */
-function transcribeLeased(
-  model: ModelLease['model'],
-  audio: { path: string; filename: string },
-  asked: AskedTranscription,
-  createVadStream: CreateVadStream | undefined,
-  options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>,
-): Promise<FileTranscript> {
-  return transcribeFileThroughQueue(
-    audio.path,
-    { queue: model.queue, sampleRate: model.recognizer.sampleRate },
-    {
-      ...options,
-      languages: asked.languages,
-      ...(asked.prompt !== undefined ? { prompt: asked.prompt } : {}),
-      ...(createVadStream ? { createVadStream } : {}),
-    },
-  ).catch((error: unknown) => {
-    // ffmpeg's message names the stored file; the client knows its own file name.
-    if (!(error instanceof AudioFileError)) throw error;
-    throw new AudioFileError(error.message.replaceAll(audio.path, audio.filename));
-  });
+  /**
+   * Transcribes a stored file with a leased model through its inference queue at batch priority, and
+   * counts its audio as `key`'s usage.
+   */
+  private async transcribeLeased(
+    model: ModelLease['model'],
+    audio: { path: string; filename: string },
+    asked: AskedTranscription,
+    key: string | undefined,
+    options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt'>,
+  ): Promise<FileTranscript> {
+    // Where the file's speech is, when the server runs VAD.
+    const { createVadStream } = this.app.voiceActivity;
+    const transcript = await transcribeFileThroughQueue(
+      audio.path,
+      { queue: model.queue, sampleRate: model.recognizer.sampleRate },
+      {
+        ...options,
+        languages: asked.languages,
+        ...(asked.prompt !== undefined ? { prompt: asked.prompt } : {}),
+        ...(createVadStream ? { createVadStream } : {}),
+      },
+    ).catch((error: unknown) => {
+      // ffmpeg's message names the stored file; the client knows its own file name.
+      if (!(error instanceof AudioFileError)) throw error;
+      throw new AudioFileError(error.message.replaceAll(audio.path, audio.filename));
+    });
+    this.app.usage.audioRecognized(key, transcript.durationSeconds);
+    return transcript;
+  }
 }

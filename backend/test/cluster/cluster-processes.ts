@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { runCli } from '../cli/run-cli';
 import { freePort } from '../free-port';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -143,10 +144,8 @@ export async function startWorker(
 }
 
 /** Runs the earshot CLI to its end; resolves with its stdout, rejects with its stderr. */
-export function runCli(args: string[]): Promise<string> {
-  const cli = startGroup(process.execPath, ['--import', TSX_LOADER, MAIN, ...args]);
-  return cli.exited.then((code) => {
-    if (code !== 0) throw new Error(`earshot ${args.join(' ')} exited with ${code}: ${cli.output()}`);
-    return cli.stdout();
-  });
+export async function cliOutput(args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(args);
+  if (code !== 0) throw new Error(`earshot ${args.join(' ')} exited with ${code}: ${stderr}`);
+  return stdout;
 }

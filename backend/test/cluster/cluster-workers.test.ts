@@ -1,12 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli as runCliToEnd } from '../cli/run-cli';
-import { FIRST_PHRASE, SECOND_PHRASE, writeTwoPhraseSpeech } from '../two-phrase-speech';
-import { type RunningRedis, runCli, startRedis, startWorker, until, type Worker } from './cluster-processes';
+import { runCli } from '../cli/run-cli';
+import { FIRST_PHRASE, SECOND_PHRASE, writeLoopedSpeech, writeTwoPhraseSpeech } from '../two-phrase-speech';
+import {
+  cliOutput,
+  type RunningRedis,
+  startRedis,
+  startWorker,
+  until,
+  type Worker,
+} from './cluster-processes';
 
 // Three real workers sharing one real redis-server and one jobs directory, as docs/cluster.md runs them.
 
@@ -93,6 +99,15 @@ const runningOn = (id: string) =>
     20,
   );
 
+/** Submits the long file and waits until a worker runs it and has made progress; that worker's pid and itself. */
+async function longJobUnderWay(): Promise<{ job: JobView; pid: number; worker: Worker }> {
+  const job = await submitJob(workers[0] as Worker, long);
+  const pid = await runningOn(job.id);
+  const worker = workers.find((w) => w.pid === pid) as Worker;
+  await until(async () => (await jobOn(worker, job.id)).progress > 0, 'the job to make progress', 60_000, 50);
+  return { job, pid, worker };
+}
+
 const uploadsLeft = () => readdirSync(jobsDir);
 
 beforeAll(async () => {
@@ -101,22 +116,10 @@ beforeAll(async () => {
   mkdirSync(jobsDir);
   speech = writeTwoPhraseSpeech(dir);
   // Three minutes of the two phrases over and over: long enough to be caught running.
-  long = join(dir, 'long.mp3');
-  execFileSync('ffmpeg', [
-    '-loglevel',
-    'error',
-    '-y',
-    '-stream_loop',
-    '36',
-    '-i',
-    speech,
-    '-b:a',
-    '32k',
-    long,
-  ]);
+  long = writeLoopedSpeech(speech, 36);
   redis = await startRedis(dir);
   inspect = new Redis(redis.url);
-  alice = (await runCli(['keys', 'add', 'alice', '--redis', redis.url])).trim();
+  alice = (await cliOutput(['keys', 'add', 'alice', '--redis', redis.url])).trim();
   workers = [];
   for (let i = 0; i < 3; i++) workers.push(await startWorker(workerArgs()));
 }, 300_000);
@@ -151,7 +154,7 @@ async function transcribe(worker: Worker, key: string): Promise<number> {
 
 describe('cluster settings', () => {
   it('refuses, in one line and before loading a model, a cluster it cannot join', async () => {
-    const serve = (...args: string[]) => runCliToEnd(['serve', '--model', 'tiny-en', '--port', '0', ...args]);
+    const serve = (...args: string[]) => runCli(['serve', '--model', 'tiny-en', '--port', '0', ...args]);
     const noDir = await serve('--redis', redis.url);
     expect(noDir.stderr.trim()).toMatch(/^earshot: --redis needs --jobs-dir <dir>/);
     const down = await serve('--redis', 'redis://127.0.0.1:1', '--jobs-dir', jobsDir);
@@ -168,7 +171,7 @@ describe('cluster settings', () => {
 
 describe('usage and keys shared through Redis by three workers', () => {
   it("sums one key's usage spread over the three workers exactly, on every worker", async () => {
-    const bob = (await runCli(['keys', 'add', 'bob', '--redis', redis.url])).trim();
+    const bob = (await cliOutput(['keys', 'add', 'bob', '--redis', redis.url])).trim();
     let seconds = 0;
     for (let round = 0; round < 2; round++) {
       for (const worker of workers) seconds += await transcribe(worker, bob);
@@ -188,7 +191,7 @@ describe('usage and keys shared through Redis by three workers', () => {
   });
 
   it('accepts a key added through Redis on every worker, and refuses it on every worker once revoked', async () => {
-    const carol = (await runCli(['keys', 'add', 'carol', '--redis', redis.url])).trim();
+    const carol = (await cliOutput(['keys', 'add', 'carol', '--redis', redis.url])).trim();
     const statusOn = async (worker: Worker) =>
       (await fetch(`${worker.url}/v1/models`, { headers: auth(carol) })).status;
     for (const worker of workers) {
@@ -198,8 +201,8 @@ describe('usage and keys shared through Redis by three workers', () => {
         5000,
       );
     }
-    expect(await runCli(['keys', 'list', '--redis', redis.url])).toBe('alice\nbob\ncarol\n');
-    await runCli(['keys', 'revoke', 'carol', '--redis', redis.url]);
+    expect(await cliOutput(['keys', 'list', '--redis', redis.url])).toBe('alice\nbob\ncarol\n');
+    await cliOutput(['keys', 'revoke', 'carol', '--redis', redis.url]);
     for (const worker of workers) {
       await until(
         async () => (await statusOn(worker)) === 401,
@@ -260,15 +263,7 @@ describe('file jobs shared through Redis by three workers', () => {
     expected = await resultText(workers[2] as Worker, reference.id);
     expect(expected.toLowerCase()).toContain(SECOND_PHRASE.split(' ').slice(-2).join(' '));
 
-    const job = await submitJob(workers[0] as Worker, long);
-    const pid = await runningOn(job.id);
-    const victim = workers.find((w) => w.pid === pid) as Worker;
-    await until(
-      async () => (await jobOn(victim, job.id)).progress > 0,
-      'the job to make progress',
-      60_000,
-      50,
-    );
+    const { job, pid, worker: victim } = await longJobUnderWay();
     const killedAt = Date.now();
     expect(await victim.stop('SIGKILL')).toBe('SIGKILL');
     workers = workers.filter((w) => w !== victim);
@@ -290,15 +285,7 @@ describe('file jobs shared through Redis by three workers', () => {
   });
 
   it('hands the running job of a worker stopped with SIGTERM back to the queue after its drain, to finish elsewhere', async () => {
-    const job = await submitJob(workers[0] as Worker, long);
-    const pid = await runningOn(job.id);
-    const stopped = workers.find((w) => w.pid === pid) as Worker;
-    await until(
-      async () => (await jobOn(stopped, job.id)).progress > 0,
-      'the job to make progress',
-      60_000,
-      50,
-    );
+    const { job, pid, worker: stopped } = await longJobUnderWay();
     // --drain-seconds 2: too short for the job, which goes back to the queue.
     expect(await stopped.stop('SIGTERM', 30_000)).toBe(0);
     workers = workers.filter((w) => w !== stopped);

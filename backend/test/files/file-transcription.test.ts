@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import type { Recognizer } from '../../src/engine/types';
 import { FILE_WINDOW, transcribeFileThroughQueue } from '../../src/files/file-transcription';
 import { InferenceQueue } from '../../src/streaming/inference-queue';
 import { loadTinyEn } from '../server/helpers';
-import { writeTwoPhraseSpeech } from '../two-phrase-speech';
+import { writeLoopedSpeech, writeTwoPhraseSpeech } from '../two-phrase-speech';
 
 let dir: string;
 let long: string;
@@ -20,10 +19,8 @@ let vad: SileroVad;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'earshot-file-transcription-'));
-  const wav = writeTwoPhraseSpeech(dir);
   // About a minute: several stretches of speech, one window each, and pauses between them.
-  long = join(dir, 'long.mp3');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-stream_loop', '8', '-i', wav, '-b:a', '32k', long]);
+  long = writeLoopedSpeech(writeTwoPhraseSpeech(dir), 8);
   [recognizer, vad] = await Promise.all([loadTinyEn(), SileroVad.load()]);
 }, 60_000);
 

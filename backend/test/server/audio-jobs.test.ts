@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad } from '../../src/engine';
 import type { Recognizer } from '../../src/engine/types';
 import { buildApp } from '../../src/server/app';
-import { twoPhraseRecall, writeTwoPhraseSpeech } from '../two-phrase-speech';
+import { twoPhraseRecall, writeLoopedSpeech, writeTwoPhraseSpeech } from '../two-phrase-speech';
 import { loadTinyEn } from './helpers';
 
 const MAX_UPLOAD = 16 * 1024 * 1024;
@@ -38,8 +37,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'earshot-audio-jobs-'));
   wav = writeTwoPhraseSpeech(dir);
   // Five minutes of the two phrases over and over: long enough to be caught running.
-  long = join(dir, 'long.mp3');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-stream_loop', '60', '-i', wav, '-b:a', '32k', long]);
+  long = writeLoopedSpeech(wav, 60);
   writeFileSync(join(dir, 'huge.wav'), Buffer.alloc(MAX_UPLOAD + 1024, 1));
   // Uploads go to the temporary directory; this test process's own, so only its uploads are seen.
   process.env.TMPDIR = mkdtempSync(join(dir, 'tmp-'));

@@ -7,6 +7,7 @@ import { EngineError } from '../../engine/errors';
 import { SessionError } from '../../sessions/session-error';
 import { errorBody, HttpError, openAiErrorBody } from '../http-error';
 import { ModelLoadError, ModelPoolError } from '../model-pool';
+import { languageRefusal } from '../model-task';
 
 const SESSION_ERROR_STATUS: Record<SessionError['code'], number> = {
   recording_restart_required: 409,
@@ -26,11 +27,6 @@ const MODEL_ERROR_STATUS: Record<ModelPoolError['code'], number> = {
 
 /** Engine refusals of a device (unknown, or a GPU that cannot be had), answered as the request's fault. */
 const DEVICE_REFUSALS: readonly ErrorCode[] = ['invalid_device', 'cuda_unavailable', 'webgpu_unavailable'];
-/** Engine refusals of a language or translation the model cannot do (a live recording's choice). */
-const LANGUAGE_REFUSALS: Record<string, [ErrorCode, string]> = {
-  unsupported_language: ['unsupported_language', 'language'],
-  translation_unsupported: ['translation_unsupported', 'target_language'],
-};
 
 /** Fastify's own refusals, by its error code, with messages that say what to send instead. */
 const FASTIFY_ERRORS: Record<string, [number, ErrorCode, (request: FastifyRequest) => string]> = {
@@ -93,8 +89,9 @@ export function refusalOf(request: FastifyRequest, error: FastifyError): Refusal
   // A device a model cannot run on, refused before loading with the message a start gives.
   const deviceRefusal = DEVICE_REFUSALS.find((code) => error instanceof EngineError && code === error.code);
   if (deviceRefusal) return refusal(400, deviceRefusal, error.message, 'device');
-  const languageRefusal = error instanceof EngineError ? LANGUAGE_REFUSALS[error.code] : undefined;
-  if (languageRefusal) return refusal(400, languageRefusal[0], error.message, languageRefusal[1]);
+  // A language or translation the model cannot do (a live recording's choice).
+  const language = languageRefusal(error);
+  if (language) return refusal(400, language.code, language.message, language.field);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const fields = error.validation.map((v) => ({
       path: [error.validationContext ?? 'body', ...v.params.issue.path],

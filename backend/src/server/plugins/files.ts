@@ -16,4 +16,4 @@ const filesPlugin: FastifyPluginAsync<FileIntakeOptions> = async (app, options) 
   app.addHook('onClose', async () => files.close());
 };
 
-export default fp(filesPlugin, { name: 'files', dependencies: ['models', 'usage'] });
+export default fp(filesPlugin, { name: 'files', dependencies: ['models', 'usage', 'voice-activity'] });

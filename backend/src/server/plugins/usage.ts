@@ -67,7 +67,15 @@ const usagePlugin: FastifyPluginAsync<UsagePluginOptions> = async (app, options)
     add(request, { requests: 1, errors: reply.statusCode >= 400 ? 1 : 0 });
   });
 
-  // The totals are the book's (they survive restarts), so each scrape reads them afresh.
+  // The totals are the book's (they survive restarts), so each scrape reads them afresh: once, as a
+  // scrape collects the counters together (a shared store is one round trip, not one per counter).
+  let reading: Promise<[string, KeyUsage][]> | null = null;
+  const readTotals = () => {
+    reading ??= book.entries().finally(() => {
+      reading = null;
+    });
+    return reading;
+  };
   for (const [field, name, help] of COUNTERS) {
     new Counter({
       name,
@@ -75,7 +83,7 @@ const usagePlugin: FastifyPluginAsync<UsagePluginOptions> = async (app, options)
       labelNames: ['key'],
       registers: [app.metrics.registry],
       async collect() {
-        const entries = await book.entries();
+        const entries = await readTotals();
         this.reset();
         for (const [key, usage] of entries) this.inc({ key }, usage[field]);
       },

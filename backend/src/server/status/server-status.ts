@@ -20,8 +20,10 @@ export interface ServerStatusOptions {
 /** What GET /status reports, gathered from the models' queues and the transports' session counts. */
 export class ServerStatus {
   private readonly startedAt = performance.now();
-  private readonly sessionCounters = new Map<SessionTransport, () => number>();
-  private readonly languageCounters: (() => readonly SessionLanguages[])[] = [];
+  private readonly transports = new Map<
+    SessionTransport,
+    { count: () => number; languages: () => readonly SessionLanguages[] }
+  >();
 
   constructor(private readonly options: ServerStatusOptions) {}
 
@@ -31,14 +33,13 @@ export class ServerStatus {
     count: () => number,
     languages: () => readonly SessionLanguages[] = () => [],
   ): void {
-    this.sessionCounters.set(transport, count);
-    this.languageCounters.push(languages);
+    this.transports.set(transport, { count, languages });
   }
 
   /** Open recordings by the languages they chose. */
   sessionsByLanguage(): LanguageUse[] {
     const uses = new Map<string, LanguageUse>();
-    for (const session of this.languageCounters.flatMap((count) => count())) {
+    for (const session of [...this.transports.values()].flatMap((transport) => transport.languages())) {
       const use = {
         language: session.language ?? null,
         target_language: session.targetLanguage ?? null,
@@ -54,8 +55,8 @@ export class ServerStatus {
 
   sessionsByTransport(): Record<SessionTransport, number> {
     return {
-      http: this.sessionCounters.get('http')?.() ?? 0,
-      websocket: this.sessionCounters.get('websocket')?.() ?? 0,
+      http: this.transports.get('http')?.count() ?? 0,
+      websocket: this.transports.get('websocket')?.count() ?? 0,
     };
   }
 

@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { twoPhraseRecall, writeTwoPhraseSpeech } from '../../two-phrase-speech';
+import { twoPhraseRecall, writeLoopedSpeech, writeTwoPhraseSpeech } from '../../two-phrase-speech';
 import { type DoorServer, startDoorServer } from './door-server';
 
 interface Transcription {
@@ -33,8 +32,7 @@ beforeAll(async () => {
   wav = writeTwoPhraseSpeech(dir);
   mp3 = join(dir, 'speech.mp3');
   // Five minutes of the two phrases: a job long enough to be caught processing, and one behind it pending.
-  long = join(dir, 'long.mp3');
-  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-stream_loop', '60', '-i', wav, '-b:a', '32k', long]);
+  long = writeLoopedSpeech(wav, 60);
   writeFileSync(join(dir, 'notes.wav'), 'these are not the sounds you are looking for\n'.repeat(50));
   server = await startDoorServer();
 }, 60_000);

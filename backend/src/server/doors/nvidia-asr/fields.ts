@@ -8,7 +8,7 @@ export interface NvidiaModelRoles {
   canary?: string;
 }
 
-export const NVIDIA_MODEL_NAMES = ['parakeet', 'canary'] as const;
+const NVIDIA_MODEL_NAMES = ['parakeet', 'canary'] as const;
 type NvidiaModelName = (typeof NVIDIA_MODEL_NAMES)[number];
 
 const TRUE = ['true', '1', 'yes', 'on'];
@@ -33,8 +33,6 @@ export const TranscribeFormSchema = uploadForm({
 export interface TranscribeRequest {
   /** The loaded model to use; undefined: the server's default. */
   modelId?: string;
-  /** The role asked for, as the client named it. */
-  role: NvidiaModelName;
   language?: string;
   includeTimestamps: boolean;
 }
@@ -68,7 +66,6 @@ export function parseTranscribeFields(
   const language = last('language')?.toLowerCase() || undefined;
   return {
     ...(modelId !== undefined ? { modelId } : {}),
-    role: role as NvidiaModelName,
     // Parakeet hears the language it was trained on; as on the NVIDIA server, only canary reads it.
     ...(role === 'canary' && language !== undefined ? { language } : {}),
     includeTimestamps: TRUE.includes(timestamps),

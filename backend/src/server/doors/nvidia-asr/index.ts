@@ -4,12 +4,7 @@ import { z } from 'zod';
 import { acceptUploads, receiveAudioUpload } from '../../audio-upload';
 import type { AcceptedAudio } from '../../file-intake';
 import { answerLikeFastApi } from '../../plugins/error-replies';
-import {
-  type NvidiaModelRoles,
-  parseTranscribeFields,
-  TranscribeFormSchema,
-  type TranscribeRequest,
-} from './fields';
+import { type NvidiaModelRoles, parseTranscribeFields, TranscribeFormSchema } from './fields';
 import nvidiaJobs from './jobs';
 import { NVIDIA_ERRORS, NVIDIA_TAGS, TranscriptionResultSchema, transcriptionResult } from './shapes';
 
@@ -29,14 +24,8 @@ const nvidiaAsrDoor: FastifyPluginAsyncZod<{ models: NvidiaModelRoles; version: 
 
   /** The upload and its fields, the file accepted for the model they name. */
   const accept = async (request: FastifyRequest) => {
-    const upload = await receiveAudioUpload(request);
-    let ask: TranscribeRequest;
-    try {
-      ask = parseTranscribeFields(upload.fields, models);
-    } catch (error) {
-      await upload.discard();
-      throw error;
-    }
+    const upload = await receiveAudioUpload(request, (fields) => parseTranscribeFields(fields, models));
+    const ask = upload.fields;
     const audio: AcceptedAudio = await app.files.accept(request, upload, {
       ...(ask.modelId !== undefined ? { model: ask.modelId } : {}),
       task: 'transcribe',

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../../../audio/file-decoder';
+import type { FileTranscript } from '../../../files/file-transcription';
 import { renderTranscript } from '../../../files/openai-transcript';
 import { receiveAudioUpload } from '../../audio-upload';
-import type { AcceptedAudio } from '../../file-intake';
+import type { AcceptedAudio, FileJobDetails } from '../../file-intake';
 import { HttpError, openAiErrorBody } from '../../http-error';
 import type { AudioTask } from '../../model-task';
 import { uploadForm } from '../../upload-form';
@@ -17,14 +18,8 @@ export async function acceptOpenAiUpload(
   request: FastifyRequest,
   task: AudioTask,
 ): Promise<{ fields: AudioRequest; audio: AcceptedAudio }> {
-  const upload = await receiveAudioUpload(request);
-  let fields: AudioRequest;
-  try {
-    fields = parseAudioFields(upload.fields);
-  } catch (error) {
-    await upload.discard();
-    throw error;
-  }
+  const upload = await receiveAudioUpload(request, parseAudioFields);
+  const { fields } = upload;
   const audio = await app.files.accept(request, upload, {
     ...(fields.model !== OPENAI_DEFAULT_MODEL ? { model: fields.model } : {}),
     task,
@@ -33,6 +28,22 @@ export async function acceptOpenAiUpload(
     ...(fields.prompt !== undefined ? { prompt: fields.prompt } : {}),
   });
   return { fields, audio };
+}
+
+/** A file's transcript in the format asked, with the task, languages and name settled when it was accepted. */
+export function renderAsAccepted(
+  transcript: FileTranscript,
+  { format, granularities }: Pick<AudioRequest, 'format' | 'granularities'>,
+  file: Pick<FileJobDetails, 'task' | 'language' | 'targetLanguage' | 'wordTiming' | 'filename'>,
+) {
+  return renderTranscript(transcript, format, {
+    task: file.task,
+    language: file.language,
+    ...(file.targetLanguage ? { targetLanguage: file.targetLanguage } : {}),
+    wordTiming: file.wordTiming,
+    granularities,
+    filename: file.filename,
+  });
 }
 
 /**
@@ -54,14 +65,7 @@ const audioRoutes: FastifyPluginAsync = async (app) => {
       );
     }
     const transcript = await app.files.transcribe(request, audio, { signal: stop.signal });
-    const rendered = renderTranscript(transcript, fields.format, {
-      task,
-      language: audio.language,
-      ...(audio.targetLanguage ? { targetLanguage: audio.targetLanguage } : {}),
-      wordTiming: audio.wordTiming,
-      granularities: fields.granularities,
-      filename: audio.filename,
-    });
+    const rendered = renderAsAccepted(transcript, fields, audio);
     return reply.type(rendered.contentType).send(rendered.body);
   };
 

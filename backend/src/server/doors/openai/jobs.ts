@@ -2,15 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { AudioFileError } from '../../../audio/file-decoder';
 import { type Job, jobEtaSeconds } from '../../../files/file-jobs';
-import { renderTranscript } from '../../../files/openai-transcript';
 import type { FileJobDetails } from '../../file-intake';
 import { HttpError } from '../../http-error';
-import { acceptOpenAiUpload, OpenAiUploadForm } from './audio';
+import { acceptOpenAiUpload, OpenAiUploadForm, renderAsAccepted } from './audio';
+import { parseAudioFields } from './audio-fields';
 
 const JobParamsSchema = z.object({ id: z.string().min(1).max(128) });
 const TAGS = ['OpenAI'];
-
-import { parseAudioFields } from './audio-fields';
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000));
 const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -119,15 +117,7 @@ const jobsRoutes: FastifyPluginAsync = async (app) => {
       for (const [name, value] of Object.entries(request.query)) {
         asked.set(name === 'timestamp_granularities' ? 'timestamp_granularities[]' : name, [value].flat());
       }
-      const fields = parseAudioFields(asked);
-      const rendered = renderTranscript(job.result, fields.format, {
-        task: job.details.task,
-        language: job.details.language,
-        ...(job.details.targetLanguage ? { targetLanguage: job.details.targetLanguage } : {}),
-        wordTiming: job.details.wordTiming,
-        granularities: fields.granularities,
-        filename: job.details.filename,
-      });
+      const rendered = renderAsAccepted(job.result, parseAudioFields(asked), job.details);
       return reply.type(rendered.contentType).send(rendered.body);
     },
   );

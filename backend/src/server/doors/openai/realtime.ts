@@ -1,21 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { EngineError } from '../../../engine/errors';
 import { parseClientEvent, RealtimeRequestError, type ServerEvent } from '../../../realtime/protocol';
 import { errorBody, RealtimeTranscription } from '../../../realtime/transcription-session';
 import type { HeldModel, RecognitionRequest } from '../../../sessions/held-model';
 import { holdRecognition } from '../../hold-recognition';
 import { liveStreamOptions } from '../../live-stream-options';
 import { ModelPoolError } from '../../model-pool';
+import { languageRefusal } from '../../model-task';
 import { frameBytes, socketSender } from '../../socket-sender';
 import { OPENAI_DEFAULT_MODEL } from './audio-fields';
-
-/** The session field behind each language refusal of the engine. */
-const LANGUAGE_FIELDS: Record<string, string> = {
-  unsupported_language: 'language',
-  translation_unsupported: 'target_language',
-};
 
 /** Holds the models a session names (or the defaults) in the pool while the session uses them. */
 function holdTranscriptionModels(app: FastifyInstance, request: RecognitionRequest): HeldModel {
@@ -29,11 +23,12 @@ function holdTranscriptionModels(app: FastifyInstance, request: RecognitionReque
         `session.audio.input.transcription.${error.param}`,
       );
     }
-    if (error instanceof EngineError && LANGUAGE_FIELDS[error.code]) {
+    const language = languageRefusal(error);
+    if (language) {
       throw new RealtimeRequestError(
-        error.code,
-        error.message,
-        `session.audio.input.transcription.${LANGUAGE_FIELDS[error.code]}`,
+        language.code,
+        language.message,
+        `session.audio.input.transcription.${language.field}`,
       );
     }
     throw error;
