@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AudioFileError } from '../audio/file-decoder';
 import type { LanguageChoice } from '../engine/language-support';
 import type { WordTiming } from '../engine/types';
@@ -169,14 +169,17 @@ export class FileIntake {
     }
   }
 
-  /** Transcribes an accepted file now; a client that goes away (`signal`) stops the work. */
+  /** Transcribes an accepted file now, for the reply; a client that goes away stops the work. */
   async transcribe(
     request: FastifyRequest,
+    reply: FastifyReply,
     audio: AcceptedAudio,
-    options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt' | 'key'> = {},
+    options: Omit<FileTranscriptionOptions, 'createVadStream' | 'prompt' | 'key' | 'signal'> = {},
   ): Promise<FileTranscript> {
+    const stop = new AbortController();
+    reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
     try {
-      return await audio.transcribe({ key: `file-${request.id}`, ...options });
+      return await audio.transcribe({ key: `file-${request.id}`, signal: stop.signal, ...options });
     } finally {
       await audio.release();
     }

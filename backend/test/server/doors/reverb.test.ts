@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { cleanWords, HealthResponseSchema } from '@earshot/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../../src/server/api-keys';
+import { ObservedRecognizer } from '../../streaming/observed-recognizer';
+import { writeLoopedSpeech } from '../../two-phrase-speech';
+import { loadTinyEn } from '../helpers';
 import { type DoorServer, startDoorServer, v1Words } from './door-server';
 
 // Words tiny-en knows, with one said twice: the verbatim and clean transcripts differ there.
@@ -151,3 +154,61 @@ describe('the Reverb door with API keys on', () => {
     }
   }, 60_000);
 });
+
+describe('a Reverb client that goes away', () => {
+  let observed: ObservedRecognizer;
+  let quitting: DoorServer;
+
+  beforeAll(async () => {
+    observed = new ObservedRecognizer(await loadTinyEn());
+    quitting = await startDoorServer({ recognizer: observed });
+  }, 60_000);
+
+  afterAll(async () => {
+    await quitting?.close();
+  });
+
+  it('stops the decoding of its file, and the server goes on answering', async () => {
+    const long = writeLoopedSpeech(wav, 150);
+    const fileSeconds = Number(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', long], {
+        encoding: 'utf8',
+      }),
+    );
+    const client = new AbortController();
+    const answer = fetch(`${quitting.url}/ensemble`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ audio_base64: readFileSync(long).toString('base64') }),
+      signal: client.signal,
+    }).catch(() => null);
+    await until(() => observed.windowSeconds.length > 0);
+    client.abort();
+    expect(await answer).toBeNull();
+    // Once the abort has reached the file, no more of it is decoded: nothing new for 3 s.
+    let decoded = -1;
+    await until(() => {
+      const now = observed.windowSeconds.length;
+      const settled = now === decoded;
+      decoded = now;
+      return settled;
+    }, 3000);
+    const decodedSeconds = observed.windowSeconds.reduce((sum, s) => sum + s, 0);
+    expect(decodedSeconds).toBeLessThan(fileSeconds / 2);
+
+    const next = await fetch(`${quitting.url}/ensemble`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ audio_base64: readFileSync(wav).toString('base64') }),
+    });
+    expect(next.status).toBe(200);
+  }, 120_000);
+});
+
+async function until(done: () => boolean, everyMs = 50): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  throw new Error('gave up waiting');
+}

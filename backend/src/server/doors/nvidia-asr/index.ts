@@ -79,10 +79,7 @@ const nvidiaAsrDoor: FastifyPluginAsyncZod<{ models: NvidiaModelRoles; version: 
     },
     async (request, reply) => {
       const { ask, audio } = await accept(request);
-      const stop = new AbortController();
-      // A client that goes away stops the compute spent on its file.
-      reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
-      const transcript = await app.files.transcribe(request, audio, { signal: stop.signal });
+      const transcript = await app.files.transcribe(request, reply, audio);
       return transcriptionResult(transcript, audio.filename, ask.includeTimestamps, Date.now());
     },
   );

@@ -53,18 +53,14 @@ export function renderAsAccepted(
 const audioRoutes: FastifyPluginAsync = async (app) => {
   const answer = (task: AudioTask) => async (request: FastifyRequest, reply: FastifyReply) => {
     const { fields, audio } = await acceptOpenAiUpload(app, request, task);
-    const stop = new AbortController();
-    // A client that goes away stops the compute spent on its file.
-    reply.raw.on('close', () => stop.abort(new Error('the client closed the connection')));
     if (fields.stream) {
       return streamEvents(reply, (onWords) =>
-        app.files.transcribe(request, audio, {
-          signal: stop.signal,
+        app.files.transcribe(request, reply, audio, {
           onWords: (words) => onWords(words.map((w) => w.word).join(' ')),
         }),
       );
     }
-    const transcript = await app.files.transcribe(request, audio, { signal: stop.signal });
+    const transcript = await app.files.transcribe(request, reply, audio);
     const rendered = renderAsAccepted(transcript, fields, audio);
     return reply.type(rendered.contentType).send(rendered.body);
   };

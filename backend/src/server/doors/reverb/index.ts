@@ -65,11 +65,11 @@ const reverbDoor: FastifyPluginAsyncZod = async (app) => {
         response: { 200: EnsembleResponseSchema, '4xx': FastApiDetailSchema, '5xx': FastApiDetailSchema },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const bytes = decodeBase64(request.body.audio_base64);
       const stored = await storeAudioBytes(bytes, 'audio_base64');
       const audio = await app.files.accept(request, stored, { task: 'transcribe' });
-      const { recognition } = await app.files.transcribe(request, audio);
+      const { recognition } = await app.files.transcribe(request, reply, audio);
       return {
         verbatim: reverbTranscript(recognition.words, 1 as const),
         clean: reverbTranscript(
