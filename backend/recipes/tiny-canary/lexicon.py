@@ -3,7 +3,6 @@
 Vocabulary: the control tokens of NVIDIA Canary's canary2 prompt format (only the two languages
 this model knows), the bare word-start piece `▁` the prompt opens with, then byte-pair pieces
 learned from both languages' words (tiny-en's learner, with the same `▁` convention)."""
-import functools
 import importlib.util
 import os
 import sys
@@ -65,17 +64,11 @@ def prompt(source, target):
     return [TOK2ID[n] for n in names]
 
 
-@functools.lru_cache(maxsize=None)
-def _word_ids(word):
-    return tuple(TOK2ID[p] for p in bpe.encode_word(word, _MERGES))
-
-
-def encode_text(text):
-    return [i for w in text.split() for i in _word_ids(w)]
+encode_text = bpe.text_encoder(_MERGES, TOK2ID)
 
 
 def decode_ids(ids):
-    return "".join(VOCAB[i] for i in ids if i >= N_CONTROL).replace(bpe.WB, " ").strip()
+    return bpe.join_pieces(VOCAB[i] for i in ids if i >= N_CONTROL)
 
 
 def sentence_text(indices, lang):
