@@ -57,6 +57,10 @@ PAD = TOK2ID["<pad>"]
 N_CONTROL = len(SPECIALS) + 1  # pieces below this id are never text (the bare ▁ included)
 
 
+def other(lang):
+    return "de" if lang == "en" else "en"
+
+
 def prompt(source, target):
     """The canary2 decoder prompt as onnx-asr builds it (punctuation asked for, as it asks by default)."""
     names = [bpe.WB, "<|startofcontext|>", "<|startoftranscript|>", "<|emo:undefined|>", f"<|{source}|>",

@@ -30,10 +30,6 @@ def make_sentence(rng):
     return tuple(rng.randrange(len(L.PAIRS)) for _ in range(rng.randint(3, 10)))
 
 
-def other(lang):
-    return "de" if lang == "en" else "en"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -68,7 +64,7 @@ def main():
             uids = speech.write_scoring_set(d, name, jobs, pool.map(speech.render, jobs, chunksize=8))
             with open(os.path.join(d, "ref-translation.trn"), "w") as tf:
                 for uid, s in zip(uids, held[lang]):
-                    tf.write(f"{L.sentence_text(s, other(lang))} ({uid})\n")
+                    tf.write(f"{L.sentence_text(s, L.other(lang))} ({uid})\n")
             print(name, "done", flush=True)
 
     # Training shards alternate languages, so the first ones hold both.

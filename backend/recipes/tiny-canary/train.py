@@ -18,11 +18,7 @@ import aed  # noqa: E402
 import lexicon as L  # noqa: E402
 
 tiny_train = L.tiny_en_module("train")  # processes, shards, batching, non-speech, joining, LR, steps, WER
-N_MELS = 128
-
-
-def other(lang):
-    return "de" if lang == "en" else "en"
+N_MELS = L.tiny_en_module("features").N_MELS
 
 
 def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, specaug=False):
@@ -44,7 +40,7 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
             quiet = tiny_train.digital_silence(f, rng) if rng.random() < 0.5 else None
             f = tiny_train.standardise(tiny_train.non_speech(f, frames, quiet) + 0.05 * torch.randn(frames, N_MELS))
             words = []
-        target = lang if task == "transcribe" else other(lang)
+        target = lang if task == "transcribe" else L.other(lang)
         inputs.append(f)
         texts.append((lang, target, L.sentence_text(words, lang), L.sentence_text(words, target)))
     B = len(inputs)
@@ -139,18 +135,18 @@ def run(rank, args):
         for lang in L.LANGS:
             idx = [i for i in dev if data["langs"][i] == lang][:n]
             for task in ("transcribe", "translate"):
+                target = lang if task == "transcribe" else L.other(lang)
                 errs = words = 0
                 for s in range(0, len(idx), 20 * join):
                     part = idx[s:s + 20 * join]
                     groups = (len(part) + join - 1) // join
                     x, l, _, _, _, _, texts = collate(data, part, drng, [task] * groups, join=join)
-                    src, tgt = lang, (lang if task == "transcribe" else other(lang))
-                    hyps = net.greedy(x, l, torch.tensor([L.prompt(src, tgt)] * groups))
+                    hyps = net.greedy(x, l, torch.tensor([L.prompt(lang, target)] * groups))
                     for h, t in zip(hyps, texts):
                         e, w = tiny_train.wer_counts(t[3], L.decode_ids(h))
                         errs += e
                         words += w
-                scores[f"{lang}>{lang if task == 'transcribe' else other(lang)}"] = 100.0 * errs / max(1, words)
+                scores[f"{lang}>{target}"] = 100.0 * errs / max(1, words)
         train_mode()
         return " ".join(f"{k} {v:.1f}%" for k, v in scores.items())
 
