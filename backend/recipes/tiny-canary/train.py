@@ -44,19 +44,7 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
         inputs.append(f)
         texts.append((lang, target, L.sentence_text(words, lang), L.sentence_text(words, target)))
     B = len(inputs)
-    T = max(f.shape[0] for f in inputs)
-    x = torch.zeros(B, N_MELS, T)
-    lens = torch.zeros(B, dtype=torch.long)
-    for b, f in enumerate(inputs):
-        f = f.t()
-        if specaug:
-            f = f.clone()
-            for _ in range(2):
-                w = rng.randint(0, 15)
-                s = rng.randint(0, N_MELS - w)
-                f[s:s + w] = 0
-        x[b, :, :f.shape[1]] = f
-        lens[b] = f.shape[1]
+    x, lens = tiny_train.feature_batch(inputs, rng, specaug, time_masks=0)  # a time mask can hide a short word
     seqs = [(L.prompt(src, tgt), L.encode_text(tgt_text)) for src, tgt, _, tgt_text in texts]
     n = max(len(p) + len(t) for p, t in seqs)
     dec_in = torch.full((B, n), L.PAD, dtype=torch.long)

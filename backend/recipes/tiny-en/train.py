@@ -153,24 +153,11 @@ def optimizer_step(opt, params, loss, world):
     opt.step()
 
 
-def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0), join=1):
-    """silence = (share of utterances padded with non-speech, most seconds on each side);
-    join = how many neighbouring utterances make one input (texts joined likewise)."""
-    share, max_seconds = silence
-    padded = [pad_with_silence(feats[i].float(), rng, max_seconds)
-              if rng is not None and share > 0 and rng.random() < share else feats[i].float()
-              for i in idx]
-    groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
-    feats = [join_utterances([padded[j] for j in g], rng) if len(g) > 1 else padded[g[0]] for g in groups]
-    texts = [" ".join(texts[idx[j]] for j in g) for g in groups]
-    T = max(f.shape[0] for f in feats)
-    B = len(groups)
-    x = torch.zeros(B, 128, T)
-    lens = torch.zeros(B, dtype=torch.long)
-    ys = [M.encode_text(t) for t in texts]
-    U = max(1, max(len(y) for y in ys))
-    y = torch.zeros(B, U, dtype=torch.long)
-    ylen = torch.zeros(B, dtype=torch.long)
+def feature_batch(feats, rng=None, specaug=False, time_masks=2):
+    """Inputs' features [T, 128] -> a zero-padded batch [B, 128, T_max] and the lengths. SpecAugment
+    (specaug): two frequency masks and `time_masks` time masks on each input."""
+    x = torch.zeros(len(feats), 128, max(f.shape[0] for f in feats))
+    lens = torch.zeros(len(feats), dtype=torch.long)
     for b, f in enumerate(feats):
         f = f.t()
         t = f.shape[1]
@@ -186,6 +173,26 @@ def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0
                 f[:, s:s + w] = 0
         x[b, :, :t] = f
         lens[b] = t
+    return x, lens
+
+
+def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0), join=1):
+    """silence = (share of utterances padded with non-speech, most seconds on each side);
+    join = how many neighbouring utterances make one input (texts joined likewise)."""
+    share, max_seconds = silence
+    padded = [pad_with_silence(feats[i].float(), rng, max_seconds)
+              if rng is not None and share > 0 and rng.random() < share else feats[i].float()
+              for i in idx]
+    groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
+    feats = [join_utterances([padded[j] for j in g], rng) if len(g) > 1 else padded[g[0]] for g in groups]
+    texts = [" ".join(texts[idx[j]] for j in g) for g in groups]
+    x, lens = feature_batch(feats, rng, specaug, time_masks)
+    B = len(groups)
+    ys = [M.encode_text(t) for t in texts]
+    U = max(1, max(len(y) for y in ys))
+    y = torch.zeros(B, U, dtype=torch.long)
+    ylen = torch.zeros(B, dtype=torch.long)
+    for b in range(B):
         y[b, :len(ys[b])] = torch.tensor(ys[b])
         ylen[b] = len(ys[b])
     return x, lens, y, ylen
