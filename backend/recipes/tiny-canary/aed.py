@@ -125,10 +125,9 @@ class Canary(nn.Module):
         _, _, emb, mask = self.encode(feats, lens)
         B = emb.shape[0]
         mems = self.empty_mems(B)
-        ids = prompts
         out = [[] for _ in range(B)]
         done = torch.zeros(B, dtype=torch.bool)
-        step_in = ids
+        step_in = prompts
         for _ in range(max_tokens):
             logits, mems = self.decoder(step_in, emb, mask, mems)
             nxt = logits[:, -1].argmax(-1)

@@ -3,7 +3,6 @@
 No front end: the engine brings NeMo's 128-bin one (tiny-en's nemo128.onnx, whose very module
 computed the training features)."""
 import argparse
-import json
 import os
 import sys
 
@@ -15,6 +14,7 @@ import lexicon as L  # noqa: E402
 
 OPSET = 17
 features = L.tiny_en_module("features")
+tiny_export = L.tiny_en_module("export")
 
 
 class EncoderWrap(torch.nn.Module):
@@ -102,14 +102,9 @@ def main():
                                     "decoder_hidden_states": {1: "batch", 2: "positions"}},
                       opset_version=OPSET, do_constant_folding=True)
 
-    with open(os.path.join(args.out, "vocab.txt"), "w", encoding="utf-8") as f:
-        for i, t in enumerate(L.VOCAB):
-            f.write(f"{t} {i}\n")
-    cfg = {"model_type": "nemo-conformer-aed", "features_size": features.N_MELS,
-           "subsampling_factor": 2 * aed.tiny_en.SUBSAMPLING, "max_sequence_length": aed.MAX_POSITIONS}
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-        f.write("\n")
+    tiny_export.write_vocab_and_config(args.out, L.VOCAB, {
+        "model_type": "nemo-conformer-aed", "features_size": features.N_MELS,
+        "subsampling_factor": 2 * aed.tiny_en.SUBSAMPLING, "max_sequence_length": aed.MAX_POSITIONS})
     import onnx
     for n in (enc_file, dec_file):
         store_weights_as_float16(n)

@@ -3,7 +3,6 @@
 Vocabulary: the control tokens of NVIDIA Canary's canary2 prompt format (only the two languages
 this model knows), the bare word-start piece `▁` the prompt opens with, then byte-pair pieces
 learned from both languages' words (tiny-en's learner, with the same `▁` convention)."""
-import functools
 import importlib.util
 import os
 import sys
@@ -58,6 +57,10 @@ PAD = TOK2ID["<pad>"]
 N_CONTROL = len(SPECIALS) + 1  # pieces below this id are never text (the bare ▁ included)
 
 
+def other(lang):
+    return "de" if lang == "en" else "en"
+
+
 def prompt(source, target):
     """The canary2 decoder prompt as onnx-asr builds it (punctuation asked for, as it asks by default)."""
     names = [bpe.WB, "<|startofcontext|>", "<|startoftranscript|>", "<|emo:undefined|>", f"<|{source}|>",
@@ -65,17 +68,11 @@ def prompt(source, target):
     return [TOK2ID[n] for n in names]
 
 
-@functools.lru_cache(maxsize=None)
-def _word_ids(word):
-    return tuple(TOK2ID[p] for p in bpe.encode_word(word, _MERGES))
-
-
-def encode_text(text):
-    return [i for w in text.split() for i in _word_ids(w)]
+encode_text = bpe.text_encoder(_MERGES, TOK2ID)
 
 
 def decode_ids(ids):
-    return "".join(VOCAB[i] for i in ids if i >= N_CONTROL).replace(bpe.WB, " ").strip()
+    return bpe.join_pieces(VOCAB[i] for i in ids if i >= N_CONTROL)
 
 
 def sentence_text(indices, lang):

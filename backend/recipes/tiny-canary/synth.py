@@ -18,7 +18,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lexicon as L  # noqa: E402
 
-speech = L.tiny_en_module("synth")  # espeak-ng rendering, noise, features, wav writing
+speech = L.tiny_en_module("synth")  # espeak-ng rendering, noise, features, scoring-set files
 
 BASES = {"en": speech.BASES, "de": ["de"]}
 UNSEEN = "klatt2"  # the variant never used in training
@@ -28,10 +28,6 @@ VOICES = {lang: [b + ("+" + v if v else "") for b in bases for v in speech.VARIA
 
 def make_sentence(rng):
     return tuple(rng.randrange(len(L.PAIRS)) for _ in range(rng.randint(3, 10)))
-
-
-def other(lang):
-    return "de" if lang == "en" else "en"
 
 
 def main():
@@ -65,18 +61,10 @@ def main():
             os.makedirs(d, exist_ok=True)
             trng = random.Random(99 if name.endswith(lang) else 77)
             jobs = [speech.rand_job(trng, L.sentence_text(s, lang), trng.choice(voices)) for s in held[lang]]
-            auds = pool.map(speech.render, jobs, chunksize=8)
-            with open(os.path.join(d, "ref.trn"), "w") as rf, \
-                 open(os.path.join(d, "ref-translation.trn"), "w") as tf, \
-                 open(os.path.join(d, "wav.list"), "w") as lf, \
-                 open(os.path.join(d, "voices.txt"), "w") as vf:
-                for i, (s, job, x) in enumerate(zip(held[lang], jobs, auds)):
-                    uid = f"{name}-{i:04d}"
-                    speech.write_wav(os.path.join(d, uid + ".wav"), x)
-                    rf.write(f"{job[0]} ({uid})\n")
-                    tf.write(f"{L.sentence_text(s, other(lang))} ({uid})\n")
-                    lf.write(f"{uid}\t{uid}.wav\n")
-                    vf.write(f"{uid}\t{job[1]}\t{job[2]}\t{job[3]}\n")
+            uids = speech.write_scoring_set(d, name, jobs, pool.map(speech.render, jobs, chunksize=8))
+            with open(os.path.join(d, "ref-translation.trn"), "w") as tf:
+                for uid, s in zip(uids, held[lang]):
+                    tf.write(f"{L.sentence_text(s, L.other(lang))} ({uid})\n")
             print(name, "done", flush=True)
 
     # Training shards alternate languages, so the first ones hold both.

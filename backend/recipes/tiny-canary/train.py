@@ -4,15 +4,12 @@ word-by-word text), plus an auxiliary CTC loss on the encoder over the spoken wo
 The encoder starts from tiny-en's trained weights. With --world 2 two processes (one core each)
 take alternate batches and average gradients."""
 import argparse
-import glob
-import math
 import os
 import random
 import sys
 import time
 
 import torch
-import torch.distributed as dist
 import torch.multiprocessing as mp
 import torch.nn.functional as F
 
@@ -20,26 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import aed  # noqa: E402
 import lexicon as L  # noqa: E402
 
-tiny_train = L.tiny_en_module("train")  # batching by length, non-speech padding, joining, WER
-N_MELS = 128
-
-
-def other(lang):
-    return "de" if lang == "en" else "en"
-
-
-def load_shards(work, loaded, data, world):
-    paths = sorted(glob.glob(os.path.join(work, "train", "feats_*.pt")))
-    count = torch.tensor([len(paths)])
-    if world > 1:  # every rank must build the same batches
-        dist.broadcast(count, 0)
-    for p in paths[: int(count)]:
-        if p not in loaded:
-            loaded.add(p)
-            d = torch.load(p)
-            data["feats"].extend(d["feats"])
-            data["langs"].extend(d["langs"])
-            data["words"].extend(d["words"])
+tiny_train = L.tiny_en_module("train")  # processes, shards, batching, non-speech, joining, LR, steps, WER
+N_MELS = L.tiny_en_module("features").N_MELS
 
 
 def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, specaug=False):
@@ -61,23 +40,11 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
             quiet = tiny_train.digital_silence(f, rng) if rng.random() < 0.5 else None
             f = tiny_train.standardise(tiny_train.non_speech(f, frames, quiet) + 0.05 * torch.randn(frames, N_MELS))
             words = []
-        target = lang if task == "transcribe" else other(lang)
+        target = lang if task == "transcribe" else L.other(lang)
         inputs.append(f)
         texts.append((lang, target, L.sentence_text(words, lang), L.sentence_text(words, target)))
     B = len(inputs)
-    T = max(f.shape[0] for f in inputs)
-    x = torch.zeros(B, N_MELS, T)
-    lens = torch.zeros(B, dtype=torch.long)
-    for b, f in enumerate(inputs):
-        f = f.t()
-        if specaug:
-            f = f.clone()
-            for _ in range(2):
-                w = rng.randint(0, 15)
-                s = rng.randint(0, N_MELS - w)
-                f[s:s + w] = 0
-        x[b, :, :f.shape[1]] = f
-        lens[b] = f.shape[1]
+    x, lens = tiny_train.feature_batch(inputs, rng, specaug, time_masks=0)  # a time mask can hide a short word
     seqs = [(L.prompt(src, tgt), L.encode_text(tgt_text)) for src, tgt, _, tgt_text in texts]
     n = max(len(p) + len(t) for p, t in seqs)
     dec_in = torch.full((B, n), L.PAD, dtype=torch.long)
@@ -94,17 +61,11 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
 
 
 def run(rank, args):
-    torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)
-    if args.world > 1:
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}", rank=rank,
-                                world_size=args.world)
-    torch.manual_seed(args.seed + rank)
-    rng = random.Random(args.seed + rank)
+    rng = tiny_train.start_process(rank, args)
     lead = rank == 0
 
     loaded, data = set(), {"feats": [], "langs": [], "words": []}
-    load_shards(args.work, loaded, data, args.world)
+    tiny_train.load_shards(args.work, loaded, data, args.world)
     # The dev set: the first n_dev utterances of each language in the first shard, never trained on.
     dev = [i for lang in L.LANGS for i in [j for j, l in enumerate(data["langs"]) if l == lang][:args.n_dev]]
     dev_set = set(dev)
@@ -162,25 +123,25 @@ def run(rank, args):
         for lang in L.LANGS:
             idx = [i for i in dev if data["langs"][i] == lang][:n]
             for task in ("transcribe", "translate"):
+                target = lang if task == "transcribe" else L.other(lang)
                 errs = words = 0
                 for s in range(0, len(idx), 20 * join):
                     part = idx[s:s + 20 * join]
                     groups = (len(part) + join - 1) // join
                     x, l, _, _, _, _, texts = collate(data, part, drng, [task] * groups, join=join)
-                    src, tgt = lang, (lang if task == "transcribe" else other(lang))
-                    hyps = net.greedy(x, l, torch.tensor([L.prompt(src, tgt)] * groups))
+                    hyps = net.greedy(x, l, torch.tensor([L.prompt(lang, target)] * groups))
                     for h, t in zip(hyps, texts):
                         e, w = tiny_train.wer_counts(t[3], L.decode_ids(h))
                         errs += e
                         words += w
-                scores[f"{lang}>{lang if task == 'transcribe' else other(lang)}"] = 100.0 * errs / max(1, words)
+                scores[f"{lang}>{target}"] = 100.0 * errs / max(1, words)
         train_mode()
         return " ".join(f"{k} {v:.1f}%" for k, v in scores.items())
 
     step, epoch, la = 0, 0, None
     done = False
     while not done:
-        load_shards(args.work, loaded, data, args.world)
+        tiny_train.load_shards(args.work, loaded, data, args.world)
         train_idx = [i for i in range(len(data["feats"])) if i not in dev_set]
         batches = []
         brng = random.Random(args.seed + epoch)
@@ -194,15 +155,11 @@ def run(rank, args):
             hours = sum(data["feats"][i].shape[0] for i in train_idx) / 360000
             print(f"epoch {epoch}: {len(train_idx)} utts, {hours:.2f} h", flush=True)
         for bidx in batches:
-            elapsed = torch.tensor([time.time() - t0])
-            if args.world > 1:
-                dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
-            if float(elapsed) > budget:
+            elapsed = tiny_train.elapsed_seconds(t0, args.world)
+            if elapsed > budget:
                 done = True
                 break
-            lr = args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * min(1.0, float(elapsed) / budget))))
-            if step < args.warmup:
-                lr *= (step + 1) / args.warmup
+            lr = tiny_train.learning_rate(args, step, elapsed, budget)
             for g in opt.param_groups:
                 g["lr"] = lr * g["scale"]
             join = rng.choice((2, 3)) if rng.random() < args.join_share else 1
@@ -219,15 +176,7 @@ def run(rank, args):
             keep = cl > 0
             ctc = F.ctc_loss(lp[:, keep], cy[keep], el[keep], cl[keep], blank=blank, reduction="mean",
                              zero_infinity=True) if bool(keep.any()) else torch.zeros(())
-            opt.zero_grad()
-            (ce + args.ctc * ctc).backward()
-            if args.world > 1:
-                for prm in params:
-                    if prm.grad is not None:
-                        dist.all_reduce(prm.grad)
-                        prm.grad /= args.world
-            torch.nn.utils.clip_grad_norm_(params, 5.0)
-            opt.step()
+            tiny_train.optimizer_step(opt, params, ce + args.ctc * ctc, args.world)
             step += 1
             cur = torch.tensor([float(ce), float(ctc)])
             la = cur if la is None else 0.95 * la + 0.05 * cur

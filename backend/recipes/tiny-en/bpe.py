@@ -4,6 +4,7 @@ well under the encoder frame rate and let words share acoustic evidence, which a
 transducer this small learns much faster than letters or whole words."""
 
 import collections
+import functools
 
 WB = "\u2581"
 
@@ -53,3 +54,19 @@ def encode_word(word, merges):
             break
         seq = _merge(seq, a, b)
     return seq
+
+
+def text_encoder(merges, tok2id):
+    """encode_text(text) -> the piece ids of its words, each word's ids computed once."""
+    @functools.lru_cache(maxsize=None)
+    def word_ids(word):
+        return tuple(tok2id[p] for p in encode_word(word, merges))
+
+    def encode_text(text):
+        return [i for w in text.split() for i in word_ids(w)]
+    return encode_text
+
+
+def join_pieces(pieces):
+    """The text of a sequence of pieces: a word starts at every "\u2581"."""
+    return "".join(pieces).replace(WB, " ").strip()

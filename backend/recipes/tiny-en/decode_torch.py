@@ -13,6 +13,22 @@ import model as M  # noqa: E402
 from features import MelFrontend  # noqa: E402
 
 
+def decode_list(wav_dir, list_file, out, greedy, decode_ids, limit=0):
+    """Writes a sclite trn line for every wav of a list ("<utt_id>\t<file relative to wav_dir>"
+    lines): `decode_ids` of the first hypothesis `greedy(features, lengths)` gives for it."""
+    front = MelFrontend().eval()
+    lines = [l.split("\t") for l in open(list_file).read().splitlines() if l.strip()]
+    if limit:
+        lines = lines[:limit]
+    with open(out, "w") as f, torch.no_grad():
+        for uid, rel in lines:
+            with wave.open(os.path.join(wav_dir, rel)) as w:
+                x = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+            x = torch.from_numpy(x.astype(np.float32) / 32768.0)[None]
+            feats, fl = front(x, torch.tensor([x.shape[1]]))
+            f.write(f"{decode_ids(greedy(feats, fl)[0])} ({uid})\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
@@ -24,18 +40,7 @@ def main():
     torch.set_num_threads(2)
     net = M.from_checkpoint(torch.load(args.ckpt))
     net.eval()
-    front = MelFrontend().eval()
-    lines = [l.split("\t") for l in open(args.list).read().splitlines() if l.strip()]
-    if args.limit:
-        lines = lines[:args.limit]
-    with open(args.out, "w") as f, torch.no_grad():
-        for uid, rel in lines:
-            with wave.open(os.path.join(args.wav_dir, rel)) as w:
-                x = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-            x = torch.from_numpy(x.astype(np.float32) / 32768.0)[None]
-            feats, fl = front(x, torch.tensor([x.shape[1]]))
-            hyp = net.greedy(feats, fl)[0]
-            f.write(f"{M.decode_ids(hyp)} ({uid})\n")
+    decode_list(args.wav_dir, args.list, args.out, net.greedy, M.decode_ids, args.limit)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,16 @@ class DecoderJointWrap(torch.nn.Module):
         return torch.cat([logits, dur], -1), target_length, h, c
 
 
+def write_vocab_and_config(out, vocab, cfg):
+    """vocab.txt ("<piece> <id>" lines) and config.json, as onnx-asr reads them."""
+    with open(os.path.join(out, "vocab.txt"), "w", encoding="utf-8") as f:
+        for i, t in enumerate(vocab):
+            f.write(f"{t} {i}\n")
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+        f.write("\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", required=True)
@@ -95,15 +105,9 @@ def main():
                                     "output_states_2": {1: "batch"}},
                       opset_version=OPSET, do_constant_folding=True)
 
-    with open(os.path.join(args.out, "vocab.txt"), "w") as f:
-        for i, t in enumerate(M.VOCAB):
-            f.write(f"{t} {i}\n")
-    cfg = {"model_type": "nemo-conformer-tdt", "features_size": N_MELS,
-           "subsampling_factor": M.SUBSAMPLING, "max_tokens_per_step": 10,
-           "sample_rate": SAMPLE_RATE, "hop_length": HOP, "durations": M.DURATIONS}
-    with open(os.path.join(args.out, "config.json"), "w") as f:
-        json.dump(cfg, f, indent=2)
-        f.write("\n")
+    write_vocab_and_config(args.out, M.VOCAB, {
+        "model_type": "nemo-conformer-tdt", "features_size": N_MELS, "subsampling_factor": M.SUBSAMPLING,
+        "max_tokens_per_step": 10, "sample_rate": SAMPLE_RATE, "hop_length": HOP, "durations": M.DURATIONS})
     shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), "words.txt"), os.path.join(args.out, "words.txt"))
     import onnx
     for n in ["nemo128.onnx", "encoder-model.onnx", "decoder_joint-model.onnx"]:

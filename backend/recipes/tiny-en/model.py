@@ -2,8 +2,6 @@
 1-layer LSTM prediction network over byte-pair pieces, additive joint with a
 TDT-style duration head."""
 
-import functools
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -19,17 +17,11 @@ TOK2ID = {t: i for i, t in enumerate(VOCAB)}
 BLANK = len(VOCAB) - 1
 
 
-@functools.lru_cache(maxsize=None)
-def _word_ids(word):
-    return tuple(TOK2ID[p] for p in bpe.encode_word(word, _MERGES))
-
-
-def encode_text(text):
-    return [i for w in text.split() for i in _word_ids(w)]
+encode_text = bpe.text_encoder(_MERGES, TOK2ID)
 
 
 def decode_ids(ids):
-    return "".join(VOCAB[i] for i in ids).replace(bpe.WB, " ").strip()
+    return bpe.join_pieces(VOCAB[i] for i in ids)
 
 
 SUBSAMPLING = 4

@@ -102,6 +102,21 @@ def write_wav(path, x):
         w.writeframes(pcm.tobytes())
 
 
+def write_scoring_set(d, name, jobs, auds):
+    """A scoring set in folder d: a wav per rendered job, ref.trn (what each says), wav.list and
+    voices.txt (voice, speed and pitch). Returns the utterance ids, in the jobs' order."""
+    uids = [f"{name}-{i:04d}" for i in range(len(jobs))]
+    with open(os.path.join(d, "ref.trn"), "w") as rf, \
+         open(os.path.join(d, "wav.list"), "w") as lf, \
+         open(os.path.join(d, "voices.txt"), "w") as vf:
+        for uid, job, x in zip(uids, jobs, auds):
+            write_wav(os.path.join(d, uid + ".wav"), x)
+            rf.write(f"{job[0]} ({uid})\n")
+            lf.write(f"{uid}\t{uid}.wav\n")
+            vf.write(f"{uid}\t{job[1]}\t{job[2]}\t{job[3]}\n")
+    return uids
+
+
 def rand_job(rng, text, voice):
     return (text, voice, rng.randint(130, 200), rng.randint(30, 70),
             rng.uniform(20, 40), rng.uniform(0.3, 0.95), rng.randrange(2**31))
@@ -140,16 +155,7 @@ def main():
         os.makedirs(d, exist_ok=True)
         trng = random.Random(99 if name == "test-seen" else 77)
         jobs = [rand_job(trng, s, trng.choice(voices or seen_voices)) for s in held]
-        auds = pool.map(render, jobs, chunksize=8)
-        with open(os.path.join(d, "ref.trn"), "w") as rf, \
-             open(os.path.join(d, "wav.list"), "w") as lf, \
-             open(os.path.join(d, "voices.txt"), "w") as vf:
-            for i, (job, x) in enumerate(zip(jobs, auds)):
-                uid = f"{name}-{i:04d}"
-                write_wav(os.path.join(d, uid + ".wav"), x)
-                rf.write(f"{job[0]} ({uid})\n")
-                lf.write(f"{uid}\t{uid}.wav\n")
-                vf.write(f"{uid}\t{job[1]}\t{job[2]}\t{job[3]}\n")
+        write_scoring_set(d, name, jobs, pool.map(render, jobs, chunksize=8))
         print(name, "done", flush=True)
 
     # ---- training set (cached features) ----

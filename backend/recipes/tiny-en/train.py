@@ -94,24 +94,70 @@ def join_utterances(parts, rng, digital_share=0.5):
     return standardise(torch.cat(pieces, 0))
 
 
-def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0), join=1):
-    """silence = (share of utterances padded with non-speech, most seconds on each side);
-    join = how many neighbouring utterances make one input (texts joined likewise)."""
-    share, max_seconds = silence
-    padded = [pad_with_silence(feats[i].float(), rng, max_seconds)
-              if rng is not None and share > 0 and rng.random() < share else feats[i].float()
-              for i in idx]
-    groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
-    feats = [join_utterances([padded[j] for j in g], rng) if len(g) > 1 else padded[g[0]] for g in groups]
-    texts = [" ".join(texts[idx[j]] for j in g) for g in groups]
-    T = max(f.shape[0] for f in feats)
-    B = len(groups)
-    x = torch.zeros(B, 128, T)
-    lens = torch.zeros(B, dtype=torch.long)
-    ys = [M.encode_text(t) for t in texts]
-    U = max(1, max(len(y) for y in ys))
-    y = torch.zeros(B, U, dtype=torch.long)
-    ylen = torch.zeros(B, dtype=torch.long)
+def start_process(rank, args):
+    """One training process's threads, process group and seeds; returns its random generator."""
+    torch.set_num_threads(args.threads)
+    # Most of the transducer loss's gradient over the joint tensor is denormal floats, which
+    # made the joint's backward matrix products ten times slower than the same products on
+    # normal numbers; flushing them to zero changes no result that matters.
+    torch.set_flush_denormal(True)
+    if args.world > 1:
+        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}",
+                                rank=rank, world_size=args.world)
+    torch.manual_seed(args.seed + rank)
+    return random.Random(args.seed + rank)
+
+
+def load_shards(work, loaded, data, world):
+    """Extends each list of `data` with the same key's list of every feature shard not in `loaded`.
+    Shards are read again at every epoch, so training can start while synth.py is still writing
+    the later ones."""
+    paths = sorted(glob.glob(os.path.join(work, "train", "feats_*.pt")))
+    count = torch.tensor([len(paths)])
+    if world > 1:  # every rank must build the same batches
+        dist.broadcast(count, 0)
+    for p in paths[: int(count)]:
+        if p not in loaded:
+            loaded.add(p)
+            d = torch.load(p)
+            for key, values in data.items():
+                values.extend(d[key])
+
+
+def elapsed_seconds(t0, world):
+    """Seconds since t0 on the slowest rank, so that every rank stops at the same batch."""
+    elapsed = torch.tensor([time.time() - t0])
+    if world > 1:
+        dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
+    return float(elapsed)
+
+
+def learning_rate(args, step, elapsed, budget):
+    """Cosine decay over the wall-clock budget to 3 % of --lr, after a linear warmup of --warmup steps."""
+    lr = args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * min(1.0, elapsed / budget))))
+    if step < args.warmup:
+        lr *= (step + 1) / args.warmup
+    return lr
+
+
+def optimizer_step(opt, params, loss, world):
+    """Backward, gradients averaged over the ranks, clipped, one optimizer step."""
+    opt.zero_grad()
+    loss.backward()
+    if world > 1:
+        for prm in params:
+            if prm.grad is not None:
+                dist.all_reduce(prm.grad)
+                prm.grad /= world
+    torch.nn.utils.clip_grad_norm_(params, 5.0)
+    opt.step()
+
+
+def feature_batch(feats, rng=None, specaug=False, time_masks=2):
+    """Inputs' features [T, 128] -> a zero-padded batch [B, 128, T_max] and the lengths. SpecAugment
+    (specaug): two frequency masks and `time_masks` time masks on each input."""
+    x = torch.zeros(len(feats), 128, max(f.shape[0] for f in feats))
+    lens = torch.zeros(len(feats), dtype=torch.long)
     for b, f in enumerate(feats):
         f = f.t()
         t = f.shape[1]
@@ -127,40 +173,38 @@ def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0
                 f[:, s:s + w] = 0
         x[b, :, :t] = f
         lens[b] = t
+    return x, lens
+
+
+def collate(feats, texts, idx, rng=None, specaug=False, time_masks=2, silence=(0.0, 0.0), join=1):
+    """silence = (share of utterances padded with non-speech, most seconds on each side);
+    join = how many neighbouring utterances make one input (texts joined likewise)."""
+    share, max_seconds = silence
+    padded = [pad_with_silence(feats[i].float(), rng, max_seconds)
+              if rng is not None and share > 0 and rng.random() < share else feats[i].float()
+              for i in idx]
+    groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
+    feats = [join_utterances([padded[j] for j in g], rng) if len(g) > 1 else padded[g[0]] for g in groups]
+    texts = [" ".join(texts[idx[j]] for j in g) for g in groups]
+    x, lens = feature_batch(feats, rng, specaug, time_masks)
+    B = len(groups)
+    ys = [M.encode_text(t) for t in texts]
+    U = max(1, max(len(y) for y in ys))
+    y = torch.zeros(B, U, dtype=torch.long)
+    ylen = torch.zeros(B, dtype=torch.long)
+    for b in range(B):
         y[b, :len(ys[b])] = torch.tensor(ys[b])
         ylen[b] = len(ys[b])
     return x, lens, y, ylen
 
 
 def run(rank, args):
-    torch.set_num_threads(args.threads)
-    # Most of the transducer loss's gradient over the joint tensor is denormal floats, which
-    # made the joint's backward matrix products ten times slower than the same products on
-    # normal numbers; flushing them to zero changes no result that matters.
-    torch.set_flush_denormal(True)
-    if args.world > 1:
-        dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{args.port}",
-                                rank=rank, world_size=args.world)
-    torch.manual_seed(args.seed + rank)
-    rng = random.Random(args.seed + rank)
+    rng = start_process(rank, args)
 
-    # Shards are read again at every epoch, so training can start while synth.py is
-    # still writing the later ones. The dev set is the head of the first shard.
+    # The dev set is the head of the first shard.
     loaded, feats, texts = set(), [], []
-
-    def load_new_shards():
-        paths = sorted(glob.glob(os.path.join(args.work, "train", "feats_*.pt")))
-        count = torch.tensor([len(paths)])
-        if args.world > 1:  # every rank must build the same batches
-            dist.broadcast(count, 0)
-        for p in paths[: int(count)]:
-            if p not in loaded:
-                loaded.add(p)
-                d = torch.load(p)
-                feats.extend(d["feats"])
-                texts.extend(d["texts"])
-
-    load_new_shards()
+    shards = {"feats": feats, "texts": texts}
+    load_shards(args.work, loaded, shards, args.world)
     dev_f, dev_t = feats[:args.n_dev], texts[:args.n_dev]
     lead = rank == 0
 
@@ -221,7 +265,7 @@ def run(rank, args):
     step, epoch, la = 0, 0, None
     done = False
     while not done:
-        load_new_shards()
+        load_shards(args.work, loaded, shards, args.world)
         train_f, train_t = feats[args.n_dev:], texts[args.n_dev:]
         lens = [f.shape[0] for f in train_f]
         if lead:
@@ -230,15 +274,11 @@ def run(rank, args):
         batches = make_batches(lens, args.max_frames, args.max_utts, random.Random(args.seed + epoch))
         batches = batches[: len(batches) // args.world * args.world][rank::args.world]
         for bidx in batches:
-            elapsed = torch.tensor([time.time() - t0])
-            if args.world > 1:
-                dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
-            if float(elapsed) > budget:
+            elapsed = elapsed_seconds(t0, args.world)
+            if elapsed > budget:
                 done = True
                 break
-            lr = args.lr * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * min(1.0, float(elapsed) / budget))))
-            if step < args.warmup:
-                lr *= (step + 1) / args.warmup
+            lr = learning_rate(args, step, elapsed, budget)
             for g in opt.param_groups:
                 g["lr"] = lr
             join = rng.choice((2, 3)) if rng.random() < args.join_share else 1
@@ -260,15 +300,7 @@ def run(rank, args):
             lp = torch.log_softmax(ctc_head(et), -1).transpose(0, 1)
             ctc = torch.nn.functional.ctc_loss(lp, y, el, yl, blank=net.blank,
                                                reduction="sum", zero_infinity=True) / B
-            opt.zero_grad()
-            (rnnt + args.ctc * ctc).backward()
-            if args.world > 1:
-                for prm in params:
-                    if prm.grad is not None:
-                        dist.all_reduce(prm.grad)
-                        prm.grad /= args.world
-            torch.nn.utils.clip_grad_norm_(params, 5.0)
-            opt.step()
+            optimizer_step(opt, params, rnnt + args.ctc * ctc, args.world)
             step += 1
             per_tok = torch.tensor([float(rnnt) / max(1.0, float(yls.float().mean())),
                                     float(ctc) / max(1.0, float(yl.float().mean()))])
