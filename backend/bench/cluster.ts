@@ -8,22 +8,12 @@
  *   pnpm -C backend bench:cluster [--workers 1,2,3] [--model tiny-en] [--jobs 6] [--job-minutes 2]
  *                                 [--tabs 8] [--seconds 20]
  */
-import { mkdirSync, mkdtempSync, openAsBlob, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { openAsBlob } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadModelRecognizer } from '../src/engine';
 import { resolveModel, streamProgress } from '../src/models';
-import {
-  type GroupProcess,
-  startGroup,
-  startRedis,
-  startWorker,
-  until,
-  type Worker,
-} from '../test/cluster/cluster-processes';
-import { freePort } from '../test/free-port';
+import { startCluster, until } from '../test/cluster/cluster-processes';
 import { benchFixtures, modelVersionKey, offlineTranscript } from './fixtures';
 import { ensureLongRecording } from './long-recording';
 import { measureRun } from './measures';
@@ -40,7 +30,6 @@ const { values } = parseArgs({
   },
 });
 const CACHE_DIR = fileURLToPath(new URL('../.cache/bench/', import.meta.url));
-const SHIPPED = fileURLToPath(new URL('../../deploy/haproxy/earshot.cfg', import.meta.url));
 /** A tab whose every chunk was answered within this long kept up in real time. */
 const REAL_TIME_LAG_MS = 2000;
 
@@ -55,66 +44,10 @@ interface Row {
   failedRequests: number;
 }
 
-/** The shipped config with only its first `n` worker lines, its addresses from the environment. */
-async function startHaproxy(
-  dir: string,
-  workers: Worker[],
-  port: number,
-): Promise<{ proxy: GroupProcess; url: string }> {
-  const config = readFileSync(SHIPPED, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      const match = /^\s*server worker(\d+) /.exec(line);
-      return !match || Number(match[1]) <= workers.length;
-    })
-    .join('\n');
-  const file = path.join(dir, 'haproxy.cfg');
-  writeFileSync(file, config);
-  const proxy = startGroup('haproxy', ['-db', '-f', file], {
-    EARSHOT_PROXY_BIND: `127.0.0.1:${port}`,
-    EARSHOT_PUBLIC_HOST: `127.0.0.1:${port}`,
-    ...Object.fromEntries(workers.map((w, i) => [`EARSHOT_WORKER${i + 1}`, `127.0.0.1:${w.port}`])),
-  });
-  return { proxy, url: `http://127.0.0.1:${port}` };
-}
-
 async function measureCluster(n: number, inputs: TabInput[], longFile: string): Promise<Row> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'earshot-bench-cluster-'));
-  const jobsDir = path.join(dir, 'jobs');
-  mkdirSync(jobsDir);
-  const redis = await startRedis(dir);
-  const workers: Worker[] = [];
-  let proxy: GroupProcess | undefined;
+  const cluster = await startCluster(n, ['--model', values.model, '--max-jobs', '100']);
+  const { url } = cluster;
   try {
-    const proxyPort = await freePort();
-    for (let i = 0; i < n; i++) {
-      const port = await freePort();
-      workers.push(
-        await startWorker(
-          [
-            ...['--model', values.model, '--redis', redis.url, '--jobs-dir', jobsDir],
-            ...['--max-jobs', '100', '--allowed-host', `127.0.0.1:${proxyPort},127.0.0.1:${port}`],
-          ],
-          {},
-          port,
-        ),
-      );
-    }
-    const started = await startHaproxy(dir, workers, proxyPort);
-    proxy = started.proxy;
-    const { url } = started;
-    const seen = new Set<string>();
-    await until(
-      async () => {
-        const response = await fetch(`${url}/ready`);
-        const worker = response.headers.get('x-earshot-worker');
-        if (response.ok && worker) seen.add(worker);
-        return seen.size === n;
-      },
-      'haproxy to reach every worker',
-      30_000,
-    );
-
     const jobs = Number(values.jobs);
     log(`${n} worker(s): ${jobs} jobs of ${values['job-minutes']} min at once…`);
     const jobsStartedAt = performance.now();
@@ -160,10 +93,7 @@ async function measureCluster(n: number, inputs: TabInput[], longFile: string): 
       failedRequests: measures.failedRequests,
     };
   } finally {
-    await proxy?.stop('SIGTERM');
-    await Promise.all(workers.map((w) => w.stop('SIGTERM')));
-    await redis.stop('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await cluster.stop();
   }
 }
 

@@ -1,20 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../backend/test/cli/serve-process';
-import {
-  type GroupProcess,
-  type RunningRedis,
-  startGroup,
-  startRedis,
-  startWorker,
-  until,
-  type Worker,
-} from '../../backend/test/cluster/cluster-processes';
+import { type Cluster, startCluster, until } from '../../backend/test/cluster/cluster-processes';
 import {
   cutAtArbitraryOffsets,
   ONE_SECOND_OF_WEBM,
@@ -25,17 +12,11 @@ import {
 // one worker, a stopping worker drains without a 5xx, a killed one is replaced by a new recording.
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const SHIPPED = path.join(REPO, 'deploy/haproxy/earshot.cfg');
 const TEXT = 'the dog ran to the park to play with a red ball and the children walk near the river at night';
 
-let dir: string;
-let redis: RunningRedis;
-let haproxy: GroupProcess;
-let workers: Worker[] = [];
+let cluster: Cluster;
 let url: string;
 let chunks: Buffer[];
-let workerPorts: number[];
 let speech: Buffer;
 
 interface Answer {
@@ -115,60 +96,16 @@ class LiveTab {
   }
 }
 
-async function startHaproxy(ports: number[], port: number): Promise<void> {
-  // The shipped file as it is, its addresses from the environment.
-  haproxy = startGroup('haproxy', ['-db', '-f', SHIPPED], {
-    EARSHOT_PROXY_BIND: `127.0.0.1:${port}`,
-    EARSHOT_PUBLIC_HOST: `127.0.0.1:${port}`,
-    ...Object.fromEntries(ports.map((p, i) => [`EARSHOT_WORKER${i + 1}`, `127.0.0.1:${p}`])),
-  });
-  url = `http://127.0.0.1:${port}`;
-  // Up once every worker has answered through it (round-robin for requests without a recording id).
-  const seen = new Set<string>();
-  await until(
-    async () => {
-      const response = await fetch(`${url}/health`);
-      const worker = response.headers.get('x-earshot-worker');
-      if (response.status === 200 && worker) seen.add(worker);
-      return seen.size === 3;
-    },
-    `haproxy to reach three workers: ${haproxy.output()}`,
-    20_000,
-  );
-}
-
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'earshot-haproxy-'));
-  const jobsDir = path.join(dir, 'jobs');
-  mkdirSync(jobsDir);
   // About 50 s of speech, in chunks of about a second.
   speech = (await speechWebm(Array(8).fill(TEXT).join(' '))).webm;
   chunks = cutAtArbitraryOffsets(speech, ONE_SECOND_OF_WEBM, 5);
-  redis = await startRedis(dir);
-  const ports = [await freePort(), await freePort(), await freePort()];
-  workerPorts = ports;
-  const proxyPort = await freePort();
-  for (const port of ports) {
-    workers.push(
-      await startWorker(
-        [
-          ...['--model', 'tiny-en', '--vad', 'off', '--redis', redis.url, '--jobs-dir', jobsDir],
-          // The name clients use through the proxy, and the worker's own for the test's readiness probe.
-          ...['--drain-seconds', '4', '--allowed-host', `127.0.0.1:${proxyPort},127.0.0.1:${port}`],
-        ],
-        {},
-        port,
-      ),
-    );
-  }
-  await startHaproxy(ports, proxyPort);
+  cluster = await startCluster(3, ['--model', 'tiny-en', '--vad', 'off', '--drain-seconds', '4']);
+  url = cluster.url;
 }, 300_000);
 
 afterAll(async () => {
-  await haproxy?.stop('SIGTERM');
-  await Promise.all(workers.map((w) => w.stop('SIGTERM')));
-  await redis?.stop('SIGKILL');
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await cluster?.stop();
 }, 60_000);
 
 describe('the shipped HAProxy config in front of three workers', () => {
@@ -198,7 +135,7 @@ describe('the shipped HAProxy config in front of three workers', () => {
     const tabs = Array.from({ length: 6 }, (_, i) => new LiveTab(`term-${i}`, 500));
     await until(async () => tabs.every((t) => t.answers.length >= 2), 'every tab to stream', 20_000);
     const busy = tabs[0]?.worker as string;
-    const victim = workers.find((w) => w.port === portOf(busy)) as Worker;
+    const victim = cluster.worker(busy);
     const stopping = victim.stop('SIGTERM', 30_000);
     // A job sent to the stopping worker itself joins the cluster's queue and runs on another worker.
     await until(
@@ -223,13 +160,18 @@ describe('the shipped HAProxy config in front of three workers', () => {
     );
     expect(done.status).toBe('succeeded');
     // The job's record in Redis names the worker that ran it.
-    const { stdout } = await run('redis-cli', ['-u', redis.url, 'HGET', `earshot:job:${id}`, 'worker']);
+    const { stdout } = await run('redis-cli', [
+      '-u',
+      cluster.redis.url,
+      'HGET',
+      `earshot:job:${id}`,
+      'worker',
+    ]);
     expect(stdout.trim()).toMatch(/:\d+$/);
     expect(stdout.trim().endsWith(`:${victim.pid}`)).toBe(false);
     // Another few seconds of streaming after the worker left.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await Promise.all(tabs.map((t) => t.stop()));
-    workers = workers.filter((w) => w !== victim);
     const answers = tabs.flatMap((t) => t.answers);
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
     for (const tab of tabs) {
@@ -245,10 +187,9 @@ describe('the shipped HAProxy config in front of three workers', () => {
     await until(async () => tabs.every((t) => t.answers.length >= 2), 'every tab to stream', 20_000);
     const onVictim = tabs.filter((t) => t.worker === tabs[0]?.worker);
     const name = tabs[0]?.worker as string;
-    const victim = workers.find((w) => w.port === portOf(name)) as Worker;
+    const victim = cluster.worker(name);
     const killedAt = Date.now();
     await victim.stop('SIGKILL');
-    workers = workers.filter((w) => w !== victim);
     await until(
       async () => onVictim.every((t) => t.answers.some((a) => a.at > killedAt && a.captions > 0)),
       'the killed worker’s tabs to show captions again',
@@ -270,8 +211,3 @@ describe('the shipped HAProxy config in front of three workers', () => {
     }
   });
 });
-
-/** The port of the worker HAProxy names `workerN`. */
-function portOf(serverName: string): number {
-  return workerPorts[Number(serverName.replace('worker', '')) - 1] as number;
-}
