@@ -3,6 +3,9 @@ import { createServer } from 'node:net';
 import { type HealthResponse, HealthResponseSchema } from '@earshot/shared';
 import { REPO_ROOT } from './paths';
 
+/** The model every e2e backend serves; EARSHOT_E2E_MODEL runs the suite against another model id or directory. */
+export const E2E_MODEL = process.env.EARSHOT_E2E_MODEL ?? 'tiny-en';
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -24,8 +27,7 @@ export class BackendProcess {
 
   constructor(
     readonly port: number,
-    /** EARSHOT_E2E_MODEL runs the suite against another model id or directory. */
-    private readonly model = process.env.EARSHOT_E2E_MODEL ?? 'tiny-en',
+    private readonly model = E2E_MODEL,
     /** More `earshot serve` options and environment, e.g. an API key file. */
     private readonly extra: { args?: string[]; env?: Record<string, string> } = {},
   ) {}

@@ -18,6 +18,11 @@ declare namespace chrome {
       get(key: string | null): Promise<Record<string, unknown>>;
       set(items: Record<string, unknown>): Promise<void>;
       remove(keys: string | string[]): Promise<void>;
+      onChanged: {
+        addListener(
+          listener: (changes: Record<string, { newValue?: unknown; oldValue?: unknown }>) => void,
+        ): void;
+      };
     }
     const local: Area;
     const session: Area;
