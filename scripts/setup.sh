@@ -10,9 +10,10 @@ runtime_pkgs=(ffmpeg libatomic1)
 # python3-torch and python3-onnx build the tiny random-weight Whisper the Whisper engine tests load;
 # podman, runc and debootstrap build and run the container image; nginx fronts the server in the
 # reverse-proxy test; openssl makes the test certificates; redis-server and haproxy run the cluster
-# tests (three workers sharing jobs, usage and keys through Redis, behind HAProxy).
+# tests (three workers sharing jobs, usage and keys through Redis, behind HAProxy); podman-compose runs
+# compose.cluster.yaml, whose containers find each other by name through podman's dnsname plugin.
 test_pkgs=(ffmpeg libatomic1 espeak-ng sox sctk chromium python3-torch python3-onnx openssl nginx podman runc debootstrap
-  redis-server haproxy)
+  redis-server haproxy podman-compose golang-github-containernetworking-plugin-dnsname)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--for-tests" ]] && pkgs=("${test_pkgs[@]}")
 
