@@ -11,9 +11,10 @@ runtime_pkgs=(ffmpeg libatomic1)
 # podman, runc and debootstrap build and run the container image; nginx fronts the server in the
 # reverse-proxy test; openssl makes the test certificates; redis-server and haproxy run the cluster
 # tests (three workers sharing jobs, usage and keys through Redis, behind HAProxy; one e2e test with the
-# extension in Chromium).
+# extension in Chromium); podman-compose runs compose.cluster.yaml, whose containers find each other by
+# name through podman's dnsname plugin.
 test_pkgs=(ffmpeg libatomic1 espeak-ng sox sctk chromium python3-torch python3-onnx openssl nginx podman runc debootstrap
-  redis-server haproxy)
+  redis-server haproxy podman-compose golang-github-containernetworking-plugin-dnsname)
 pkgs=("${runtime_pkgs[@]}")
 [[ "${1:-}" == "--for-tests" ]] && pkgs=("${test_pkgs[@]}")
 

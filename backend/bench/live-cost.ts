@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { wordErrorRate } from '../src/transcript/word-errors';
 import { benchFixtures, ensureFixture, type Fixture, type OfflineTranscript } from './fixtures';
+import { holds, skippedSecondsBetween } from './live-hold';
 import { type RecognitionPass, recognitionPass, type SpokenRecording } from './live-profile';
 import { measureRun, type RunMeasures, type TabOutcome } from './measures';
 import { positiveWholeNumbers, wholeNumber } from './options';
 import { untilReady } from './ready';
 import { checkVocabulary } from './sentences';
-import { metricSamples, scrapeMetrics } from './server-metrics';
+import { scrapeMetrics } from './server-metrics';
 import { groupCpuSeconds, ownCpuSeconds, type ServerProcess, startServerProcess } from './server-process';
 import { runTab } from './tab';
 import { planChunks } from './webm-chunks';
@@ -26,8 +27,6 @@ const TWIN_INT8 = fileURLToPath(new URL('../.cache/parakeet-twin-int8', import.m
 const TINY_WHISPER = fileURLToPath(new URL('../.cache/tiny-whisper', import.meta.url));
 const TIMESLICE_SECONDS = 0.25;
 const SERVER_PART = 'HTTP, JSON, sessions and the rest of the server';
-/** Live captions hold when no audio is given up and no tab is further behind than this. */
-const HOLD_LAG_SECONDS = 2;
 
 const program = new Command('bench:live-cost')
   .description('Live captions against one decode of the same audio: CPU, latency, accuracy, tabs that hold')
@@ -185,9 +184,7 @@ async function liveRow(
   const own = ownCpuSeconds(server.pid) - ownBefore;
   const metricsAfter = (await scrapeMetrics(server.url)) ?? '';
   const audioSeconds = outcomes.reduce((sum, o) => sum + o.fixture.durationSeconds, 0);
-  const skipped =
-    counterTotal(metricsAfter, 'earshot_audio_skipped_seconds_total') -
-    counterTotal(metricsBefore, 'earshot_audio_skipped_seconds_total');
+  const skipped = skippedSecondsBetween(metricsBefore, metricsAfter);
   const measures = measureRun(outcomes);
   // Pooled like the streamed finals' rate: edits over all spoken words.
   const spokenWords = outcomes.map((o) => o.fixture.text.split(' ').length);
@@ -243,11 +240,6 @@ async function streamTabs(
   );
 }
 
-/** A counter's value, summed over its label sets. */
-function counterTotal(metrics: string, name: string): number {
-  return [...metricSamples(metrics, name).values()].reduce((sum, v) => sum + v, 0);
-}
-
 interface Profile {
   setup: string;
   /** CPU milliseconds per second of audio, by part. */
@@ -281,7 +273,7 @@ function profile(setup: Setup, pass: RecognitionPass, oneTab: Row | null): Profi
   const parts: Record<string, number> = { ...pass.parts };
   // A tab that fell behind had interims dropped: its run did less than the pass, and the rest of the
   // server cannot be told from the difference.
-  if (oneTab && holds(oneTab) === 'yes') {
+  if (oneTab && rowHolds(oneTab)) {
     parts['ffmpeg: container decoding and resampling'] = oneTab.ffmpegCpuPerAudioSecond;
     parts[SERVER_PART] = oneTab.liveCpuPerAudioSecond - oneTab.ffmpegCpuPerAudioSecond - recognized;
   }
@@ -327,8 +319,8 @@ function settle(): Promise<void> {
 const seconds = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
 const percent = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} %` : '-');
 
-function holds(row: Row): string {
-  return row.skippedSeconds === 0 && row.lagMaxSeconds <= HOLD_LAG_SECONDS ? 'yes' : 'no';
+function rowHolds(row: Row): boolean {
+  return holds({ ...row, failedRequests: row.measures.failedRequests });
 }
 
 function costTable(rows: readonly Row[]): string {
@@ -339,7 +331,7 @@ function costTable(rows: readonly Row[]): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.setup} | ${r.tabs} | ${r.liveCpuPerAudioSecond.toFixed(3)} | ${r.fileCpuPerAudioSecond.toFixed(3)} | ${(r.liveCpuPerAudioSecond / r.fileCpuPerAudioSecond).toFixed(1)}× | ${r.lagMaxSeconds.toFixed(2)} | ${r.skippedSeconds.toFixed(1)} | ${holds(r)} |`,
+      `| ${r.setup} | ${r.tabs} | ${r.liveCpuPerAudioSecond.toFixed(3)} | ${r.fileCpuPerAudioSecond.toFixed(3)} | ${(r.liveCpuPerAudioSecond / r.fileCpuPerAudioSecond).toFixed(1)}× | ${r.lagMaxSeconds.toFixed(2)} | ${r.skippedSeconds.toFixed(1)} | ${rowHolds(r) ? 'yes' : 'no'} |`,
     );
   }
   return lines.join('\n');

@@ -1,43 +1,19 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDir } from '../../backend/src/engine/locations';
 import { freePort } from '../../backend/test/cli/serve-process';
 import { type TestCertificates, testCertificates } from '../../backend/test/tls-certs';
 import { curlTranscription } from '../../backend/test/tls-clients';
 import { twoPhraseRecall, writeTwoPhraseSpeech } from '../../backend/test/two-phrase-speech';
+import { buildEarshotImage, exec, IMAGE, PODMAN, podman } from './podman';
 
-const exec = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const IMAGE = 'localhost/earshot:test';
 const IMAGE_USER = 10001;
 const KEY = 'container-test-key-0123456789abcdef';
 const NAME = `earshot-test-${randomBytes(4).toString('hex')}`;
 const VOLUME = `${NAME}-models`;
-
-// Podman here needs runc (crun refuses the hybrid cgroups) and limits it may not raise: the open-files
-// limit this process has, and a process limit below the one runc is allowed to set.
-const OPEN_FILES = (await exec('sh', ['-c', 'ulimit -n'])).stdout.trim();
-const PODMAN = [
-  '--runtime',
-  'runc',
-  '--ulimit',
-  `nofile=${OPEN_FILES}:${OPEN_FILES}`,
-  '--ulimit',
-  'nproc=4096:4096',
-];
-
-const podman = (args: string[]) => exec('podman', args, { cwd: REPO, maxBuffer: 64 * 1024 * 1024 });
-const imageId = (name: string) =>
-  podman(['image', 'inspect', '--format', '{{.Id}}', name]).then(
-    (r) => r.stdout.trim(),
-    () => undefined,
-  );
 
 let dir: string;
 let secrets: string;
@@ -49,13 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'earshot-container-'));
   speech = writeTwoPhraseSpeech(dir);
   certs = testCertificates(['127.0.0.1']);
-  // The image's FROM, made from Debian's packages when no registry can be reached; kept between runs.
-  await exec('bash', ['deploy/test/debian-base-image.sh'], { cwd: REPO });
-  const previous = await imageId(IMAGE);
-  // Docker's image format: OCI's has no HEALTHCHECK.
-  await podman(['build', ...PODMAN, '--format', 'docker', '--pull=never', '--tag', IMAGE, '.']);
-  // Layers the build reused stay cached; the image this build replaced goes.
-  if (previous && previous !== (await imageId(IMAGE))) await podman(['rmi', previous]).catch(() => {});
+  await buildEarshotImage();
 
   // What an operator mounts read-only at /etc/earshot: certificate, key, hashed API keys, owned by
   // the image's user.

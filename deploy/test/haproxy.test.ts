@@ -2,6 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster, until } from '../../backend/test/cluster/cluster-processes';
+import { MAX_STREAMING_WER, wordErrorRate } from '../../backend/test/server/helpers';
+import {
+  commitSpokenTurn,
+  type RealtimeSocket,
+  realtimeSocket,
+} from '../../backend/test/server/realtime-turn';
 import {
   cutAtArbitraryOffsets,
   ONE_SECOND_OF_WEBM,
@@ -12,6 +18,7 @@ import {
 // one worker, a stopping worker drains without a 5xx, a killed one is replaced by a new recording.
 
 const run = promisify(execFile);
+const TURN = 'my mother found a small green tree near the house';
 const TEXT = 'the dog ran to the park to play with a red ball and the children walk near the river at night';
 
 let cluster: Cluster;
@@ -100,7 +107,7 @@ beforeAll(async () => {
   // About 50 s of speech, in chunks of about a second.
   speech = (await speechWebm(Array(8).fill(TEXT).join(' '))).webm;
   chunks = cutAtArbitraryOffsets(speech, ONE_SECOND_OF_WEBM, 5);
-  cluster = await startCluster(3, ['--model', 'tiny-en', '--vad', 'off', '--drain-seconds', '4']);
+  cluster = await startCluster(3, ['--model', 'tiny-en', '--vad', 'off', '--drain-seconds', '8']);
   url = cluster.url;
 }, 300_000);
 
@@ -136,19 +143,41 @@ describe('the shipped HAProxy config in front of three workers', () => {
     await until(async () => tabs.every((t) => t.answers.length >= 2), 'every tab to stream', 20_000);
     const busy = tabs[0]?.worker as string;
     const victim = cluster.worker(busy);
+    // A realtime WebSocket through HAProxy (round-robin) on the worker about to stop.
+    const realtime = await realtimeSocketOn(busy);
     const stopping = victim.stop('SIGTERM', 30_000);
-    // A job sent to the stopping worker itself joins the cluster's queue and runs on another worker.
     await until(
       async () => (await fetch(`${victim.url}/ready`)).status === 503,
       'the worker to say it stops',
       5000,
     );
+    // The stopping worker refuses a new WebSocket before upgrading it; through HAProxy new ones open
+    // on the other workers, even before its health check noticed (HAProxy retries the 503 elsewhere).
+    const refused = await realtimeSocket(victim.url).opened;
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ error: { code: 'not_ready' } });
+    const others: RealtimeSocket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const other = realtimeSocket(url);
+      others.push(other);
+      const answer = await other.opened;
+      expect(answer.status, JSON.stringify(answer.body)).toBe(101);
+      expect(answer.headers['x-earshot-worker']).not.toBe(busy);
+    }
+    // A job sent to the stopping worker itself joins the cluster's queue and runs on another worker.
     const form = new FormData();
     form.append('file', new Blob([speech]), 'speech.webm');
     form.append('model', 'whisper-1');
     const submitted = await fetch(`${victim.url}/v1/audio/jobs`, { method: 'POST', body: form });
     expect(submitted.status, await submitted.clone().text()).toBe(202);
     const { id } = (await submitted.json()) as { id: string };
+    // Once HAProxy took the worker out of rotation (1 s checks), its open WebSocket still transcribes
+    // until the drain's bound.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const { transcript } = await commitSpokenTurn(realtime, realtime.events, TURN);
+    expect(wordErrorRate(TURN, transcript)).toBeLessThanOrEqual(MAX_STREAMING_WER);
+    expect(realtime.events.filter((e) => e.type === 'error')).toEqual([]);
+    for (const socket of [realtime, ...others]) socket.socket.close();
     expect(await stopping).toBe(0);
     const done = await until(
       async () => {
@@ -211,3 +240,15 @@ describe('the shipped HAProxy config in front of three workers', () => {
     }
   });
 });
+
+/** A realtime socket opened through HAProxy that landed on the worker it names `worker`. */
+async function realtimeSocketOn(worker: string): Promise<RealtimeSocket> {
+  for (let tries = 0; tries < 9; tries++) {
+    const socket = realtimeSocket(url);
+    const answer = await socket.opened;
+    expect(answer.status).toBe(101);
+    if (answer.headers['x-earshot-worker'] === worker) return socket;
+    socket.socket.close();
+  }
+  throw new Error(`no realtime socket through HAProxy landed on ${worker}`);
+}

@@ -183,6 +183,13 @@ function expectFiltered(words: WordReport[], label: string): void {
 
 const BLOCKED = ['damn', 'shit', 'hell'];
 
+/** The blocked words some caption showed masked ("s***"): the ones the recognizer heard. */
+function maskedWordsShown(samples: { text: string }[]): string[] {
+  return BLOCKED.filter((w) =>
+    samples.some((s) => s.text.toLowerCase().includes(w[0] + '*'.repeat(w.length - 1))),
+  );
+}
+
 function expectCaptionsMasked(samples: { text: string }[]): void {
   for (const sample of samples) {
     const unmasked = wordsOf(sample.text).filter((w) => BLOCKED.includes(w));
@@ -341,6 +348,10 @@ test.describe('word filter', () => {
         );
         if (!word.blocked) expect(word.heardMs / word.speechMs).toBeGreaterThanOrEqual(MIN_HEARD_SHARE);
       }
+      expect(
+        maskedWordsShown(await captionLog(page)),
+        'blocked words the first pass recognized (a replay silences ahead only what was recognized)',
+      ).toEqual(BLOCKED);
 
       await page.evaluate(() => {
         (document.getElementById('media') as HTMLMediaElement).currentTime = 0;

@@ -12,7 +12,11 @@ import {
   mergeHeardBlockedWords,
 } from '../lib/transcript/heard-blocked-words';
 import { MediaClock } from '../lib/transcript/media-clock';
-import { LOOKAHEAD_SECONDS, silencesDue } from '../lib/transcript/replay-silences';
+import {
+  CACHED_START_SLACK_SECONDS,
+  LOOKAHEAD_SECONDS,
+  silencesDue,
+} from '../lib/transcript/replay-silences';
 import { cuesInMediaTime, mergeCues } from '../lib/transcript/transcript-cues';
 import { exportFileName, exportTranscript } from '../lib/transcript/transcript-export';
 import { videoKey } from '../lib/transcript/video-identity';
@@ -132,23 +136,24 @@ describe('transcript cues', () => {
 });
 
 describe('replay silences', () => {
-  it('announce cached blocked words once, as they come within the lookahead', () => {
+  it('announce cached blocked words once, as they come within the lookahead, starting a little early', () => {
     const announced = new Set<string>();
     const spans = [
       { start: 10, end: 10.4, nextStart: 10.45 },
       { start: 30, end: 30.5 },
     ];
     const nowMs = 1_000_000;
+    const slackMs = CACHED_START_SLACK_SECONDS * 1000;
     expect(
       silencesDue(spans, { mediaTime: 10 - LOOKAHEAD_SECONDS - 0.1, rate: 1, nowMs }, announced),
     ).toEqual([]);
     expect(silencesDue(spans, { mediaTime: 9, rate: 1, nowMs }, announced)).toEqual([
-      { startAtMs: nowMs + 1000, endAtMs: nowMs + 1400, nextStartAtMs: nowMs + 1450 },
+      { startAtMs: nowMs + 1000 - slackMs, endAtMs: nowMs + 1400, nextStartAtMs: nowMs + 1450 },
     ]);
     expect(silencesDue(spans, { mediaTime: 9.5, rate: 1, nowMs }, announced)).toEqual([]);
     announced.clear();
     expect(silencesDue(spans, { mediaTime: 29.5, rate: 2, nowMs }, announced)).toEqual([
-      { startAtMs: nowMs + 250, endAtMs: nowMs + 500 },
+      { startAtMs: nowMs + 250 - slackMs / 2, endAtMs: nowMs + 500 },
     ]);
     expect(silencesDue(spans, { mediaTime: 9, rate: 0, nowMs }, new Set())).toEqual([]);
   });

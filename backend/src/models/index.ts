@@ -1,4 +1,4 @@
-export { DownloadInProgressError } from './download-lock';
+export { DownloadInProgressError, STALE_LOCK_MS } from './download-lock';
 export {
   ChecksumMismatchError,
   DownloadError,

@@ -109,9 +109,9 @@ export async function buildApp({
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(errorReplies);
-  await app.register(drainingPlugin);
   // Before the request guard: a refused upgrade's socket is only closed by this plugin's own hooks.
   await app.register(websocket, { options: { maxPayload: MAX_WEBSOCKET_FRAME_BYTES } });
+  await app.register(drainingPlugin);
   await app.register(requestGuard, {
     host: settings.host,
     port: settings.port,

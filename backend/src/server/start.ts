@@ -187,7 +187,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
       async close() {
         // The running job and open recordings finish while the models are still there.
-        if (cluster) await Promise.all([cluster.stopTakingJobs(), drain(served, cluster.drainMs)]);
+        if (cluster) await Promise.all([cluster.stopTakingJobs(), served.draining.drain(cluster.drainMs)]);
         // Models loaded while serving are released by the app; the starting ones after it closed.
         await served.close();
         await Promise.all([releaseAll(), vad?.release()]);
@@ -211,18 +211,6 @@ function clusterKeys(cluster: Cluster, host: string): Cluster['keys'] | undefine
 function authSummary(keys: unknown, fromFile: readonly unknown[] | undefined): string {
   if (!keys) return 'off';
   return fromFile ? `${fromFile.length}-keys` : 'redis-keys';
-}
-
-/**
- * A stopping worker of a cluster: /ready says so (the load balancer takes it out), new recordings are
- * refused (and retried elsewhere), and open ones get up to `boundMs` to end before the server closes.
- */
-async function drain(app: FastifyInstance, boundMs: number): Promise<void> {
-  app.draining.begin();
-  const deadline = Date.now() + boundMs;
-  while (app.sessions.count > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 function moreModels(recognizers: readonly Recognizer[]): string {

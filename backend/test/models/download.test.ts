@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import {
   downloadModel,
   ModelUnavailableError,
   resolveModel,
+  STALE_LOCK_MS,
   type StoreSettings,
   storeSettings,
   verifyModel,
@@ -228,6 +230,29 @@ describe('a model directory shared between processes', () => {
     writeFileSync(join(dir, '.download.lock'), `${dead}\n`);
     await resolveModel(MODEL, { allowDownload: true, settings, ...fast });
     expect(existsSync(join(dir, '.download.lock'))).toBe(false);
+    expect(readFileSync(modelFile('encoder-model.int8.onnx')).equals(encoder)).toBe(true);
+  });
+
+  // Containers sharing one models volume: each server is process 1 on its own host.
+  it('respects a lock held on another host while its holder keeps touching it', async () => {
+    const dir = join(cacheDir, 'models', MODEL);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, '.download.lock'), '1 worker2-container\n');
+    const error = await resolveModel(MODEL, { allowDownload: true, settings, ...fast }).catch((e) => e);
+    expect(error).toBeInstanceOf(DownloadInProgressError);
+    expect(error.message).toContain('already being downloaded by process 1 on host worker2-container');
+    expect(hub.requests.filter((r) => r.path.includes('/resolve/'))).toEqual([]);
+  });
+
+  it('takes over a lock from another host that nobody touched for longer than a holder would wait', async () => {
+    const dir = join(cacheDir, 'models', MODEL);
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, '.download.lock');
+    writeFileSync(lock, '1 worker2-container\n');
+    const then = new Date(Date.now() - STALE_LOCK_MS - 1_000);
+    utimesSync(lock, then, then);
+    await resolveModel(MODEL, { allowDownload: true, settings, ...fast });
+    expect(existsSync(lock)).toBe(false);
     expect(readFileSync(modelFile('encoder-model.int8.onnx')).equals(encoder)).toBe(true);
   });
 });

@@ -15,6 +15,7 @@ import { buildApp } from '../../src/server/app';
 import { pcm16Wav, speakPcm16 } from '../engine/speech-audio';
 import { type TestCertificates, testCertificates } from '../tls-certs';
 import { loadTinyEn, MAX_STREAMING_WER, refusedWith, wordErrorRate } from './helpers';
+import { commitSpokenTurn, pieces, type ServerEventLike, silencePcm16, until } from './realtime-turn';
 
 const FIRST = 'the dog ran to the park to play with a red ball and the children walk near the river';
 const SECOND = 'my mother found a small green tree near the house';
@@ -22,35 +23,7 @@ const VAD_MODEL = defaultSileroVadPath();
 const API_KEY = 'realtime-test-key-0123456789';
 const vadPresent = existsSync(VAD_MODEL);
 
-function silencePcm16(seconds: number, rate: number): Buffer {
-  return Buffer.alloc(Math.round(seconds * rate) * 2);
-}
-
-/** Cuts PCM16 into pieces of `ms` of audio each. */
-function pieces(pcm: Buffer, rate: number, ms: number): Buffer[] {
-  const size = Math.round((rate * ms) / 1000) * 2;
-  const out: Buffer[] = [];
-  for (let at = 0; at < pcm.length; at += size) out.push(pcm.subarray(at, at + size));
-  return out;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface ServerEventLike {
-  type: string;
-  item_id?: string;
-  delta?: string;
-  transcript?: string;
-  error?: { code?: string | null; message: string };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 let tinyEn: Recognizer;
 let vad: SileroVad | undefined;
@@ -117,34 +90,6 @@ async function heardByV1(pcm: Buffer, rate: number): Promise<string> {
   });
   expect(response.statusCode, response.body).toBe(200);
   return (response.json() as { text: string }).text;
-}
-
-/**
- * Configures 24 kHz audio with no server VAD, appends `text` spoken (and half a second of silence),
- * commits it and waits for its transcript; the turn's audio and the transcript.
- */
-async function commitSpokenTurn(
-  rt: { send(event: never): void },
-  events: ServerEventLike[],
-  text: string,
-): Promise<{ turn: Buffer; transcript: string }> {
-  const rate = 24_000;
-  const send = (event: object) => rt.send(event as never);
-  send({
-    type: 'session.update',
-    session: {
-      type: 'transcription',
-      audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: null } },
-    },
-  });
-  const turn = Buffer.concat([speakPcm16(text, rate), silencePcm16(0.5, rate)]);
-  for (const piece of pieces(turn, rate, 200)) {
-    send({ type: 'input_audio_buffer.append', audio: piece.toString('base64') });
-  }
-  send({ type: 'input_audio_buffer.commit' });
-  const done = () => events.find((e) => e.type === 'conversation.item.input_audio_transcription.completed');
-  await until(() => done() !== undefined, 'the completed transcript');
-  return { turn, transcript: done()?.transcript ?? '' };
 }
 
 function rawSocket(headers: Record<string, string> = {}): WebSocket {

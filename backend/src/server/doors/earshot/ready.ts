@@ -20,7 +20,11 @@ const readyRoute: FastifyPluginAsyncZod = async (app) => {
     },
     async (_request, reply) => {
       if (app.draining.active) {
-        return reply.code(503).send(errorBody('not_ready', 'this worker is stopping'));
+        // How a load balancer tells a stopping worker (keep its open WebSockets) from a dead one.
+        return reply
+          .code(503)
+          .header('x-earshot-draining', 'true')
+          .send(errorBody('not_ready', 'this worker is stopping'));
       }
       const { readiness } = app.models;
       if (readiness.ready) return { ready: true as const };
