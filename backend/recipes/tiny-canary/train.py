@@ -1,6 +1,9 @@
 """Train tiny-canary on the cached features: cross-entropy on the decoder's pieces after the canary2
 prompt (transcription: source and target language the same; translation: the other language's
-word-by-word text), plus an auxiliary CTC loss on the encoder over the spoken words (not exported).
+word-by-word text), plus an auxiliary CTC loss on the encoder over the spoken words (not exported),
+plus a prior that keeps cross-attention near the diagonal (guided attention, Tachibana et al. 2018)
+while the decoder learns where to listen: without it the decoder spent hundreds of steps as a
+language model that ignored the audio.
 The encoder starts from tiny-en's trained weights. With --world 2 two processes (one core each)
 take alternate batches and average gradients."""
 import argparse
@@ -24,12 +27,15 @@ N_MELS = L.tiny_en_module("features").N_MELS
 def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, specaug=False):
     """One batch. `tasks[g]` is "transcribe" or "translate" for input g; inputs join `join`
     neighbouring utterances (all of one language). Returns features, lengths, decoder input,
-    labels (-100 where no loss), CTC targets and lengths, and each input's (source, target) text."""
+    labels (-100 where no loss), CTC targets and lengths, each input's (source, target) text, and
+    the decoder positions that write each input's text and EOS as (first, count), None where the
+    speech does not fill the input (padded with non-speech, or none at all)."""
     share, max_seconds = silence
-    feats = [tiny_train.pad_with_silence(data["feats"][i].float(), rng, max_seconds)
-             if share > 0 and rng.random() < share else data["feats"][i].float() for i in idx]
+    padded = [share > 0 and rng.random() < share for _ in idx]
+    feats = [tiny_train.pad_with_silence(data["feats"][i].float(), rng, max_seconds) if pad
+             else data["feats"][i].float() for i, pad in zip(idx, padded)]
     groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
-    inputs, texts = [], []
+    inputs, texts, filled = [], [], []
     for g, task in zip(groups, tasks):
         lang = data["langs"][idx[g[0]]]
         words = [w for j in g for w in data["words"][idx[j]]]
@@ -40,6 +46,7 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
             quiet = tiny_train.digital_silence(f, rng) if rng.random() < 0.5 else None
             f = tiny_train.standardise(tiny_train.non_speech(f, frames, quiet) + 0.05 * torch.randn(frames, N_MELS))
             words = []
+        filled.append(bool(words) and not any(padded[j] for j in g))
         target = lang if task == "transcribe" else L.other(lang)
         inputs.append(f)
         texts.append((lang, target, L.sentence_text(words, lang), L.sentence_text(words, target)))
@@ -57,7 +64,30 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
     ctc_len = torch.tensor([len(s) for s in src])
     for b, s in enumerate(src):
         ctc_y[b, :len(s)] = torch.tensor(s, dtype=torch.long)
-    return x, lens, dec_in, labels, ctc_y, ctc_len, texts
+    spans = [(len(p) - 1, len(t) + 1) if full else None for (p, t), full in zip(seqs, filled)]
+    return x, lens, dec_in, labels, ctc_y, ctc_len, texts, spans
+
+
+def alignment_prior(cross, enc_mask, spans, width):
+    """Guided attention: the mean cross-attention weight (every layer and head) that the decoder
+    positions writing an input's text put on frames away from the diagonal, where the k-th of n
+    positions is expected near frame (k + 0.5) / n of the input; `width` is the tolerance, as a
+    share of the input."""
+    B, _, n, T = cross[0].shape
+    far = torch.zeros(B, n, T)
+    rows = 0
+    for b, span in enumerate(spans):
+        if span is None:
+            continue
+        first, count = span
+        frames = int(enc_mask[b].sum())
+        u = (torch.arange(count) + 0.5) / count
+        v = (torch.arange(frames) + 0.5) / frames
+        far[b, first:first + count, :frames] = 1 - torch.exp(-((u[:, None] - v[None]) ** 2) / (2 * width ** 2))
+        rows += count
+    if rows == 0:
+        return torch.zeros(())
+    return sum((w * far[:, None]).sum(-1).mean(1).sum() for w in cross) / (rows * len(cross))
 
 
 def run(rank, args):
@@ -84,8 +114,10 @@ def run(rank, args):
         net.encoder.load_state_dict({k[len("encoder."):]: v for k, v in enc.items() if k.startswith("encoder.")})
     blank = net.cfg["vocab"]
     # The subsampling convolutions keep tiny-en's weights (and BatchNorm statistics): they run at
-    # the feature frame rate, so their backward pass would be most of a step's cost.
-    frozen = [net.encoder.c1, net.encoder.bn1, net.encoder.c2, net.encoder.bn2]
+    # the feature frame rate, so their backward pass would be most of a step's cost. So do all but the
+    # last --train-blocks blocks: the backward pass then stops where training starts.
+    frozen = [net.encoder.c1, net.encoder.bn1, net.encoder.c2, net.encoder.bn2,
+              *net.encoder.blocks[:len(net.encoder.blocks) - args.train_blocks]]
     for mod in frozen:
         mod.requires_grad_(False)
 
@@ -128,7 +160,7 @@ def run(rank, args):
                 for s in range(0, len(idx), 20 * join):
                     part = idx[s:s + 20 * join]
                     groups = (len(part) + join - 1) // join
-                    x, l, _, _, _, _, texts = collate(data, part, drng, [task] * groups, join=join)
+                    x, l, _, _, _, _, texts, _ = collate(data, part, drng, [task] * groups, join=join)
                     hyps = net.greedy(x, l, torch.tensor([L.prompt(lang, target)] * groups))
                     for h, t in zip(hyps, texts):
                         e, w = tiny_train.wer_counts(t[3], L.decode_ids(h))
@@ -165,23 +197,25 @@ def run(rank, args):
             join = rng.choice((2, 3)) if rng.random() < args.join_share else 1
             groups = (len(bidx) + join - 1) // join
             tasks = ["translate" if rng.random() < args.translate_share else "transcribe" for _ in range(groups)]
-            x, l, dec_in, labels, cy, cl, _ = collate(
+            x, l, dec_in, labels, cy, cl, _, spans = collate(
                 data, bidx, rng, tasks, join=join, silence=(args.silence_share, args.silence_seconds),
                 empty_share=args.empty_share, specaug=True)
             enc, el, emb, mask = net.encode(x, l)
-            logits, _ = net.decoder(dec_in, emb, mask, net.empty_mems(x.shape[0]))
+            cross = []
+            logits, _ = net.decoder(dec_in, emb, mask, net.empty_mems(x.shape[0]), cross=cross)
+            guide = alignment_prior(cross, mask, spans, args.guide_width) if args.guide > 0 else torch.zeros(())
             ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100,
                                  label_smoothing=args.smoothing)
             lp = torch.log_softmax(ctc_head(enc.transpose(1, 2)), -1).transpose(0, 1)
             keep = cl > 0
             ctc = F.ctc_loss(lp[:, keep], cy[keep], el[keep], cl[keep], blank=blank, reduction="mean",
                              zero_infinity=True) if bool(keep.any()) else torch.zeros(())
-            tiny_train.optimizer_step(opt, params, ce + args.ctc * ctc, args.world)
+            tiny_train.optimizer_step(opt, params, ce + args.ctc * ctc + args.guide * guide, args.world)
             step += 1
-            cur = torch.tensor([float(ce), float(ctc)])
+            cur = torch.tensor([float(ce), float(ctc), float(guide)])
             la = cur if la is None else 0.95 * la + 0.05 * cur
             if lead and step % 20 == 0:
-                print(f"step {step} ep {epoch} ce {la[0]:.3f} ctc {la[1]:.3f} lr {lr:.2e} "
+                print(f"step {step} ep {epoch} ce {la[0]:.3f} ctc {la[1]:.3f} guide {la[2]:.3f} lr {lr:.2e} "
                       f"min {(time.time() - t0) / 60:.1f}", flush=True)
             if lead and step % 100 == 0:
                 save("last.pt", step)
@@ -211,8 +245,11 @@ def main():
     ap.add_argument("--max-utts", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--encoder-lr-scale", type=float, default=0.5)
+    ap.add_argument("--train-blocks", type=int, default=8, help="how many of the encoder's last blocks train")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--ctc", type=float, default=0.3)
+    ap.add_argument("--guide", type=float, default=1.0, help="weight of the diagonal attention prior")
+    ap.add_argument("--guide-width", type=float, default=0.2)
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--translate-share", type=float, default=0.4)
     ap.add_argument("--join-share", type=float, default=0.2)
