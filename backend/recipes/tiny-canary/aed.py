@@ -67,41 +67,6 @@ def sinusoids(length, d):
     return torch.cat([torch.sin(pos * div), torch.cos(pos * div)], 1)
 
 
-class DecoderLayer(nn.Module):
-    def __init__(self, d, heads, ff, dropout):
-        super().__init__()
-        self.ln1, self.ln2, self.ln3 = nn.LayerNorm(d), nn.LayerNorm(d), nn.LayerNorm(d)
-        self.self_attn = Attention(d, heads)
-        self.cross_attn = Attention(d, heads)
-        self.ff = nn.Sequential(nn.Linear(d, ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff, d))
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, x, history, causal, enc, enc_allowed):
-        """x: the new positions [B,n,d]; history: this layer's inputs at every position so far,
-        x's included [B,m+n,d]. -> the layer's output, and its cross-attention weights [B,h,n,T]."""
-        x = x + self.drop(self.self_attn(self.ln1(x), self.ln1(history), causal)[0])
-        attended, cross = self.cross_attn(self.ln2(x), enc, enc_allowed)
-        x = x + self.drop(attended)
-        return x + self.drop(self.ff(self.ln3(x))), cross
-
-
-def sinusoids(length, d):
-    pos = torch.arange(length, dtype=torch.float32)[:, None]
-    div = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
-    pe = torch.zeros(length, d)
-    pe[:, 0::2] = torch.sin(pos * div)
-    pe[:, 1::2] = torch.cos(pos * div)
-    return pe
-
-
-def frame_positions(frames, d):
-    """Sinusoidal positions of `frames` encoder frames [frames, d], computed in the graph rather than
-    stored, so that the encoder takes audio of any length (sines, then cosines)."""
-    pos = torch.arange(frames, dtype=torch.float32)[:, None]
-    div = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
-    return torch.cat([torch.sin(pos * div), torch.cos(pos * div)], 1)
-
-
 class Decoder(nn.Module):
     def __init__(self, vocab, d=256, layers=2, heads=4, ff=1024, dropout=0.1):
         super().__init__()

@@ -1,9 +1,9 @@
 """Train tiny-canary on the cached features: cross-entropy on the decoder's pieces after the canary2
 prompt (transcription: source and target language the same; translation: the other language's
 word-by-word text), plus an auxiliary CTC loss on the encoder over the spoken words (not exported),
-plus a prior that keeps cross-attention near the diagonal (guided attention, Tachibana et al. 2018)
-while the decoder learns where to listen: without it the decoder spent hundreds of steps as a
-language model that ignored the audio.
+plus a loss on where the decoder's cross-attention listens: at the frames of the word it writes, as
+the CTC head aligns them. Without it the decoder spent hundreds of steps as a language model that
+ignored the audio, and a prior towards the diagonal alone did not teach it either.
 The encoder starts from tiny-en's trained weights. With --world 2 two processes (one core each)
 take alternate batches and average gradients."""
 import argparse
@@ -12,6 +12,7 @@ import random
 import sys
 import time
 
+import numpy as np
 import torch
 import torch.multiprocessing as mp
 import torch.nn.functional as F
@@ -28,14 +29,13 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
     """One batch. `tasks[g]` is "transcribe" or "translate" for input g; inputs join `join`
     neighbouring utterances (all of one language). Returns features, lengths, decoder input,
     labels (-100 where no loss), CTC targets and lengths, each input's (source, target) text, and
-    the decoder positions that write each input's text and EOS as (first, count), None where the
-    speech does not fill the input (padded with non-speech, or none at all)."""
+    its words as (the decoder position that writes the first piece, each word's pieces spoken,
+    each word's pieces written), None where nothing is said."""
     share, max_seconds = silence
-    padded = [share > 0 and rng.random() < share for _ in idx]
-    feats = [tiny_train.pad_with_silence(data["feats"][i].float(), rng, max_seconds) if pad
-             else data["feats"][i].float() for i, pad in zip(idx, padded)]
+    feats = [tiny_train.pad_with_silence(data["feats"][i].float(), rng, max_seconds)
+             if share > 0 and rng.random() < share else data["feats"][i].float() for i in idx]
     groups = [list(range(k, min(len(idx), k + join))) for k in range(0, len(idx), join)]
-    inputs, texts, filled = [], [], []
+    inputs, texts, spoken = [], [], []
     for g, task in zip(groups, tasks):
         lang = data["langs"][idx[g[0]]]
         words = [w for j in g for w in data["words"][idx[j]]]
@@ -46,8 +46,8 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
             quiet = tiny_train.digital_silence(f, rng) if rng.random() < 0.5 else None
             f = tiny_train.standardise(tiny_train.non_speech(f, frames, quiet) + 0.05 * torch.randn(frames, N_MELS))
             words = []
-        filled.append(bool(words) and not any(padded[j] for j in g))
         target = lang if task == "transcribe" else L.other(lang)
+        spoken.append((lang, target, words))
         inputs.append(f)
         texts.append((lang, target, L.sentence_text(words, lang), L.sentence_text(words, target)))
     B = len(inputs)
@@ -64,30 +64,95 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
     ctc_len = torch.tensor([len(s) for s in src])
     for b, s in enumerate(src):
         ctc_y[b, :len(s)] = torch.tensor(s, dtype=torch.long)
-    spans = [(len(p) - 1, len(t) + 1) if full else None for (p, t), full in zip(seqs, filled)]
-    return x, lens, dec_in, labels, ctc_y, ctc_len, texts, spans
+    words = [(len(p) - 1, piece_counts(ws, lang), piece_counts(ws, target)) if ws else None
+             for (p, _), (lang, target, ws) in zip(seqs, spoken)]
+    return x, lens, dec_in, labels, ctc_y, ctc_len, texts, words
 
 
-def alignment_prior(cross, enc_mask, spans, width):
-    """Guided attention: the mean cross-attention weight (every layer and head) that the decoder
-    positions writing an input's text put on frames away from the diagonal, where the k-th of n
-    positions is expected near frame (k + 0.5) / n of the input; `width` is the tolerance, as a
-    share of the input."""
-    B, _, n, T = cross[0].shape
-    far = torch.zeros(B, n, T)
-    rows = 0
-    for b, span in enumerate(spans):
-        if span is None:
+def piece_counts(words, lang):
+    """How many pieces each word of a sentence is written with (pieces never cross a word)."""
+    return [len(L.encode_text(L.WORDS[lang][w])) for w in words]
+
+
+def ctc_path(lp, target, blank):
+    """The most likely CTC path of `target` (token ids) through log-probabilities lp [T, C] -> each
+    token's (first, last) frame on it, or None where the frames cannot hold the tokens."""
+    T, U = lp.shape[0], len(target)
+    ext = [blank] * (2 * U + 1)
+    ext[1::2] = target
+    S = len(ext)
+    emit = lp[:, ext].numpy()
+    skip = np.array([s % 2 == 1 and s >= 2 and ext[s] != ext[s - 2] for s in range(S)])
+    alpha = np.full(S, -1e30)
+    alpha[:2] = emit[0, :2]
+    back = np.zeros((T, S), dtype=np.int64)
+    for t in range(1, T):
+        prev1 = np.concatenate([[-1e30], alpha[:-1]])
+        prev2 = np.where(skip, np.concatenate([[-1e30, -1e30], alpha[:-2]]), -1e30)
+        stacked = np.stack([alpha, prev1, prev2])
+        back[t] = stacked.argmax(0)
+        alpha = stacked.max(0) + emit[t]
+    s = S - 1 if S == 1 or alpha[S - 1] >= alpha[S - 2] else S - 2
+    if alpha[s] < -1e29:
+        return None
+    spans = [[None, None] for _ in range(U)]
+    for t in range(T - 1, -1, -1):
+        if s % 2 == 1:
+            k = s // 2
+            spans[k][0] = t
+            spans[k][1] = t if spans[k][1] is None else spans[k][1]
+        s -= back[t, s]
+    return spans
+
+
+def attention_targets(lp, enc_lens, ctc_y, ctc_lens, words, n, frames, blank):
+    """Where the decoder should listen, from the CTC head's alignment of the spoken words: each
+    position that writes a word's pieces, the 80 ms frames of that word as spoken (the same word
+    index in a translation: the corpus translates word by word), one frame either side; the
+    position that writes EOS, the frames after the last word. -> allowed [B, n, frames] bool and
+    the positions that have a target [B, n] bool."""
+    B = lp.shape[0]
+    allowed = torch.zeros(B, n, frames, dtype=torch.bool)
+    rows = torch.zeros(B, n, dtype=torch.bool)
+    for b, info in enumerate(words):
+        if info is None:
             continue
-        first, count = span
-        frames = int(enc_mask[b].sum())
-        u = (torch.arange(count) + 0.5) / count
-        v = (torch.arange(frames) + 0.5) / frames
-        far[b, first:first + count, :frames] = 1 - torch.exp(-((u[:, None] - v[None]) ** 2) / (2 * width ** 2))
-        rows += count
-    if rows == 0:
+        first, src_counts, tgt_counts = info
+        path = ctc_path(lp[b, :int(enc_lens[b])], ctc_y[b, :int(ctc_lens[b])].tolist(), blank)
+        if path is None:
+            continue
+        last = (int(enc_lens[b]) + 1) // 2 - 1
+        pos = tok = 0
+        pos = first
+        for sc, tc in zip(src_counts, tgt_counts):
+            start, end = path[tok][0], path[tok + sc - 1][1]
+            tok += sc
+            allowed[b, pos:pos + tc, max(0, start // 2 - 1):min(last, end // 2 + 1) + 1] = True
+            rows[b, pos:pos + tc] = True
+            pos += tc
+        allowed[b, pos, min(last, end // 2 + 1):last + 1] = True
+        rows[b, pos] = True
+    return allowed, rows
+
+
+def attention_loss(cross, allowed, rows):
+    """-log of the attention weight (averaged over heads) on the allowed frames: the last layer's on
+    the frames of the word being written; the first layer's on those of the word its input token
+    belongs to (the previous position's). A decoder finds where it is in the audio that way: by the
+    sound of the token it was given, then just after it."""
+    if not bool(rows.any()):
         return torch.zeros(())
-    return sum((w * far[:, None]).sum(-1).mean(1).sum() for w in cross) / (rows * len(cross))
+
+    def nll(weights, allowed, rows):
+        mass = (weights.mean(1) * allowed).sum(-1)
+        return -mass[rows].clamp_min(1e-6).log().mean()
+
+    prev_allowed = torch.zeros_like(allowed)
+    prev_allowed[:, 1:] = allowed[:, :-1]
+    prev_rows = torch.zeros_like(rows)
+    prev_rows[:, 1:] = rows[:, :-1] & rows[:, 1:]
+    last = nll(cross[-1], allowed, rows)
+    return last if len(cross) == 1 or not bool(prev_rows.any()) else (last + nll(cross[0], prev_allowed, prev_rows)) / 2
 
 
 def run(rank, args):
@@ -133,8 +198,10 @@ def run(rank, args):
     nparam = sum(p.numel() for p in net.parameters())
     if lead:
         print("params", nparam, "vocab", net.cfg["vocab"], flush=True)
-    opt = torch.optim.AdamW([{"params": enc_params, "scale": args.encoder_lr_scale},
-                             {"params": other_params, "scale": 1.0}],
+    groups = [{"params": other_params, "scale": 1.0}]
+    if enc_params:
+        groups.append({"params": enc_params, "scale": args.encoder_lr_scale})
+    opt = torch.optim.AdamW(groups,
                             lr=args.lr, betas=(0.9, 0.98), weight_decay=1e-3)
     budget = args.minutes * 60
     os.makedirs(os.path.join(args.work, "ckpt"), exist_ok=True)
@@ -161,7 +228,7 @@ def run(rank, args):
                     part = idx[s:s + 20 * join]
                     groups = (len(part) + join - 1) // join
                     x, l, _, _, _, _, texts, _ = collate(data, part, drng, [task] * groups, join=join)
-                    hyps = net.greedy(x, l, torch.tensor([L.prompt(lang, target)] * groups))
+                    hyps = net.greedy(x, l, torch.tensor([L.prompt(lang, target)] * groups), max_tokens=40 * join)
                     for h, t in zip(hyps, texts):
                         e, w = tiny_train.wer_counts(t[3], L.decode_ids(h))
                         errs += e
@@ -197,19 +264,22 @@ def run(rank, args):
             join = rng.choice((2, 3)) if rng.random() < args.join_share else 1
             groups = (len(bidx) + join - 1) // join
             tasks = ["translate" if rng.random() < args.translate_share else "transcribe" for _ in range(groups)]
-            x, l, dec_in, labels, cy, cl, _, spans = collate(
+            x, l, dec_in, labels, cy, cl, _, words = collate(
                 data, bidx, rng, tasks, join=join, silence=(args.silence_share, args.silence_seconds),
                 empty_share=args.empty_share, specaug=True)
             enc, el, emb, mask = net.encode(x, l)
             cross = []
             logits, _ = net.decoder(dec_in, emb, mask, net.empty_mems(x.shape[0]), cross=cross)
-            guide = alignment_prior(cross, mask, spans, args.guide_width) if args.guide > 0 else torch.zeros(())
+            lp = torch.log_softmax(ctc_head(enc.transpose(1, 2)), -1)
+            guide = torch.zeros(())
+            if args.guide > 0:
+                allowed, rows = attention_targets(lp.detach(), el, cy, cl, words, dec_in.shape[1], emb.shape[1], blank)
+                guide = attention_loss(cross, allowed, rows)
             ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100,
                                  label_smoothing=args.smoothing)
-            lp = torch.log_softmax(ctc_head(enc.transpose(1, 2)), -1).transpose(0, 1)
             keep = cl > 0
-            ctc = F.ctc_loss(lp[:, keep], cy[keep], el[keep], cl[keep], blank=blank, reduction="mean",
-                             zero_infinity=True) if bool(keep.any()) else torch.zeros(())
+            ctc = F.ctc_loss(lp.transpose(0, 1)[:, keep], cy[keep], el[keep], cl[keep], blank=blank, reduction="mean",
+                             zero_infinity=True) if args.ctc > 0 and bool(keep.any()) else torch.zeros(())
             tiny_train.optimizer_step(opt, params, ce + args.ctc * ctc + args.guide * guide, args.world)
             step += 1
             cur = torch.tensor([float(ce), float(ctc), float(guide)])
@@ -222,7 +292,7 @@ def run(rank, args):
             if lead and step % args.snapshot_steps == 0:
                 save(f"step{prior_steps + step:06d}.pt", step)
             if lead and step % args.dev_steps == 0:
-                print(f"step {step} dev WER (40 utts each) {dev_wer(40)}", flush=True)
+                print(f"step {step} dev WER (20 utts each) {dev_wer(20)}", flush=True)
         epoch += 1
     if lead:
         save(args.out_name, step)
@@ -248,8 +318,7 @@ def main():
     ap.add_argument("--train-blocks", type=int, default=8, help="how many of the encoder's last blocks train")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--ctc", type=float, default=0.3)
-    ap.add_argument("--guide", type=float, default=1.0, help="weight of the diagonal attention prior")
-    ap.add_argument("--guide-width", type=float, default=0.2)
+    ap.add_argument("--guide", type=float, default=1.0, help="weight of the loss on where cross-attention listens")
     ap.add_argument("--smoothing", type=float, default=0.1)
     ap.add_argument("--translate-share", type=float, default=0.4)
     ap.add_argument("--join-share", type=float, default=0.2)
