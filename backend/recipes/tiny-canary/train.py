@@ -136,10 +136,11 @@ def attention_targets(lp, enc_lens, ctc_y, ctc_lens, words, n, frames, blank):
 
 
 def attention_loss(cross, allowed, rows):
-    """-log of the attention weight (averaged over heads) on the allowed frames: the last layer's on
-    the frames of the word being written; the first layer's on those of the word its input token
-    belongs to (the previous position's). A decoder finds where it is in the audio that way: by the
-    sound of the token it was given, then just after it."""
+    """-log of the attention weight (averaged over heads) on the allowed frames: the first layer's on
+    the frames of the word its input token belongs to (the previous position's), every later
+    layer's on those of the word being written. A decoder finds its place by the sound of the token
+    it was given, then just after it; with a third layer, after where the second layer placed the
+    previous words too, which keeps it on track after a wrong word."""
     if not bool(rows.any()):
         return torch.zeros(())
 
@@ -151,8 +152,25 @@ def attention_loss(cross, allowed, rows):
     prev_allowed[:, 1:] = allowed[:, :-1]
     prev_rows = torch.zeros_like(rows)
     prev_rows[:, 1:] = rows[:, :-1] & rows[:, 1:]
-    last = nll(cross[-1], allowed, rows)
-    return last if len(cross) == 1 or not bool(prev_rows.any()) else (last + nll(cross[0], prev_allowed, prev_rows)) / 2
+    losses = [nll(w, allowed, rows) for w in cross[1:]]
+    if bool(prev_rows.any()):
+        losses.append(nll(cross[0], prev_allowed, prev_rows))
+    return sum(losses) / len(losses)
+
+
+def grow_decoder(net, layers):
+    """The same model with `layers` decoder layers: the new ones go on top, each starting as the
+    identity (the outputs of its attentions and feed-forward zeroed), so the model's output is
+    unchanged until they learn."""
+    cfg = {**net.cfg, "dec_layers": layers}
+    grown = aed.Canary(**cfg)
+    missing, unexpected = grown.load_state_dict(net.state_dict(), strict=False)
+    assert not unexpected and all(k.startswith("decoder.layers.") for k in missing), (missing, unexpected)
+    for layer in grown.decoder.layers[net.cfg["dec_layers"]:]:
+        for lin in (layer.self_attn.o, layer.cross_attn.o, layer.ff[-1]):
+            torch.nn.init.zeros_(lin.weight)
+            torch.nn.init.zeros_(lin.bias)
+    return grown
 
 
 def run(rank, args):
@@ -169,11 +187,13 @@ def run(rank, args):
     if args.init:
         ck = torch.load(args.init)
         net = aed.from_checkpoint(ck)
+        if args.decoder_layers > net.cfg["dec_layers"]:
+            net = grow_decoder(net, args.decoder_layers)
         ctc_head = torch.nn.Linear(net.cfg["d_enc"], net.cfg["vocab"] + 1)
         ctc_head.load_state_dict({k: v.float() for k, v in ck["ctc"].items()})
         prior_steps, prior_seconds = ck["step"], ck["train_seconds"]
     else:
-        net = aed.Canary()
+        net = aed.Canary(dec_layers=args.decoder_layers)
         ctc_head = torch.nn.Linear(net.cfg["d_enc"], net.cfg["vocab"] + 1)
         enc = torch.load(args.encoder_from)["model"]
         net.encoder.load_state_dict({k[len("encoder."):]: v for k, v in enc.items() if k.startswith("encoder.")})
@@ -306,6 +326,8 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--encoder-from", help="tiny-en checkpoint whose encoder starts training")
     ap.add_argument("--init", help="tiny-canary checkpoint to continue from")
+    ap.add_argument("--decoder-layers", type=int, default=2,
+                    help="decoder layers; more than --init's grows its decoder (new layers on top)")
     ap.add_argument("--out-name", default="final.pt")
     ap.add_argument("--minutes", type=float, required=True, help="wall-clock budget; the LR schedule follows it")
     ap.add_argument("--world", type=int, default=1)
