@@ -2,7 +2,9 @@
 two CPU cores. The encoder is tiny-en's (x4 conv subsampling, 40 ms frames, residual depthwise
 conv blocks), started from tiny-en's trained weights; pairs of its frames are averaged (80 ms, the
 frame rate of Canary's x8 encoder, which halves what cross-attention costs) and projected to the
-decoder's width. The decoder is a pre-LayerNorm transformer over byte-pair pieces that caches, as NeMo's does, the input
+decoder's width, with sinusoidal positions added: tiny-en's encoder is convolutional, so without
+them cross-attention could find a frame only by its content, never by where it lies. The decoder
+is a pre-LayerNorm transformer over byte-pair pieces that caches, as NeMo's does, the input
 of every layer for the positions decoded so far (`decoder_mems`), so that each later call takes
 only the newest token."""
 import math
@@ -35,8 +37,8 @@ class Attention(nn.Module):
         q, k, v = split(self.q(x)), split(self.k(memory)), split(self.v(memory))
         scores = q @ k.transpose(2, 3) / math.sqrt(d // h)
         scores = scores.masked_fill(~allowed[:, None], NEG)
-        out = torch.softmax(scores, -1) @ v
-        return self.o(out.transpose(1, 2).reshape(B, n, d))
+        weights = torch.softmax(scores, -1)
+        return self.o((weights @ v).transpose(1, 2).reshape(B, n, d)), weights
 
 
 class DecoderLayer(nn.Module):
@@ -50,19 +52,19 @@ class DecoderLayer(nn.Module):
 
     def forward(self, x, history, causal, enc, enc_allowed):
         """x: the new positions [B,n,d]; history: this layer's inputs at every position so far,
-        x's included [B,m+n,d]."""
-        x = x + self.drop(self.self_attn(self.ln1(x), self.ln1(history), causal))
-        x = x + self.drop(self.cross_attn(self.ln2(x), enc, enc_allowed))
-        return x + self.drop(self.ff(self.ln3(x)))
+        x's included [B,m+n,d]. -> the layer's output, and its cross-attention weights [B,h,n,T]."""
+        x = x + self.drop(self.self_attn(self.ln1(x), self.ln1(history), causal)[0])
+        attended, cross = self.cross_attn(self.ln2(x), enc, enc_allowed)
+        x = x + self.drop(attended)
+        return x + self.drop(self.ff(self.ln3(x))), cross
 
 
 def sinusoids(length, d):
+    """Sinusoidal positions [length, d] (sines, then cosines). The encoder's are computed in the graph
+    rather than stored, so that it takes audio of any length."""
     pos = torch.arange(length, dtype=torch.float32)[:, None]
     div = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
-    pe = torch.zeros(length, d)
-    pe[:, 0::2] = torch.sin(pos * div)
-    pe[:, 1::2] = torch.cos(pos * div)
-    return pe
+    return torch.cat([torch.sin(pos * div), torch.cos(pos * div)], 1)
 
 
 class Decoder(nn.Module):
@@ -76,9 +78,10 @@ class Decoder(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.d = d
 
-    def forward(self, input_ids, enc, enc_mask, mems):
+    def forward(self, input_ids, enc, enc_mask, mems, cross=None):
         """input_ids [B,n] at positions m..m+n-1, enc [B,T,d], enc_mask [B,T] (1 = frame),
-        mems [L,B,m,d] -> logits of every new position [B,n,V] (unnormalised), new mems [L,B,m+n,d]."""
+        mems [L,B,m,d] -> logits of every new position [B,n,V] (unnormalised), new mems [L,B,m+n,d].
+        `cross`, a list, receives each layer's cross-attention weights (for training's alignment prior)."""
         n = input_ids.shape[1]
         start = mems.shape[2]
         positions = torch.arange(n, device=input_ids.device) + start
@@ -90,7 +93,9 @@ class Decoder(nn.Module):
         for i, layer in enumerate(self.layers):
             full = torch.cat([mems[i], x], 1)
             history.append(full)
-            x = layer(x, full, causal, enc, enc_allowed)
+            x, weights = layer(x, full, causal, enc, enc_allowed)
+            if cross is not None:
+                cross.append(weights)
         return self.out(self.ln(x)), torch.stack(history)
 
 
@@ -113,7 +118,8 @@ class Canary(nn.Module):
         pooled = F.avg_pool1d(F.pad(enc, (0, 1)), 2, 2)
         pl = torch.div(el + 1, 2, rounding_mode="floor")
         mask = (torch.arange(pooled.shape[2], device=enc.device)[None, :] < pl[:, None]).long()
-        return enc, el, self.proj(pooled.transpose(1, 2)), mask
+        emb = self.proj(pooled.transpose(1, 2)) + sinusoids(pooled.shape[2], self.decoder.d)
+        return enc, el, emb, mask
 
     def empty_mems(self, batch):
         return torch.zeros(len(self.decoder.layers), batch, 0, self.decoder.d)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build tiny-canary: synthesize an English and German espeak-ng corpus over the bilingual word list,
-# train (the encoder starts from tiny-en's checkpoint), export to backend/models/tiny-canary in the
-# onnx-asr Canary layout, score through Earshot's own Canary engine.
+# train in two phases (the encoder starts from tiny-en's checkpoint), export to
+# backend/models/tiny-canary in the onnx-asr Canary layout, score through Earshot's own Canary engine.
 #
 #   bash backend/recipes/tiny-canary/build.sh                 # everything
 #   STAGE=score bash backend/recipes/tiny-canary/build.sh     # re-score the committed model
-#   STAGE=continue MINUTES=60 bash backend/recipes/tiny-canary/build.sh   # more training from $WORK/checkpoint.pt
+#   STAGE=continue MINUTES=60 bash backend/recipes/tiny-canary/build.sh   # more of phase 2 from $WORK/checkpoint.pt
 #
 # Needs (Debian): espeak-ng python3-torch python3-torchaudio python3-onnx python3-numpy sctk
 # libopenblas0-pthread (or BLAS_DIR, a folder holding OpenBLAS's libblas.so.3: Debian's torch computes
@@ -36,15 +36,18 @@ if [[ "$STAGE" == all || "$STAGE" == synth ]]; then
 fi
 
 if [[ "$STAGE" == all || "$STAGE" == train ]]; then
-  echo "== train from tiny-en's encoder"
+  echo "== train, phase 1: the encoder (from tiny-en's) with CTC, the decoder on cross-entropy alone"
   heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --encoder-from "$REPO/backend/recipes/tiny-en/checkpoint.pt" \
-    --minutes "${MINUTES:-180}" --lr 1e-3 --warmup 200 --seed 11 2>&1 | tee "$WORK/train.log"
+    --decoder-layers 3 --minutes "${MINUTES_ENCODER:-120}" --guide 0 --lr 1e-3 --warmup 200 --seed 11 --out-name phase1.pt 2>&1 | tee "$WORK/train1.log"
+  echo "== train, phase 2: the encoder frozen, the decoder taught where to listen"
+  heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --init "$WORK/ckpt/phase1.pt" --train-blocks 0 --ctc 0 \
+    --minutes "${MINUTES:-120}" --lr 1e-3 --warmup 10 --max-frames 8000 --seed 23 2>&1 | tee "$WORK/train2.log"
 fi
 
 if [[ "$STAGE" == continue ]]; then
-  echo "== continue training from $CKPT for ${MINUTES:-60} minutes"
-  heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --init "$CKPT" \
-    --minutes "${MINUTES:-60}" --lr "${LR:-5e-4}" --warmup 20 --seed "${SEED:-13}" 2>&1 | tee "$WORK/train.log"
+  echo "== continue phase 2 from $CKPT for ${MINUTES:-60} minutes"
+  heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --init "$CKPT" --train-blocks 0 --ctc 0 \
+    --minutes "${MINUTES:-60}" --lr "${LR:-5e-4}" --warmup 10 --max-frames 8000 --seed "${SEED:-13}" 2>&1 | tee "$WORK/train2.log"
 fi
 
 if [[ "$STAGE" == all || "$STAGE" == train || "$STAGE" == continue ]]; then
