@@ -207,6 +207,13 @@ describe.skipIf(tinyCanaryBelowBar !== undefined)(
       );
     });
 
+    it('writes nothing for a window of silence', async () => {
+      const samples = concat(german[0] as Float32Array, silence(40));
+      const [result] = await decode([{ samples, language: 'de' }]);
+      expect(result?.words.filter((w) => w.start >= 5)).toEqual([]);
+      expect(wordErrorRate(GERMAN[0]?.de ?? '', result?.text ?? '')).toBeLessThanOrEqual(0.4);
+    });
+
     it('decodes a stream longer than 30 s as windows, placing the later window after 30 s', async () => {
       const samples = concat(german[0] as Float32Array, silence(32), german[1] as Float32Array);
       const [result] = await decode([{ samples, language: 'de' }]);

@@ -28,13 +28,14 @@ import {
   readCanaryConfig,
 } from './model-config.js';
 import { CanaryPrompt } from './prompt.js';
+import { soundingPart } from './sounding-part.js';
 import { piecesToWords } from './text.js';
 import { spreadWords } from './word-times.js';
 
 /**
  * The longest window decoded in one piece: NeMo's and onnx-asr's Canary calls stay under 30–40 s of
  * audio (the model was trained on utterances up to 40 s); longer streams are decoded as consecutive
- * windows of this length.
+ * windows of this length, each without its silent edges (see soundingPart).
  */
 export const CANARY_WINDOW_SECONDS = 30;
 
@@ -182,22 +183,28 @@ export class CanaryRecognizer implements Recognizer {
     return this.turns.take(streams, (own) => this.decodeNow(own));
   }
 
-  /** One second of silence through every session. */
+  /** One second of silence through every session (straight to them: a decode skips silence). */
   private async warmUp(): Promise<void> {
-    const stream = this.createStream();
-    stream.acceptWaveform(new Float32Array(this.sampleRate));
-    await this.decode([stream]);
+    const language = this.languages.defaultLanguage as string;
+    const samples = new Float32Array(this.sampleRate);
+    await this.decodeWindows([
+      { stream: 0, samples, offset: 0, prompt: this.prompt.tokens(language, language) },
+    ]);
   }
 
   private async decodeNow(streams: CanaryStream[]): Promise<void> {
     const choices = streams.map((s) => this.languagesOf(s));
     const windows = streams.flatMap((stream, index) => {
       const { language, target } = choices[index] as { language: string; target: string };
-      return fixedWindows(stream.samples(), this.sampleRate, CANARY_WINDOW_SECONDS).map((w) => ({
-        ...w,
-        stream: index,
-        prompt: this.prompt.tokens(language, target),
-      }));
+      return fixedWindows(stream.samples(), this.sampleRate, CANARY_WINDOW_SECONDS).map((w) => {
+        const { start, end } = soundingPart(w.samples, this.sampleRate);
+        return {
+          samples: w.samples.subarray(start, end),
+          offset: w.offset + start / this.sampleRate,
+          stream: index,
+          prompt: this.prompt.tokens(language, target),
+        };
+      });
     });
     const audible = windows.filter((w) => w.samples.length > 0);
     const decoded = audible.length > 0 ? await this.decodeWindows(audible) : [];
