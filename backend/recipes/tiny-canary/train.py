@@ -25,7 +25,7 @@ tiny_train = L.tiny_en_module("train")  # processes, shards, batching, non-speec
 N_MELS = L.tiny_en_module("features").N_MELS
 
 
-def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, specaug=False):
+def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, specaug=False, max_pause=0.6):
     """One batch. `tasks[g]` is "transcribe" or "translate" for input g; inputs join `join`
     neighbouring utterances (all of one language). Returns features, lengths, decoder input,
     labels (-100 where no loss), CTC targets and lengths, each input's (source, target) text, and
@@ -39,7 +39,7 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
     for g, task in zip(groups, tasks):
         lang = data["langs"][idx[g[0]]]
         words = [w for j in g for w in data["words"][idx[j]]]
-        f = tiny_train.join_utterances([feats[j] for j in g], rng) if len(g) > 1 else feats[g[0]]
+        f = tiny_train.join_utterances([feats[j] for j in g], rng, max_pause=max_pause) if len(g) > 1 else feats[g[0]]
         if rng.random() < empty_share:
             # Non-speech alone (the utterance's noise floor or digital silence): nothing to write.
             frames = int(rng.uniform(0.5, 3.0) * 100)
@@ -286,7 +286,7 @@ def run(rank, args):
             tasks = ["translate" if rng.random() < args.translate_share else "transcribe" for _ in range(groups)]
             x, l, dec_in, labels, cy, cl, _, words = collate(
                 data, bidx, rng, tasks, join=join, silence=(args.silence_share, args.silence_seconds),
-                empty_share=args.empty_share, specaug=True)
+                empty_share=args.empty_share, specaug=True, max_pause=args.max_pause)
             enc, el, emb, mask = net.encode(x, l)
             cross = []
             logits, _ = net.decoder(dec_in, emb, mask, net.empty_mems(x.shape[0]), cross=cross)
@@ -346,6 +346,7 @@ def main():
     ap.add_argument("--join-share", type=float, default=0.2)
     ap.add_argument("--silence-share", type=float, default=0.3)
     ap.add_argument("--silence-seconds", type=float, default=1.5)
+    ap.add_argument("--max-pause", type=float, default=0.6, help="longest pause between joined utterances, seconds")
     ap.add_argument("--empty-share", type=float, default=0.02)
     ap.add_argument("--n-dev", type=int, default=100)
     ap.add_argument("--dev-steps", type=int, default=300)

@@ -80,15 +80,15 @@ def pad_with_silence(f, rng, max_seconds, digital_share=0.3):
     return standardise(torch.cat([pad[0], f, pad[1]], 0))
 
 
-def join_utterances(parts, rng, digital_share=0.5):
-    """One input of several utterances' features [T, 128], each pause between them 0.1-0.6 s of
-    non-speech (as pad_with_silence makes it) after the previous one, standardised per bin again.
+def join_utterances(parts, rng, digital_share=0.5, max_pause=0.6):
+    """One input of several utterances' features [T, 128], each pause between them 0.1-max_pause s
+    of non-speech (as pad_with_silence makes it) after the previous one, standardised per bin again.
 
     A long file's windows hold several sentences with short pauses, and their normalisation
     spans all of them; a model trained on single sentences only lost words there."""
     pieces = [parts[0]]
     for prev, nxt in zip(parts, parts[1:]):
-        frames = int(rng.uniform(0.1, 0.6) * 100)
+        frames = int(rng.uniform(0.1, max_pause) * 100)
         quiet = digital_silence(prev, rng) if rng.random() < digital_share else None
         pieces += [non_speech(prev, frames, quiet), nxt]
     return standardise(torch.cat(pieces, 0))
