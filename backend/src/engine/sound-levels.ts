@@ -66,10 +66,15 @@ export class SoundLevels {
     const known = this.db[b];
     if (known === undefined) return 0;
     if (!Number.isNaN(known)) return known;
-    let sum = 0;
-    for (let i = b * this.blockSize; i < (b + 1) * this.blockSize; i++) sum += (this.samples[i] ?? 0) ** 2;
-    const db = 10 * Math.log10(sum / this.blockSize + 1e-20);
+    const db = loudness(this.samples, b * this.blockSize, (b + 1) * this.blockSize);
     this.db[b] = db;
     return db;
   }
+}
+
+/** Mean power of samples [from, to) in dBFS (samples past the end count as zero). */
+export function loudness(samples: Float32Array, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += (samples[i] ?? 0) ** 2;
+  return 10 * Math.log10(sum / (to - from) + 1e-20);
 }

@@ -1,3 +1,5 @@
+import { loudness } from '../sound-levels.js';
+
 const BLOCK_SECONDS = 0.01;
 /** Quieter than this (dBFS) is digital silence or near it, never speech, however quiet the room. */
 const SILENT_DB = -70;
@@ -13,12 +15,8 @@ const MARGIN_SECONDS = 0.3;
 export function soundingPart(samples: Float32Array, sampleRate: number): { start: number; end: number } {
   const size = Math.max(1, Math.round(sampleRate * BLOCK_SECONDS));
   const blocks = Math.ceil(samples.length / size);
-  const sounds = (b: number): boolean => {
-    const end = Math.min(samples.length, (b + 1) * size);
-    let sum = 0;
-    for (let i = b * size; i < end; i++) sum += (samples[i] as number) ** 2;
-    return 10 * Math.log10(sum / (end - b * size) + 1e-20) >= SILENT_DB;
-  };
+  const sounds = (b: number): boolean =>
+    loudness(samples, b * size, Math.min(samples.length, (b + 1) * size)) >= SILENT_DB;
   let first = 0;
   while (first < blocks && !sounds(first)) first++;
   if (first === blocks) return { start: 0, end: 0 };

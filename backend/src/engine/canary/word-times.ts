@@ -1,3 +1,4 @@
+import { loudness } from '../sound-levels.js';
 import type { RecognizedToken, RecognizedWord } from '../types.js';
 
 const BLOCK_SECONDS = 0.01;
@@ -66,9 +67,7 @@ function soundStretches(samples: Float32Array, sampleRate: number): { start: num
   const db = new Float32Array(blocks);
   let peak = Number.NEGATIVE_INFINITY;
   for (let b = 0; b < blocks; b++) {
-    let sum = 0;
-    for (let i = b * size; i < (b + 1) * size; i++) sum += (samples[i] as number) ** 2;
-    db[b] = 10 * Math.log10(sum / size + 1e-20);
+    db[b] = loudness(samples, b * size, (b + 1) * size);
     peak = Math.max(peak, db[b] as number);
   }
   const floor = Math.max(SILENCE_DB, peak - SOUND_BELOW_PEAK_DB);
