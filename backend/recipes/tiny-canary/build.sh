@@ -29,6 +29,9 @@ if [[ -n "${BLAS_DIR:-}" ]]; then export LD_LIBRARY_PATH="$BLAS_DIR${LD_LIBRARY_
 N_TRAIN="${N_TRAIN:-12000}"
 mkdir -p "$WORK"
 heavy() { nice -n 19 "$@"; }
+# Phase 2: the encoder frozen, the decoder taught where to listen (see train.py).
+PHASE2=(--world 2 --train-blocks 0 --ctc 0 --warmup 10 --max-frames 8000 --translate-share 0.5 --join-share 0.4
+        --max-pause 1.5 --silence-seconds 3)
 
 if [[ "$STAGE" == all || "$STAGE" == synth ]]; then
   echo "== synthesize corpus ($N_TRAIN utterances per language + 4 scoring sets)"
@@ -40,16 +43,14 @@ if [[ "$STAGE" == all || "$STAGE" == train ]]; then
   heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --encoder-from "$REPO/backend/recipes/tiny-en/checkpoint.pt" \
     --decoder-layers 3 --minutes "${MINUTES_ENCODER:-120}" --guide 0 --lr 1e-3 --warmup 200 --seed 11 --out-name phase1.pt 2>&1 | tee "$WORK/train1.log"
   echo "== train, phase 2: the encoder frozen, the decoder taught where to listen"
-  heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --init "$WORK/ckpt/phase1.pt" --train-blocks 0 --ctc 0 \
-    --minutes "${MINUTES:-120}" --lr 1e-3 --warmup 10 --max-frames 8000 --translate-share 0.5 --join-share 0.4 \
-    --max-pause 1.5 --silence-seconds 3 --seed 23 2>&1 | tee "$WORK/train2.log"
+  heavy "$PY" "$HERE/train.py" --work "$WORK" --init "$WORK/ckpt/phase1.pt" "${PHASE2[@]}" \
+    --minutes "${MINUTES:-120}" --lr 1e-3 --seed 23 2>&1 | tee "$WORK/train2.log"
 fi
 
 if [[ "$STAGE" == continue ]]; then
   echo "== continue phase 2 from $CKPT for ${MINUTES:-60} minutes"
-  heavy "$PY" "$HERE/train.py" --work "$WORK" --world 2 --init "$CKPT" --train-blocks 0 --ctc 0 \
-    --minutes "${MINUTES:-60}" --lr "${LR:-5e-4}" --warmup 10 --max-frames 8000 --translate-share 0.5 --join-share 0.4 \
-    --max-pause 1.5 --silence-seconds 3 --seed "${SEED:-13}" 2>&1 | tee "$WORK/train2.log"
+  heavy "$PY" "$HERE/train.py" --work "$WORK" --init "$CKPT" "${PHASE2[@]}" \
+    --minutes "${MINUTES:-60}" --lr "${LR:-5e-4}" --seed "${SEED:-13}" 2>&1 | tee "$WORK/train2.log"
 fi
 
 if [[ "$STAGE" == all || "$STAGE" == train || "$STAGE" == continue ]]; then

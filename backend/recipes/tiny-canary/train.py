@@ -69,9 +69,12 @@ def collate(data, idx, rng, tasks, join=1, silence=(0.0, 0.0), empty_share=0.0, 
     return x, lens, dec_in, labels, ctc_y, ctc_len, texts, words
 
 
+# How many pieces each listed word is written with (pieces never cross a word).
+PIECES = {lang: [len(L.encode_text(w)) for w in L.WORDS[lang]] for lang in L.LANGS}
+
+
 def piece_counts(words, lang):
-    """How many pieces each word of a sentence is written with (pieces never cross a word)."""
-    return [len(L.encode_text(L.WORDS[lang][w])) for w in words]
+    return [PIECES[lang][w] for w in words]
 
 
 def ctc_path(lp, target, blank):
@@ -122,8 +125,7 @@ def attention_targets(lp, enc_lens, ctc_y, ctc_lens, words, n, frames, blank):
         if path is None:
             continue
         last = (int(enc_lens[b]) + 1) // 2 - 1
-        pos = tok = 0
-        pos = first
+        pos, tok = first, 0
         for sc, tc in zip(src_counts, tgt_counts):
             start, end = path[tok][0], path[tok + sc - 1][1]
             tok += sc
